@@ -1,0 +1,19 @@
+//! The C ABI of DPDK 26.11's dmadev, mirrored type for type.
+//!
+//! Names are DPDK's C names on purpose: these items are the single source of the
+//! generated headers (`include/`), and a reader comparing them with DPDK should see
+//! the same words. Sizes and offsets are pinned by the tests at the bottom and by the
+//! C static assertions in `c-tests/test_abi_layout.c`.
+//!
+//! C enums reach Rust as raw integers (`*_raw` aliases rendered as `enum ...` in C):
+//! a C caller may store any value in an enum field, and a Rust enum holding an
+//! undeclared value would be undefined behaviour. The validation layer decodes them.
+#![allow(non_camel_case_types)]
+
+pub mod consts;
+pub mod pmd;
+pub mod types;
+
+pub use consts::*;
+pub use pmd::*;
+pub use types::*;

@@ -1,0 +1,1 @@
+//! The small EAL subset dmadev programs use (being written).

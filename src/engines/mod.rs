@@ -1,0 +1,1 @@
+//! Software DMA engines (being written).
