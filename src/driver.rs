@@ -1,1 +1,485 @@
-//! (being written)
+//! The Rust driver interface and the glue that plugs a Rust driver into DPDK's tables.
+//!
+//! A driver implements [`Driver`] (control path) and [`FastPath`]. [`register`] places
+//! the driver value in the slot's private data and fills the slot's `rte_dma_dev_ops`
+//! and fast-path entry with `extern "C"` trampolines monomorphized for that driver
+//! type, so the library layer (`api`) drives Rust and C drivers the same way and an
+//! application's inline `rte_dma_copy` reaches the Rust code in one indirect call.
+use crate::abi::*;
+use crate::{Error, Result, registry};
+use core::ffi::{CStr, c_int, c_uchar, c_void};
+use core::ptr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// What a device reports about itself; the library adds name, NUMA node and the
+/// configured vchan count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    pub dev_capa: u64,
+    pub max_vchans: u16,
+    pub max_desc: u16,
+    pub min_desc: u16,
+    pub max_sges: u16,
+    pub nb_priorities: u16,
+}
+
+/// Control path of a device. Called by the library after DPDK's validation passed,
+/// never concurrently with another control call on the same device.
+pub trait Driver: Send + Sync + Sized + 'static {
+    fn capabilities(&self) -> Capabilities;
+    fn configure(&self, conf: &rte_dma_conf) -> Result<()>;
+    fn vchan_setup(&self, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()>;
+    fn start(&self) -> Result<()>;
+    fn stop(&self) -> Result<()>;
+    /// Called on a stopped device before its memory is released.
+    fn close(&self) -> Result<()>;
+    /// Counters of one vchan, or of all with `RTE_DMA_ALL_VCHAN`.
+    fn stats(&self, vchan: u16) -> Result<rte_dma_stats>;
+    fn stats_reset(&self, vchan: u16) -> Result<()>;
+    fn vchan_status(&self, vchan: u16) -> Result<rte_dma_vchan_status>;
+    /// Driver-specific lines appended to `rte_dma_dump`.
+    fn dump(&self, out: &mut String);
+
+    fn group_create(
+        &self,
+        _domain_id: &rte_uuid_t,
+        _token: &rte_uuid_t,
+        _cb: rte_dma_access_pair_group_event_cb_t,
+    ) -> Result<i16> {
+        Err(Error::NotSupported)
+    }
+    fn group_destroy(&self, _group_id: i16) -> Result<()> {
+        Err(Error::NotSupported)
+    }
+    fn group_join(
+        &self,
+        _domain_id: &rte_uuid_t,
+        _token: &rte_uuid_t,
+        _group_id: i16,
+        _cb: rte_dma_access_pair_group_event_cb_t,
+    ) -> Result<()> {
+        Err(Error::NotSupported)
+    }
+    fn group_leave(&self, _group_id: i16) -> Result<()> {
+        Err(Error::NotSupported)
+    }
+    fn group_handler(&self, _group_id: i16, _domain_id: &rte_uuid_t) -> Result<u16> {
+        Err(Error::NotSupported)
+    }
+}
+
+/// Fast path of a device. DPDK's contract applies: one thread at a time per vchan,
+/// and addresses are valid for the device (IOVA = VA here). Implementations check
+/// their own arguments (vchan range, lengths, NULL lists) and never panic.
+pub trait FastPath: Driver {
+    /// # Safety
+    /// `src`/`dst` name `length` bytes the device may read/write until completion.
+    unsafe fn copy(
+        &self,
+        vchan: u16,
+        src: rte_iova_t,
+        dst: rte_iova_t,
+        length: u32,
+        flags: u64,
+    ) -> Result<u16>;
+    /// # Safety
+    /// The segments name memory the device may read/write until completion.
+    unsafe fn copy_sg(
+        &self,
+        vchan: u16,
+        src: &[rte_dma_sge],
+        dst: &[rte_dma_sge],
+        flags: u64,
+    ) -> Result<u16>;
+    /// # Safety
+    /// `dst` names `length` bytes the device may write until completion.
+    unsafe fn fill(
+        &self,
+        vchan: u16,
+        pattern: u64,
+        dst: rte_iova_t,
+        length: u32,
+        flags: u64,
+    ) -> Result<u16>;
+    fn submit(&self, vchan: u16) -> Result<()>;
+    /// Reaps up to `nb_cpls` operations that succeeded, stopping before the first
+    /// failed one (which sets `has_error`).
+    fn completed(&self, vchan: u16, nb_cpls: u16, last_idx: &mut u16, has_error: &mut bool) -> u16;
+    /// Reaps up to `status.len()` operations, writing each one's status.
+    fn completed_status(
+        &self,
+        vchan: u16,
+        last_idx: &mut u16,
+        status: &mut [rte_dma_status_code],
+    ) -> u16;
+    fn burst_capacity(&self, vchan: u16) -> u16;
+    /// # Safety
+    /// Every op pointer is valid and stays owned by the device until dequeued.
+    unsafe fn enqueue(&self, _vchan: u16, _ops: &[*mut rte_dma_op]) -> u16 {
+        0
+    }
+    fn dequeue(&self, _vchan: u16, _ops: &mut [*mut rte_dma_op]) -> u16 {
+        0
+    }
+}
+
+/// Creates device `name` driven by `driver`, ready for use; returns its id.
+pub fn register<D: FastPath>(name: &CStr, numa_node: i32, driver: D) -> Result<i16> {
+    const { assert!(core::mem::align_of::<D>() <= RTE_CACHE_LINE_SIZE) };
+    let dev = registry::allocate(name, numa_node, core::mem::size_of::<D>().max(1))?;
+    // SAFETY: `allocate` returned a registered slot whose private area holds size_of::<D>()
+    // bytes, cache-aligned, which we initialise before publishing any pointer to it.
+    unsafe {
+        let data = (*dev).data;
+        let private = (*data).dev_private;
+        ptr::write(private as *mut D, driver);
+        (*dev).dev_ops = &Trampolines::<D>::OPS;
+        (*dev).fp_obj.write(Trampolines::<D>::fast_path(private));
+        ptr::write_volatile(
+            ptr::addr_of_mut!((*dev).state),
+            rte_dma_dev_state::RTE_DMA_DEV_READY as u32,
+        );
+        Ok((*data).dev_id)
+    }
+}
+
+/// The Rust driver behind `dev`, if `dev`'s ops are the trampolines of `D`.
+///
+/// # Safety
+/// `dev` must be an allocated slot.
+pub unsafe fn driver_of<D: FastPath>(dev: *const rte_dma_dev) -> Option<&'static D> {
+    // SAFETY: allocated slots have valid data; only `register::<D>` installs these ops,
+    // and it stored a `D` in the private area.
+    unsafe {
+        if !ptr::eq((*dev).dev_ops, &Trampolines::<D>::OPS) {
+            return None;
+        }
+        Some(&*((*(*dev).data).dev_private as *const D))
+    }
+}
+
+struct Trampolines<D>(core::marker::PhantomData<D>);
+
+/// Runs a control call, turning a panic into `-EIO` instead of unwinding into C.
+fn guarded(f: impl FnOnce() -> Result<()>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => crate::error::to_code(r),
+        Err(_) => -libc::EIO,
+    }
+}
+
+fn sc_code(r: Result<u16>) -> c_int {
+    match r {
+        Ok(idx) => idx as c_int,
+        Err(e) => e.errno(),
+    }
+}
+
+impl<D: FastPath> Trampolines<D> {
+    const OPS: rte_dma_dev_ops = rte_dma_dev_ops {
+        dev_info_get: Some(Self::info_get),
+        dev_configure: Some(Self::configure),
+        dev_start: Some(Self::start),
+        dev_stop: Some(Self::stop),
+        dev_close: Some(Self::close),
+        vchan_setup: Some(Self::vchan_setup),
+        stats_get: Some(Self::stats_get),
+        stats_reset: Some(Self::stats_reset),
+        vchan_status: Some(Self::vchan_status),
+        dev_dump: Some(Self::dump),
+        access_pair_group_create: Some(Self::group_create),
+        access_pair_group_destroy: Some(Self::group_destroy),
+        access_pair_group_join: Some(Self::group_join),
+        access_pair_group_leave: Some(Self::group_leave),
+        access_pair_group_handler_get: Some(Self::group_handler_get),
+    };
+
+    fn fast_path(private: *mut c_void) -> rte_dma_fp_object {
+        rte_dma_fp_object {
+            dev_private: private,
+            copy: Some(Self::copy),
+            copy_sg: Some(Self::copy_sg),
+            fill: Some(Self::fill),
+            submit: Some(Self::submit),
+            completed: Some(Self::completed),
+            completed_status: Some(Self::completed_status),
+            burst_capacity: Some(Self::burst_capacity),
+            enqueue: Some(Self::enqueue),
+            dequeue: Some(Self::dequeue),
+        }
+    }
+
+    /// # Safety
+    /// `dev` is a slot registered by `register::<D>` and not yet closed.
+    unsafe fn this<'a>(dev: *const rte_dma_dev) -> &'a D {
+        // SAFETY: per the contract above the private area holds a live `D`.
+        unsafe { &*((*(*dev).data).dev_private as *const D) }
+    }
+
+    unsafe extern "C" fn info_get(
+        dev: *const rte_dma_dev,
+        info: *mut rte_dma_info,
+        _sz: u32,
+    ) -> c_int {
+        // SAFETY: the library passes its own slot and a valid info buffer.
+        guarded(|| unsafe {
+            let c = Self::this(dev).capabilities();
+            let out = &mut *info;
+            out.dev_capa = c.dev_capa;
+            out.max_vchans = c.max_vchans;
+            out.max_desc = c.max_desc;
+            out.min_desc = c.min_desc;
+            out.max_sges = c.max_sges;
+            out.nb_priorities = c.nb_priorities;
+            Ok(())
+        })
+    }
+    unsafe extern "C" fn configure(
+        dev: *mut rte_dma_dev,
+        conf: *const rte_dma_conf,
+        _sz: u32,
+    ) -> c_int {
+        // SAFETY: the library passes its own slot and a validated configuration.
+        guarded(|| unsafe { Self::this(dev).configure(&*conf) })
+    }
+    unsafe extern "C" fn start(dev: *mut rte_dma_dev) -> c_int {
+        // SAFETY: the library passes its own slot.
+        guarded(|| unsafe { Self::this(dev).start() })
+    }
+    unsafe extern "C" fn stop(dev: *mut rte_dma_dev) -> c_int {
+        // SAFETY: the library passes its own slot.
+        guarded(|| unsafe { Self::this(dev).stop() })
+    }
+    unsafe extern "C" fn close(dev: *mut rte_dma_dev) -> c_int {
+        // SAFETY: the library passes its own slot; after a successful close the library
+        // frees the private area, so the driver value is dropped here, exactly once.
+        guarded(|| unsafe {
+            Self::this(dev).close()?;
+            registry::set_dummy_fp((*dev).fp_obj);
+            ptr::drop_in_place((*(*dev).data).dev_private as *mut D);
+            Ok(())
+        })
+    }
+    unsafe extern "C" fn vchan_setup(
+        dev: *mut rte_dma_dev,
+        vchan: u16,
+        conf: *const rte_dma_vchan_conf,
+        _sz: u32,
+    ) -> c_int {
+        // SAFETY: the library passes its own slot and a validated configuration.
+        guarded(|| unsafe { Self::this(dev).vchan_setup(vchan, &*conf) })
+    }
+    unsafe extern "C" fn stats_get(
+        dev: *const rte_dma_dev,
+        vchan: u16,
+        stats: *mut rte_dma_stats,
+        _sz: u32,
+    ) -> c_int {
+        // SAFETY: the library passes its own slot and a valid stats buffer.
+        guarded(|| unsafe {
+            *stats = Self::this(dev).stats(vchan)?;
+            Ok(())
+        })
+    }
+    unsafe extern "C" fn stats_reset(dev: *mut rte_dma_dev, vchan: u16) -> c_int {
+        // SAFETY: the library passes its own slot.
+        guarded(|| unsafe { Self::this(dev).stats_reset(vchan) })
+    }
+    unsafe extern "C" fn vchan_status(
+        dev: *const rte_dma_dev,
+        vchan: u16,
+        status: *mut rte_dma_vchan_status,
+    ) -> c_int {
+        // SAFETY: the library passes its own slot and a valid status buffer.
+        guarded(|| unsafe {
+            *status = Self::this(dev).vchan_status(vchan)?;
+            Ok(())
+        })
+    }
+    unsafe extern "C" fn dump(dev: *const rte_dma_dev, f: *mut libc::FILE) -> c_int {
+        // SAFETY: the library passes its own slot and the caller's open stream.
+        guarded(|| unsafe {
+            let mut text = String::new();
+            Self::this(dev).dump(&mut text);
+            crate::api::write_to_file(f, &text)
+        })
+    }
+    unsafe extern "C" fn group_create(
+        dev: *const rte_dma_dev,
+        domain_id: *mut c_uchar,
+        token: *mut c_uchar,
+        group_id: *mut i16,
+        cb: rte_dma_access_pair_group_event_cb_t,
+    ) -> c_int {
+        // SAFETY: the library checked the pointers; UUIDs are 16 bytes by type.
+        guarded(|| unsafe {
+            *group_id = Self::this(dev).group_create(
+                &*(domain_id as *const rte_uuid_t),
+                &*(token as *const rte_uuid_t),
+                cb,
+            )?;
+            Ok(())
+        })
+    }
+    unsafe extern "C" fn group_destroy(dev: *const rte_dma_dev, group_id: i16) -> c_int {
+        // SAFETY: the library passes its own slot.
+        guarded(|| unsafe { Self::this(dev).group_destroy(group_id) })
+    }
+    unsafe extern "C" fn group_join(
+        dev: *const rte_dma_dev,
+        domain_id: *mut c_uchar,
+        token: *mut c_uchar,
+        group_id: i16,
+        cb: rte_dma_access_pair_group_event_cb_t,
+    ) -> c_int {
+        // SAFETY: the library checked the pointers; UUIDs are 16 bytes by type.
+        guarded(|| unsafe {
+            Self::this(dev).group_join(
+                &*(domain_id as *const rte_uuid_t),
+                &*(token as *const rte_uuid_t),
+                group_id,
+                cb,
+            )
+        })
+    }
+    unsafe extern "C" fn group_leave(dev: *const rte_dma_dev, group_id: i16) -> c_int {
+        // SAFETY: the library passes its own slot.
+        guarded(|| unsafe { Self::this(dev).group_leave(group_id) })
+    }
+    unsafe extern "C" fn group_handler_get(
+        dev: *const rte_dma_dev,
+        group_id: i16,
+        domain_id: *mut c_uchar,
+        handler: *mut u16,
+    ) -> c_int {
+        // SAFETY: the library checked the pointers; UUIDs are 16 bytes by type.
+        guarded(|| unsafe {
+            *handler =
+                Self::this(dev).group_handler(group_id, &*(domain_id as *const rte_uuid_t))?;
+            Ok(())
+        })
+    }
+
+    // Fast path: `dev_private` is the `D` that `register` stored (the fp entry is reset to
+    // the refusing functions before that value is dropped).
+
+    unsafe extern "C" fn copy(
+        p: *mut c_void,
+        vchan: u16,
+        src: u64,
+        dst: u64,
+        length: u32,
+        flags: u64,
+    ) -> c_int {
+        // SAFETY: `p` is a live `D` (see above); memory validity is the caller's contract.
+        sc_code(unsafe { (*(p as *const D)).copy(vchan, src, dst, length, flags) })
+    }
+    unsafe extern "C" fn copy_sg(
+        p: *mut c_void,
+        vchan: u16,
+        src: *const rte_dma_sge,
+        dst: *const rte_dma_sge,
+        nb_src: u16,
+        nb_dst: u16,
+        flags: u64,
+    ) -> c_int {
+        if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
+            return -libc::EINVAL;
+        }
+        // SAFETY: `p` is a live `D`; the lists are non-NULL with the counts the caller gave.
+        sc_code(unsafe {
+            let src = core::slice::from_raw_parts(src, nb_src as usize);
+            let dst = core::slice::from_raw_parts(dst, nb_dst as usize);
+            (*(p as *const D)).copy_sg(vchan, src, dst, flags)
+        })
+    }
+    unsafe extern "C" fn fill(
+        p: *mut c_void,
+        vchan: u16,
+        pattern: u64,
+        dst: u64,
+        length: u32,
+        flags: u64,
+    ) -> c_int {
+        // SAFETY: `p` is a live `D`; memory validity is the caller's contract.
+        sc_code(unsafe { (*(p as *const D)).fill(vchan, pattern, dst, length, flags) })
+    }
+    unsafe extern "C" fn submit(p: *mut c_void, vchan: u16) -> c_int {
+        // SAFETY: `p` is a live `D`.
+        crate::error::to_code(unsafe { (*(p as *const D)).submit(vchan) })
+    }
+    unsafe extern "C" fn completed(
+        p: *mut c_void,
+        vchan: u16,
+        nb: u16,
+        last_idx: *mut u16,
+        has_error: *mut bool,
+    ) -> u16 {
+        let (mut idx, mut err) = (0u16, false);
+        // SAFETY: `p` is a live `D`.
+        let n = unsafe { (*(p as *const D)).completed(vchan, nb, &mut idx, &mut err) };
+        // SAFETY: NULL outputs are allowed and skipped; others are the caller's buffers.
+        unsafe {
+            if let Some(l) = last_idx.as_mut() {
+                *l = idx;
+            }
+            if let Some(e) = has_error.as_mut() {
+                *e = err;
+            }
+        }
+        n
+    }
+    unsafe extern "C" fn completed_status(
+        p: *mut c_void,
+        vchan: u16,
+        nb: u16,
+        last_idx: *mut u16,
+        status: *mut rte_dma_status_code,
+    ) -> u16 {
+        if status.is_null() || nb == 0 {
+            return 0;
+        }
+        let mut idx = 0u16;
+        // SAFETY: `p` is a live `D`; `status` has room for `nb` codes (DPDK's contract),
+        // and the driver only writes valid enumerators into it.
+        let n = unsafe {
+            let status = core::slice::from_raw_parts_mut(status, nb as usize);
+            (*(p as *const D)).completed_status(vchan, &mut idx, status)
+        };
+        // SAFETY: a NULL `last_idx` is skipped.
+        if let Some(l) = unsafe { last_idx.as_mut() } {
+            *l = idx;
+        }
+        n
+    }
+    unsafe extern "C" fn burst_capacity(p: *const c_void, vchan: u16) -> u16 {
+        // SAFETY: `p` is a live `D`.
+        unsafe { (*(p as *const D)).burst_capacity(vchan) }
+    }
+    unsafe extern "C" fn enqueue(
+        p: *mut c_void,
+        vchan: u16,
+        ops: *mut *mut rte_dma_op,
+        nb: u16,
+    ) -> u16 {
+        if ops.is_null() || nb == 0 {
+            return 0;
+        }
+        // SAFETY: `p` is a live `D`; `ops` holds `nb` op pointers.
+        unsafe { (*(p as *const D)).enqueue(vchan, core::slice::from_raw_parts(ops, nb as usize)) }
+    }
+    unsafe extern "C" fn dequeue(
+        p: *mut c_void,
+        vchan: u16,
+        ops: *mut *mut rte_dma_op,
+        nb: u16,
+    ) -> u16 {
+        if ops.is_null() || nb == 0 {
+            return 0;
+        }
+        // SAFETY: `p` is a live `D`; `ops` has room for `nb` op pointers.
+        unsafe {
+            (*(p as *const D)).dequeue(vchan, core::slice::from_raw_parts_mut(ops, nb as usize))
+        }
+    }
+}

@@ -69,7 +69,11 @@ pub type Result<T> = core::result::Result<T, Error>;
 
 /// Turns a C driver's return code into a `Result`.
 pub fn check(code: i32) -> Result<()> {
-    if code < 0 { Err(Error::from_errno(code)) } else { Ok(()) }
+    if code < 0 {
+        Err(Error::from_errno(code))
+    } else {
+        Ok(())
+    }
 }
 
 /// Collapses a `Result` into DPDK's "0 or negative errno" convention.

@@ -1,1 +1,329 @@
-//! (being written)
+//! Device slots and the fast-path table, laid out as DPDK lays them out.
+//!
+//! Three arrays of `dev_max` entries, allocated on first use and never freed (their
+//! addresses are handed to drivers and to inline fast-path code in applications):
+//! `rte_dma_dev` (what drivers see), `rte_dma_dev_data`, and the exported
+//! `rte_dma_fp_objs` table that DPDK's inline `rte_dma_copy` indexes by `dev_id`.
+//! Like DPDK, the control path is not meant to be called from several threads at
+//! once; slot allocation and release still take a lock so two creators cannot
+//! claim the same slot.
+use crate::abi::*;
+use crate::{Error, Result, dma_log};
+use core::ffi::{CStr, c_int, c_void};
+use core::ptr;
+use core::sync::atomic::{AtomicI16, AtomicPtr, Ordering};
+use std::sync::Mutex;
+
+/// The fast-path table DPDK's inline functions read: one 128-byte entry per device.
+#[unsafe(no_mangle)]
+#[allow(non_upper_case_globals)]
+pub static mut rte_dma_fp_objs: *mut rte_dma_fp_object = ptr::null_mut();
+
+/// Number of slots; 0 until set by `set_dev_max` or the first allocation.
+static DEV_MAX: AtomicI16 = AtomicI16::new(0);
+static DEVICES: AtomicPtr<rte_dma_dev> = AtomicPtr::new(ptr::null_mut());
+static DATA: AtomicPtr<rte_dma_dev_data> = AtomicPtr::new(ptr::null_mut());
+static SLOT_LOCK: Mutex<()> = Mutex::new(());
+
+/// Sets the number of device slots; only before the first device exists.
+pub fn set_dev_max(dev_max: usize) -> Result<()> {
+    if dev_max == 0 || dev_max > i16::MAX as usize {
+        return Err(Error::InvalidArgument);
+    }
+    DEV_MAX
+        .compare_exchange(0, dev_max as i16, Ordering::AcqRel, Ordering::Acquire)
+        .map(|_| ())
+        .map_err(|_| Error::InvalidArgument)
+}
+
+pub fn dev_max() -> i16 {
+    DEV_MAX.load(Ordering::Acquire)
+}
+
+fn zeroed_array<T>(n: usize) -> Result<*mut T> {
+    let layout = std::alloc::Layout::array::<T>(n).map_err(|_| Error::NoMemory)?;
+    // SAFETY: the layout has a non-zero size (n > 0, T is not zero-sized).
+    let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
+    if p.is_null() {
+        Err(Error::NoMemory)
+    } else {
+        Ok(p)
+    }
+}
+
+/// Allocates the three arrays once (with the default size if none was set).
+fn prepare() -> Result<()> {
+    if !DEVICES.load(Ordering::Acquire).is_null() {
+        return Ok(());
+    }
+    let _ = DEV_MAX.compare_exchange(
+        0,
+        RTE_DMADEV_DEFAULT_MAX as i16,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    );
+    let n = dev_max() as usize;
+    let fp = zeroed_array::<rte_dma_fp_object>(n)?;
+    for i in 0..n {
+        // SAFETY: `fp` holds `n` entries.
+        unsafe { set_dummy_fp(fp.add(i)) };
+    }
+    let data = zeroed_array::<rte_dma_dev_data>(n)?;
+    let devices = zeroed_array::<rte_dma_dev>(n)?;
+    // SAFETY: published once under SLOT_LOCK (held by the caller), before any device exists.
+    unsafe { rte_dma_fp_objs = fp };
+    DATA.store(data, Ordering::Release);
+    DEVICES.store(devices, Ordering::Release);
+    Ok(())
+}
+
+/// The slot of `dev_id`, whatever its state, or `None` when out of range.
+pub fn slot(dev_id: i16) -> Option<*mut rte_dma_dev> {
+    let devices = DEVICES.load(Ordering::Acquire);
+    if devices.is_null() || dev_id < 0 || dev_id >= dev_max() {
+        return None;
+    }
+    // SAFETY: in range of the array of dev_max slots.
+    Some(unsafe { devices.add(dev_id as usize) })
+}
+
+fn state_of(dev: *const rte_dma_dev) -> u32 {
+    // SAFETY: `dev` points into the slot array, which lives forever.
+    unsafe { ptr::read_volatile(ptr::addr_of!((*dev).state)) }
+}
+
+/// The device `dev_id` if it is allocated (DPDK's `rte_dma_pmd_get_dev_by_id`).
+pub fn get(dev_id: i16) -> Option<*mut rte_dma_dev> {
+    slot(dev_id).filter(|&d| state_of(d) != rte_dma_dev_state::RTE_DMA_DEV_UNUSED as u32)
+}
+
+pub fn is_valid(dev_id: i16) -> bool {
+    get(dev_id).is_some()
+}
+
+/// First allocated id at or after `start`, or -1.
+pub fn next_dev(start: i16) -> i16 {
+    (start.max(0)..dev_max())
+        .find(|&id| is_valid(id))
+        .unwrap_or(-1)
+}
+
+pub fn count_avail() -> u16 {
+    (0..dev_max()).filter(|&id| is_valid(id)).count() as u16
+}
+
+/// The name rules of DPDK: non-empty and shorter than `RTE_DEV_NAME_MAX_LEN`.
+pub fn check_name(name: &CStr) -> Result<()> {
+    let len = name.to_bytes().len();
+    if len == 0 {
+        dma_log!(ERR, "Zero length DMA device name");
+        return Err(Error::InvalidArgument);
+    }
+    if len >= RTE_DEV_NAME_MAX_LEN {
+        dma_log!(ERR, "DMA device name is too long");
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// Id of the allocated device called `name`.
+pub fn find_by_name(name: &CStr) -> Option<i16> {
+    (0..dev_max()).find(|&id| {
+        get(id).is_some_and(|dev| {
+            // SAFETY: an allocated slot's `data` points at its NUL-terminated name.
+            let dev_name = unsafe { CStr::from_ptr((*(*dev).data).dev_name.as_ptr()) };
+            dev_name == name
+        })
+    })
+}
+
+/// DPDK's `rte_dma_pmd_allocate`: claims a free slot, names it, gives it `private_size`
+/// zeroed, cache-aligned bytes of driver data, and marks it registered.
+pub fn allocate(name: &CStr, numa_node: i32, private_size: usize) -> Result<*mut rte_dma_dev> {
+    check_name(name)?;
+    if private_size == 0 {
+        return Err(Error::InvalidArgument);
+    }
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if let Err(e) = prepare() {
+        dma_log!(ERR, "Cannot initialize dmadevs data");
+        return Err(e);
+    }
+    if find_by_name(name).is_some() {
+        dma_log!(ERR, "DMA device already allocated");
+        return Err(Error::Exists);
+    }
+    let data_base = DATA.load(Ordering::Acquire);
+    // SAFETY: data_base holds dev_max entries; a free slot has an empty name.
+    let free = (0..dev_max()).find(|&i| unsafe { (*data_base.add(i as usize)).dev_name[0] == 0 });
+    let Some(dev_id) = free else {
+        dma_log!(ERR, "Reached maximum number of DMA devices");
+        return Err(Error::NoMemory);
+    };
+    let private = alloc_private(private_size).inspect_err(|_| {
+        dma_log!(ERR, "Cannot allocate private data");
+    })?;
+    let dev = slot(dev_id).ok_or(Error::InvalidArgument)?;
+    // SAFETY: the slot and its data entry are free and only touched under SLOT_LOCK here.
+    unsafe {
+        let data = data_base.add(dev_id as usize);
+        ptr::write_bytes(data, 0, 1);
+        let bytes = name.to_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            (*data).dev_name[i] = b as core::ffi::c_char;
+        }
+        (*data).dev_id = dev_id;
+        (*data).numa_node = numa_node as i16;
+        (*data).dev_private = private;
+        ptr::write_bytes(dev, 0, 1);
+        (*dev).data = data;
+        (*dev).fp_obj = rte_dma_fp_objs.add(dev_id as usize);
+        set_dummy_fp((*dev).fp_obj);
+        ptr::write_volatile(
+            ptr::addr_of_mut!((*dev).state),
+            rte_dma_dev_state::RTE_DMA_DEV_REGISTERED as u32,
+        );
+    }
+    Ok(dev)
+}
+
+fn alloc_private(size: usize) -> Result<*mut c_void> {
+    let mut p: *mut c_void = ptr::null_mut();
+    // SAFETY: posix_memalign writes `p` only on success; alignment is a power of two.
+    let rc = unsafe { libc::posix_memalign(&mut p, RTE_CACHE_LINE_SIZE, size) };
+    if rc != 0 || p.is_null() {
+        return Err(Error::NoMemory);
+    }
+    // SAFETY: `p` points to `size` writable bytes.
+    unsafe { ptr::write_bytes(p as *mut u8, 0, size) };
+    Ok(p)
+}
+
+/// Frees a slot: its driver data, its shared data, its fast-path entry.
+///
+/// # Safety
+/// `dev` must be an allocated slot whose driver no longer uses its private data.
+pub unsafe fn release(dev: *mut rte_dma_dev) {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    // SAFETY: the caller guarantees `dev` is an allocated slot with valid data/fp_obj.
+    unsafe {
+        let data = (*dev).data;
+        libc::free((*data).dev_private);
+        ptr::write_bytes(data, 0, 1);
+        set_dummy_fp((*dev).fp_obj);
+        ptr::write_bytes(dev, 0, 1);
+    }
+}
+
+/// Whether the device is started (bit 0 of `dev_started`).
+///
+/// # Safety
+/// `dev` must be an allocated slot.
+pub unsafe fn is_started(dev: *const rte_dma_dev) -> bool {
+    // SAFETY: allocated slots have valid data.
+    unsafe { (*(*dev).data).dev_started & 1 != 0 }
+}
+
+/// # Safety
+/// `dev` must be an allocated slot.
+pub unsafe fn set_started(dev: *mut rte_dma_dev, started: bool) {
+    // SAFETY: allocated slots have valid data.
+    unsafe {
+        let d = &mut (*(*dev).data).dev_started;
+        *d = (*d & !1) | started as u32;
+    }
+}
+
+// The fast-path entries of a free or not-yet-ready slot: refuse and say why.
+
+unsafe extern "C" fn dummy_copy(_: *mut c_void, _: u16, _: u64, _: u64, _: u32, _: u64) -> c_int {
+    dma_log!(ERR, "copy is not configured or not supported.");
+    -libc::EINVAL
+}
+unsafe extern "C" fn dummy_copy_sg(
+    _: *mut c_void,
+    _: u16,
+    _: *const rte_dma_sge,
+    _: *const rte_dma_sge,
+    _: u16,
+    _: u16,
+    _: u64,
+) -> c_int {
+    dma_log!(ERR, "copy_sg is not configured or not supported.");
+    -libc::EINVAL
+}
+unsafe extern "C" fn dummy_fill(_: *mut c_void, _: u16, _: u64, _: u64, _: u32, _: u64) -> c_int {
+    dma_log!(ERR, "fill is not configured or not supported.");
+    -libc::EINVAL
+}
+unsafe extern "C" fn dummy_submit(_: *mut c_void, _: u16) -> c_int {
+    dma_log!(ERR, "submit is not configured or not supported.");
+    -libc::EINVAL
+}
+unsafe extern "C" fn dummy_completed(
+    _: *mut c_void,
+    _: u16,
+    _: u16,
+    _: *mut u16,
+    _: *mut bool,
+) -> u16 {
+    dma_log!(ERR, "completed is not configured or not supported.");
+    0
+}
+unsafe extern "C" fn dummy_completed_status(
+    _: *mut c_void,
+    _: u16,
+    _: u16,
+    _: *mut u16,
+    _: *mut rte_dma_status_code,
+) -> u16 {
+    dma_log!(ERR, "completed_status is not configured or not supported.");
+    0
+}
+unsafe extern "C" fn dummy_burst_capacity(_: *const c_void, _: u16) -> u16 {
+    dma_log!(ERR, "burst_capacity is not configured or not supported.");
+    0
+}
+unsafe extern "C" fn dummy_enqueue(_: *mut c_void, _: u16, _: *mut *mut rte_dma_op, _: u16) -> u16 {
+    dma_log!(ERR, "Enqueue not configured or not supported.");
+    0
+}
+unsafe extern "C" fn dummy_dequeue(_: *mut c_void, _: u16, _: *mut *mut rte_dma_op, _: u16) -> u16 {
+    dma_log!(ERR, "Dequeue not configured or not supported.");
+    0
+}
+
+/// Points every entry of `obj` at the refusing functions.
+///
+/// # Safety
+/// `obj` must point to a writable fast-path entry.
+pub unsafe fn set_dummy_fp(obj: *mut rte_dma_fp_object) {
+    // SAFETY: the caller guarantees `obj` is writable.
+    unsafe {
+        obj.write(rte_dma_fp_object {
+            dev_private: ptr::null_mut(),
+            copy: Some(dummy_copy),
+            copy_sg: Some(dummy_copy_sg),
+            fill: Some(dummy_fill),
+            submit: Some(dummy_submit),
+            completed: Some(dummy_completed),
+            completed_status: Some(dummy_completed_status),
+            burst_capacity: Some(dummy_burst_capacity),
+            enqueue: Some(dummy_enqueue),
+            dequeue: Some(dummy_dequeue),
+        })
+    };
+}
+
+/// The id the next allocation will most likely get (for naming threads before the
+/// device exists).
+pub fn next_free_hint() -> i16 {
+    let data = DATA.load(Ordering::Acquire);
+    if data.is_null() {
+        return 0;
+    }
+    // SAFETY: `data` holds dev_max entries.
+    (0..dev_max())
+        .find(|&i| unsafe { (*data.add(i as usize)).dev_name[0] == 0 })
+        .unwrap_or(-1)
+}

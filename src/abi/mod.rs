@@ -10,10 +10,16 @@
 //! undeclared value would be undefined behaviour. The validation layer decodes them.
 #![allow(non_camel_case_types)]
 
+pub mod common;
 pub mod consts;
+pub mod fp;
 pub mod pmd;
 pub mod types;
+pub mod uuid;
 
+pub use common::*;
 pub use consts::*;
+pub use fp::*;
 pub use pmd::*;
 pub use types::*;
+pub use uuid::*;

@@ -1,11 +1,6 @@
 //! Public structures and enumerations of `rte_dmadev.h`.
-use core::ffi::{c_char, c_uchar, c_void};
-
-/// IO virtual address; the same as the virtual address here (IOVA as VA).
-pub type rte_iova_t = u64;
-
-/// A 128-bit UUID, as DPDK's `rte_uuid_t` (decays to a pointer in function parameters).
-pub type rte_uuid_t = [c_uchar; 16];
+use super::common::rte_iova_t;
+use core::ffi::{c_char, c_uchar};
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +73,14 @@ pub type rte_dma_direction_raw = u32;
 pub type rte_dma_port_type_raw = u32;
 /// Storage of an `enum rte_dma_inter_domain_type` field.
 pub type rte_dma_inter_domain_type_raw = u32;
+/// Storage of an `enum rte_dma_status_code` field.
+pub type rte_dma_status_code_raw = u32;
+
+/// DPDK's memory pool, opaque here.
+#[repr(C)]
+pub struct rte_mempool {
+    _opaque: [u8; 0],
+}
 
 /// Device information, filled by `rte_dma_info_get`.
 #[repr(C)]
@@ -149,8 +152,7 @@ pub struct rte_dma_port_param {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rte_dma_auto_free_m2d {
-    /// `struct rte_mempool *`, opaque here.
-    pub pool: *mut c_void,
+    pub pool: *mut rte_mempool,
 }
 
 /// Auto-free parameters of a vchan.
@@ -236,9 +238,9 @@ pub struct rte_dma_sge {
 pub struct rte_dma_op {
     /// `RTE_DMA_OP_FLAG_*`.
     pub flags: u64,
-    /// `struct rte_mempool *` the op came from, opaque here.
-    pub op_mp: *mut c_void,
-    pub status: u32,
+    /// The pool the op came from.
+    pub op_mp: *mut rte_mempool,
+    pub status: rte_dma_status_code_raw,
     pub rsvd: u32,
     /// Owned by the device between enqueue and dequeue.
     pub impl_opaque: [u64; 2],
@@ -278,7 +280,7 @@ mod layout_tests {
         assert_eq!(size_of::<rte_dma_op>(), 64);
         assert_eq!(size_of::<rte_dma_direction>(), 4);
         assert_eq!(size_of::<rte_dma_status_code>(), 4);
-        assert_eq!(size_of::<rte_uuid_t>(), 16);
+        assert_eq!(size_of::<crate::abi::rte_uuid_t>(), 16);
         assert_eq!(align_of::<rte_dma_vchan_conf>(), 8);
     }
 

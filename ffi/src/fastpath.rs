@@ -1,0 +1,208 @@
+//! The fast-path functions as real symbols (DPDK only has them inline). Each indexes
+//! the fast-path table by `dev_id` and makes one indirect call, as DPDK's inline code
+//! does, after checking `dev_id` is inside the table (a bad id gives -EINVAL / 0
+//! instead of a wild read). Argument checks (zero length, NULL lists, vchan range)
+//! are done by the device behind the table, so inline callers get them too.
+use dmadev::abi::*;
+use dmadev::registry;
+use std::ffi::c_int;
+
+/// The table entry of `dev_id`, if the id is inside the table.
+#[inline(always)]
+fn entry(dev_id: i16) -> Option<&'static rte_dma_fp_object> {
+    // SAFETY: the table pointer is written once, before any device exists, and the
+    // table is never freed; `dev_id` is checked against its length.
+    unsafe {
+        let table = core::ptr::read(&raw const registry::rte_dma_fp_objs);
+        if table.is_null() || dev_id < 0 || dev_id >= registry::dev_max() {
+            return None;
+        }
+        Some(&*table.add(dev_id as usize))
+    }
+}
+
+/// Enqueues a copy of `length` bytes; returns its ring index (0..65535) or a
+/// negative errno (-ENOSPC when the ring is full).
+///
+/// # Safety
+/// `src`/`dst` name memory valid for the device until the copy completes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_copy(
+    dev_id: i16,
+    vchan: u16,
+    src: rte_iova_t,
+    dst: rte_iova_t,
+    length: u32,
+    flags: u64,
+) -> c_int {
+    match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
+        None => -libc::EINVAL,
+    }
+}
+
+/// Enqueues a scatter-gather copy; returns its ring index or a negative errno.
+///
+/// # Safety
+/// `src`/`dst` hold `nb_src`/`nb_dst` segments naming valid memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_copy_sg(
+    dev_id: i16,
+    vchan: u16,
+    src: *mut rte_dma_sge,
+    dst: *mut rte_dma_sge,
+    nb_src: u16,
+    nb_dst: u16,
+    flags: u64,
+) -> c_int {
+    if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
+        return -libc::EINVAL;
+    }
+    match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
+        None => -libc::EINVAL,
+    }
+}
+
+/// Enqueues a fill of `length` bytes with `pattern` (its 8 bytes in memory order,
+/// repeated); returns its ring index or a negative errno.
+///
+/// # Safety
+/// `dst` names memory valid for the device until the fill completes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_fill(
+    dev_id: i16,
+    vchan: u16,
+    pattern: u64,
+    dst: rte_iova_t,
+    length: u32,
+    flags: u64,
+) -> c_int {
+    match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
+        None => -libc::EINVAL,
+    }
+}
+
+/// Hands every enqueued operation of the vchan to the device.
+#[unsafe(no_mangle)]
+pub extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
+    match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan) },
+        None => -libc::EINVAL,
+    }
+}
+
+/// Collects up to `nb_cpls` successfully completed operations; `*last_idx` gets the
+/// ring index of the last one, `*has_error` whether a failure stopped the count.
+/// Either pointer may be NULL.
+///
+/// # Safety
+/// Non-NULL pointers are writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_completed(
+    dev_id: i16,
+    vchan: u16,
+    nb_cpls: u16,
+    last_idx: *mut u16,
+    has_error: *mut bool,
+) -> u16 {
+    let Some((o, f)) = entry(dev_id).and_then(|o| o.completed.map(|f| (o, f))) else {
+        return 0;
+    };
+    // Drivers may rely on both outputs being present, as DPDK's inline code ensures.
+    let (mut idx, mut err) = (0u16, false);
+    let last_idx = if last_idx.is_null() {
+        &mut idx
+    } else {
+        last_idx
+    };
+    let has_error = if has_error.is_null() {
+        &mut err
+    } else {
+        has_error
+    };
+    // SAFETY: both outputs are writable; the entry's functions take its private data.
+    unsafe {
+        *has_error = false;
+        f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
+    }
+}
+
+/// Collects up to `nb_cpls` completed operations with each one's status.
+///
+/// # Safety
+/// `status` has room for `nb_cpls` codes; `last_idx` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_completed_status(
+    dev_id: i16,
+    vchan: u16,
+    nb_cpls: u16,
+    last_idx: *mut u16,
+    status: *mut rte_dma_status_code,
+) -> u16 {
+    if status.is_null() {
+        return 0;
+    }
+    let Some((o, f)) = entry(dev_id).and_then(|o| o.completed_status.map(|f| (o, f))) else {
+        return 0;
+    };
+    let mut idx = 0u16;
+    let last_idx = if last_idx.is_null() {
+        &mut idx
+    } else {
+        last_idx
+    };
+    // SAFETY: outputs are writable per the contract; the entry's functions take its private data.
+    unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) }
+}
+
+/// How many more operations the vchan accepts now.
+#[unsafe(no_mangle)]
+pub extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
+    match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan) },
+        None => 0,
+    }
+}
+
+/// Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken.
+///
+/// # Safety
+/// `ops` holds `nb_ops` valid operations.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_enqueue_ops(
+    dev_id: i16,
+    vchan: u16,
+    ops: *mut *mut rte_dma_op,
+    nb_ops: u16,
+) -> u16 {
+    match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
+        None => 0,
+    }
+}
+
+/// Dequeues up to `nb_ops` finished operations into `ops`; returns how many.
+///
+/// # Safety
+/// `ops` has room for `nb_ops` pointers.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rte_dma_dequeue_ops(
+    dev_id: i16,
+    vchan: u16,
+    ops: *mut *mut rte_dma_op,
+    nb_ops: u16,
+) -> u16 {
+    match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
+        // SAFETY: the entry's functions take the entry's private data.
+        Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
+        None => 0,
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the Rust unit tests, the committed headers
+# against a fresh cbindgen run, then the C tests through meson.
+source "$(dirname "$0")/tools.sh"
+cd "$ROOT"
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --workspace
+echo "== headers in include/ match the Rust sources"
+cargo run --quiet -p gen-headers -- --check
+echo "== meson test"
+build
+meson test -C "$BUILD_DIR" --print-errorlogs
