@@ -1,5 +1,7 @@
 // The headers must also compile as C++ (extern "C" linkage, no C-only constructs
 // outside what g++ accepts) and link against the library.
+#include <cstdio>
+
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_dmadev.h>

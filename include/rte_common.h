@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** Any NUMA socket. */
+#define SOCKET_ID_ANY -1
 #define __rte_aligned(a) __attribute__((__aligned__(a)))
 #define __rte_cache_aligned __rte_aligned(RTE_CACHE_LINE_SIZE)
 #define __rte_unused __attribute__((__unused__))

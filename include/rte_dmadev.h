@@ -71,7 +71,7 @@
  */
 #define RTE_DMA_ALL_VCHAN 65535
 
-typedef enum rte_dma_vchan_status {
+enum rte_dma_vchan_status {
   /**
    * Not processing, awaiting operations.
    */
@@ -84,9 +84,9 @@ typedef enum rte_dma_vchan_status {
    * Halted by an error; accepts no new operations.
    */
   RTE_DMA_VCHAN_HALTED_ERROR = 2,
-} rte_dma_vchan_status;
+};
 
-typedef enum rte_dma_access_pair_group_event_type {
+enum rte_dma_access_pair_group_event_type {
   /**
    * A member left the group (creator and joiners are told).
    */
@@ -95,9 +95,9 @@ typedef enum rte_dma_access_pair_group_event_type {
    * The group was destroyed (joiners are told).
    */
   RTE_DMA_GROUP_EVENT_GROUP_DESTROYED = 1,
-} rte_dma_access_pair_group_event_type;
+};
 
-typedef enum rte_dma_status_code {
+enum rte_dma_status_code {
   RTE_DMA_STATUS_SUCCESSFUL = 0,
   RTE_DMA_STATUS_USER_ABORT = 1,
   RTE_DMA_STATUS_NOT_ATTEMPTED = 2,
@@ -114,30 +114,35 @@ typedef enum rte_dma_status_code {
   RTE_DMA_STATUS_DEV_LINK_ERROR = 13,
   RTE_DMA_STATUS_PAGE_FAULT = 14,
   RTE_DMA_STATUS_ERROR_UNKNOWN = 256,
-} rte_dma_status_code;
+};
 
-typedef enum rte_dma_direction {
+enum rte_dma_direction {
   RTE_DMA_DIR_MEM_TO_MEM = 0,
   RTE_DMA_DIR_MEM_TO_DEV = 1,
   RTE_DMA_DIR_DEV_TO_MEM = 2,
   RTE_DMA_DIR_DEV_TO_DEV = 3,
-} rte_dma_direction;
+};
 
-typedef enum rte_dma_port_type {
+enum rte_dma_port_type {
   RTE_DMA_PORT_NONE = 0,
   RTE_DMA_PORT_PCIE = 1,
-} rte_dma_port_type;
+};
 
-typedef enum rte_dma_inter_domain_type {
+enum rte_dma_inter_domain_type {
   RTE_DMA_INTER_DOMAIN_NONE = 0,
   RTE_DMA_INTER_PROCESS_DOMAIN = 1,
   RTE_DMA_INTER_OS_DOMAIN = 2,
-} rte_dma_inter_domain_type;
+};
+
+/**
+ * DPDK's memory pool, opaque here.
+ */
+struct rte_mempool;
 
 /**
  * Device information, filled by `rte_dma_info_get`.
  */
-typedef struct rte_dma_info {
+struct rte_dma_info {
   /**
    * Unique device name (owned by the library).
    */
@@ -165,12 +170,12 @@ typedef struct rte_dma_info {
    * Priority levels (> 1) with `RTE_DMA_CAPA_PRI_POLICY_SP`, else 0.
    */
   uint16_t nb_priorities;
-} rte_dma_info;
+};
 
 /**
  * Device configuration given to `rte_dma_configure`.
  */
-typedef struct rte_dma_conf {
+struct rte_dma_conf {
   uint16_t nb_vchans;
   /**
    * Device priority, below `nb_priorities`; 0 without priority scheduling.
@@ -180,13 +185,13 @@ typedef struct rte_dma_conf {
    * `RTE_DMA_CFG_FLAG_*`.
    */
   uint64_t flags;
-} rte_dma_conf;
+};
 
 /**
  * PCIe access-port parameters: 70 bits of fields over 16 bytes; `val` aliases the
  * first 64 bits. The named bit-fields are added to the C union by the header generator.
  */
-typedef union rte_dma_port_pcie {
+union rte_dma_port_pcie {
   uint64_t val;
   uint64_t raw[2];
   __extension__ struct {
@@ -199,39 +204,36 @@ typedef union rte_dma_port_pcie {
     uint64_t ph : 2; /**< The processing hint field in the TLP packet. */
     uint64_t st : 16; /**< The steering tag field in the TLP packet. */
   };
-} rte_dma_port_pcie;
+};
 
 /**
  * Access port of a device-side transfer.
  */
-typedef struct rte_dma_port_param {
+struct rte_dma_port_param {
   enum rte_dma_port_type port_type;
   union rte_dma_port_pcie pcie;
   uint64_t reserved[2];
-} rte_dma_port_param;
+};
 
 /**
  * Mempool handle the hardware frees memory-to-device buffers to.
  */
-typedef struct rte_dma_auto_free_m2d {
-  /**
-   * `struct rte_mempool *`, opaque here.
-   */
-  void *pool;
-} rte_dma_auto_free_m2d;
+struct rte_dma_auto_free_m2d {
+  struct rte_mempool *pool;
+};
 
 /**
  * Auto-free parameters of a vchan.
  */
-typedef struct rte_dma_auto_free_param {
+struct rte_dma_auto_free_param {
   struct rte_dma_auto_free_m2d m2d;
   uint64_t reserved[2];
-} rte_dma_auto_free_param;
+};
 
 /**
  * Inter-process / inter-OS parameters of a vchan (DPDK 25.11).
  */
-typedef struct rte_dma_inter_domain_param {
+struct rte_dma_inter_domain_param {
   enum rte_dma_inter_domain_type type;
   /**
    * Handler of the domain whose memory the source addresses name.
@@ -242,24 +244,24 @@ typedef struct rte_dma_inter_domain_param {
    */
   uint16_t dst_handler;
   uint64_t reserved[2];
-} rte_dma_inter_domain_param;
+};
 
 /**
  * Virtual channel configuration given to `rte_dma_vchan_setup`.
  */
-typedef struct rte_dma_vchan_conf {
+struct rte_dma_vchan_conf {
   enum rte_dma_direction direction;
   uint16_t nb_desc;
   struct rte_dma_port_param src_port;
   struct rte_dma_port_param dst_port;
   struct rte_dma_auto_free_param auto_free;
   struct rte_dma_inter_domain_param domain;
-} rte_dma_vchan_conf;
+};
 
 /**
  * Per-vchan (or whole-device) counters.
  */
-typedef struct rte_dma_stats {
+struct rte_dma_stats {
   /**
    * Operations submitted to the engine.
    */
@@ -272,7 +274,7 @@ typedef struct rte_dma_stats {
    * Operations that failed.
    */
   uint64_t errors;
-} rte_dma_stats;
+};
 
 /**
  * Callback told of access-pair-group membership changes.
@@ -285,26 +287,26 @@ typedef void (*rte_dma_access_pair_group_event_cb_t)(int16_t dev_id,
 /**
  * One scatter-gather segment.
  */
-typedef struct rte_dma_sge {
+struct rte_dma_sge {
   rte_iova_t addr;
   uint32_t length;
-} rte_dma_sge;
+};
 
 /**
  * An operation for `rte_dma_enqueue_ops`. In C it ends with the flexible array
  * `struct rte_dma_sge src_dst_seg[]` (`nb_src` sources then `nb_dst` destinations),
  * which starts right after this 64-byte header.
  */
-typedef struct rte_dma_op {
+struct rte_dma_op {
   /**
    * `RTE_DMA_OP_FLAG_*`.
    */
   uint64_t flags;
   /**
-   * `struct rte_mempool *` the op came from, opaque here.
+   * The pool the op came from.
    */
-  void *op_mp;
-  uint32_t status;
+  struct rte_mempool *op_mp;
+  enum rte_dma_status_code status;
   uint32_t rsvd;
   /**
    * Owned by the device between enqueue and dequeue.
@@ -317,8 +319,12 @@ typedef struct rte_dma_op {
   uint16_t nb_src;
   uint16_t nb_dst;
   /** Source then destination segments (nb_src + nb_dst entries). */
+#ifdef __cplusplus
+  __extension__ struct rte_dma_sge src_dst_seg[0];
+#else
   struct rte_dma_sge src_dst_seg[];
-} rte_dma_op;
+#endif
+};
 
 #ifdef __cplusplus
 extern "C" {

@@ -19,8 +19,8 @@ typedef int (*rte_dma_copy_t)(void *dev_private,
 
 typedef int (*rte_dma_copy_sg_t)(void *dev_private,
                                  uint16_t vchan,
-                                 const rte_dma_sge *src,
-                                 const rte_dma_sge *dst,
+                                 const struct rte_dma_sge *src,
+                                 const struct rte_dma_sge *dst,
                                  uint16_t nb_src,
                                  uint16_t nb_dst,
                                  uint64_t flags);
@@ -44,25 +44,25 @@ typedef uint16_t (*rte_dma_completed_status_t)(void *dev_private,
                                                uint16_t vchan,
                                                uint16_t nb_cpls,
                                                uint16_t *last_idx,
-                                               rte_dma_status_code *status);
+                                               enum rte_dma_status_code *status);
 
 typedef uint16_t (*rte_dma_burst_capacity_t)(const void *dev_private, uint16_t vchan);
 
 typedef uint16_t (*rte_dma_enqueue_ops_t)(void *dev_private,
                                           uint16_t vchan,
-                                          rte_dma_op **ops,
+                                          struct rte_dma_op **ops,
                                           uint16_t nb_ops);
 
 typedef uint16_t (*rte_dma_dequeue_ops_t)(void *dev_private,
                                           uint16_t vchan,
-                                          rte_dma_op **ops,
+                                          struct rte_dma_op **ops,
                                           uint16_t nb_ops);
 
 /**
  * One device's entry in the fast-path table `rte_dma_fp_objs`: what DPDK's inline
  * `rte_dma_copy` and friends read, so it must stay exactly 128 bytes in this order.
  */
-typedef struct __rte_aligned(64) rte_dma_fp_object {
+struct __rte_aligned(64) rte_dma_fp_object {
   /**
    * Driver data handed back to every fast-path call.
    */
@@ -76,7 +76,7 @@ typedef struct __rte_aligned(64) rte_dma_fp_object {
   rte_dma_burst_capacity_t burst_capacity;
   rte_dma_enqueue_ops_t enqueue;
   rte_dma_dequeue_ops_t dequeue;
-} rte_dma_fp_object;
+};
 
 /**
  * A trace point's enable word, as DPDK's `rte_trace_point_t`.

@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include "rte_dmadev.h"
 
+struct rte_dma_dev;
+
+
 /**
  * Lifecycle state of a device slot.
  */
-typedef enum rte_dma_dev_state {
+enum rte_dma_dev_state {
   /**
    * The slot is free.
    */
@@ -27,19 +30,17 @@ typedef enum rte_dma_dev_state {
    * Ready for use (set by the driver).
    */
   RTE_DMA_DEV_READY = 2,
-} rte_dma_dev_state;
+};
 
 /**
  * EAL's generic device, opaque here.
  */
-typedef struct rte_device {
-  uint8_t _opaque[0];
-} rte_device;
+struct rte_device;
 
 /**
  * Device data shared with drivers.
  */
-typedef struct __rte_aligned(64) rte_dma_dev_data {
+struct __rte_aligned(64) rte_dma_dev_data {
   /**
    * Unique name, NUL-terminated.
    */
@@ -56,7 +57,7 @@ typedef struct __rte_aligned(64) rte_dma_dev_data {
   /**
    * Configuration accepted by the last successful `rte_dma_configure`.
    */
-  rte_dma_conf dev_conf;
+  struct rte_dma_conf dev_conf;
   /**
    * 1 while started, in bit 0. Declared as an `unsigned int` bit-field (standard C,
    * unlike DPDK's `uint8_t` one) which puts the bit in the same place; the Rust side
@@ -64,14 +65,14 @@ typedef struct __rte_aligned(64) rte_dma_dev_data {
    */
   uint32_t dev_started: 1;
   uint64_t reserved[2];
-} rte_dma_dev_data;
+};
 
 typedef int (*rte_dma_info_get_t)(const struct rte_dma_dev *dev,
-                                  rte_dma_info *dev_info,
+                                  struct rte_dma_info *dev_info,
                                   uint32_t info_sz);
 
 typedef int (*rte_dma_configure_t)(struct rte_dma_dev *dev,
-                                   const rte_dma_conf *dev_conf,
+                                   const struct rte_dma_conf *dev_conf,
                                    uint32_t conf_sz);
 
 typedef int (*rte_dma_start_t)(struct rte_dma_dev *dev);
@@ -82,19 +83,19 @@ typedef int (*rte_dma_close_t)(struct rte_dma_dev *dev);
 
 typedef int (*rte_dma_vchan_setup_t)(struct rte_dma_dev *dev,
                                      uint16_t vchan,
-                                     const rte_dma_vchan_conf *conf,
+                                     const struct rte_dma_vchan_conf *conf,
                                      uint32_t conf_sz);
 
 typedef int (*rte_dma_stats_get_t)(const struct rte_dma_dev *dev,
                                    uint16_t vchan,
-                                   rte_dma_stats *stats,
+                                   struct rte_dma_stats *stats,
                                    uint32_t stats_sz);
 
 typedef int (*rte_dma_stats_reset_t)(struct rte_dma_dev *dev, uint16_t vchan);
 
 typedef int (*rte_dma_vchan_status_t)(const struct rte_dma_dev *dev,
                                       uint16_t vchan,
-                                      rte_dma_vchan_status *status);
+                                      enum rte_dma_vchan_status *status);
 
 typedef int (*rte_dma_dump_t)(const struct rte_dma_dev *dev, FILE *f);
 
@@ -122,7 +123,7 @@ typedef int (*rte_dma_access_pair_group_handler_get_t)(const struct rte_dma_dev 
 /**
  * Control-path operations of a C driver.
  */
-typedef struct rte_dma_dev_ops {
+struct rte_dma_dev_ops {
   rte_dma_info_get_t dev_info_get;
   rte_dma_configure_t dev_configure;
   rte_dma_start_t dev_start;
@@ -138,12 +139,12 @@ typedef struct rte_dma_dev_ops {
   rte_dma_access_pair_group_join_t access_pair_group_join;
   rte_dma_access_pair_group_leave_t access_pair_group_leave;
   rte_dma_access_pair_group_handler_get_t access_pair_group_handler_get;
-} rte_dma_dev_ops;
+};
 
 /**
  * A device slot as drivers see it.
  */
-typedef struct __rte_aligned(64) rte_dma_dev {
+struct __rte_aligned(64) rte_dma_dev {
   /**
    * The EAL device it came from, if any.
    */
@@ -152,11 +153,11 @@ typedef struct __rte_aligned(64) rte_dma_dev {
   /**
    * This device's entry in `rte_dma_fp_objs`.
    */
-  rte_dma_fp_object *fp_obj;
+  struct rte_dma_fp_object *fp_obj;
   const struct rte_dma_dev_ops *dev_ops;
   enum rte_dma_dev_state state;
   uint64_t reserved[2];
-} rte_dma_dev;
+};
 
 #ifdef __cplusplus
 extern "C" {

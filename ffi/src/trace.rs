@@ -1,6 +1,6 @@
 //! The fast-path trace-point enable words DPDK exports (`rte_trace_point_t`), read by
 //! DPDK's inline fast path. All zero (disabled) until the trace points are wired up.
-#![allow(non_upper_case_globals)]
+#![allow(non_upper_case_globals, non_camel_case_types)]
 
 /// A trace point's enable word, as DPDK's `rte_trace_point_t`.
 pub type rte_trace_point_t = u64;

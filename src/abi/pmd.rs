@@ -4,7 +4,6 @@ use super::types::*;
 use core::ffi::{c_char, c_int, c_uchar, c_void};
 
 /// EAL's generic device, opaque here.
-#[repr(C)]
 pub struct rte_device {
     _opaque: [u8; 0],
 }

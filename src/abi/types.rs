@@ -77,7 +77,6 @@ pub type rte_dma_inter_domain_type_raw = u32;
 pub type rte_dma_status_code_raw = u32;
 
 /// DPDK's memory pool, opaque here.
-#[repr(C)]
 pub struct rte_mempool {
     _opaque: [u8; 0],
 }

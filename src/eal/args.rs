@@ -1448,7 +1448,6 @@ mod tests {
         assert_eq!(c.force_max_simd_bitwidth, Some(256));
 
         let c = cfg(&[
-            "--no-huge",
             "--legacy-mem",
             "--proc-type",
             "AUTO",
@@ -1457,7 +1456,8 @@ mod tests {
             "--iova-mode=pa",
         ]);
         assert!(err(&["--no-huge", "--socket-mem=1"]).contains("cannot be used together"));
-        assert!(c.no_huge && c.legacy_mem && c.telemetry);
+        assert!(cfg(&["--no-huge", "--legacy-mem"]).no_huge);
+        assert!(c.legacy_mem && c.telemetry);
         assert_eq!(c.proc_type, Some(ProcType::Auto));
         assert_eq!(c.numa_mem_mb, vec![1024, 0]);
         assert_eq!(c.iova_mode, Some(IovaMode::Pa));
@@ -1529,7 +1529,10 @@ mod tests {
             (&["--log-color=pink"][..], "color"),
             (&["--log-timestamp=now"][..], "timestamp"),
             (&["--syslog=local9"][..], "facility"),
-            (&["--huge-unlink", "always"][..], "cannot be used together"),
+            (
+                &["--no-huge", "--huge-unlink"][..],
+                "cannot be used together",
+            ),
             (
                 &["--legacy-mem", "--in-memory"][..],
                 "cannot be used together",

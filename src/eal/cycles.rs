@@ -50,10 +50,28 @@ pub fn timer_hz() -> u64 {
 
 #[cfg(target_arch = "x86_64")]
 fn calibrate() -> u64 {
-    let (ns0, c0) = (monotonic_raw_ns(), timer_cycles());
+    let (c0, ns0) = paired_sample();
     sleep_ns(CALIBRATION_NS);
-    let (ns1, c1) = (monotonic_raw_ns(), timer_cycles());
+    let (c1, ns1) = paired_sample();
     hz_from_samples(c1.wrapping_sub(c0), ns1.wrapping_sub(ns0))
+}
+
+/// A (cycles, ns) reading taken as close together as possible: of a few tries,
+/// the one whose clock read is bracketed by the fewest cycles, so that a preemption
+/// between the two reads cannot skew a measurement.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn paired_sample() -> (u64, u64) {
+    let mut best = (u64::MAX, 0, 0);
+    for _ in 0..8 {
+        let before = timer_cycles();
+        let ns = monotonic_raw_ns();
+        let after = timer_cycles();
+        let spread = after.wrapping_sub(before);
+        if spread < best.0 {
+            best = (spread, before.wrapping_add(spread / 2), ns);
+        }
+    }
+    (best.1, best.2)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -148,9 +166,9 @@ mod tests {
         let hz = timer_hz();
         assert!(hz >= 1_000_000, "hz {hz}");
         assert_eq!(timer_hz(), hz);
-        let (c0, n0) = (timer_cycles(), monotonic_raw_ns());
-        delay_us_sleep(5_000);
-        let (c1, n1) = (timer_cycles(), monotonic_raw_ns());
+        let (c0, n0) = paired_sample();
+        delay_us_sleep(20_000);
+        let (c1, n1) = paired_sample();
         let measured = (c1 - c0) as f64 / ((n1 - n0) as f64 / 1e9);
         let ratio = measured / hz as f64;
         assert!((0.9..1.1).contains(&ratio), "measured {measured}, hz {hz}");

@@ -119,12 +119,8 @@ pub fn regex_to_glob(regex: &str) -> Result<String, String> {
                 _ => glob.push('?'),
             },
             '\\' => match chars.next() {
-                Some(e) if e.is_ascii_punctuation() && !matches!(e, '*' | '?' | '[' | ']') => {
-                    glob.push(e)
-                }
-                Some(e) if matches!(e, '*' | '?' | '[' | ']') => {
-                    return unsupported("an escaped glob character");
-                }
+                Some('*' | '?' | '[' | ']') => return unsupported("an escaped glob character"),
+                Some(e) if e.is_ascii_punctuation() => glob.push(e),
                 _ => return unsupported("a backslash class"),
             },
             '*' | '+' | '?' | '{' | '}' => return unsupported("a repetition"),

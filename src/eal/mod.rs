@@ -241,13 +241,16 @@ pub fn cleanup() -> Result<()> {
     Ok(())
 }
 
+/// The EAL is global: tests anywhere in the crate that run `init` take this first.
+#[cfg(test)]
+pub(crate) fn test_serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    /// The EAL is global; its tests take turns.
-    static SERIAL: Mutex<()> = Mutex::new(());
 
     fn argv(words: &[&str]) -> Vec<String> {
         std::iter::once("test")
@@ -263,7 +266,7 @@ mod tests {
 
     #[test]
     fn init_and_cleanup_cycle() {
-        let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = test_serial();
         let cpu = *lcore::thread_affinity().unwrap().last().unwrap();
         let main = if cpu < crate::abi::RTE_MAX_LCORE as usize {
             format!("{cpu}")
@@ -326,7 +329,7 @@ mod tests {
 
     #[test]
     fn failures_leave_nothing_behind() {
-        let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = test_serial();
         for (words, expected) in [
             (&["--bogus"][..], Error::InvalidArgument),
             (&["-h"][..], Error::InvalidArgument),
@@ -359,7 +362,7 @@ mod tests {
 
     #[test]
     fn log_levels_are_applied() {
-        let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = test_serial();
         let id = crate::log::register("test.eal.loglevel", crate::log::RTE_LOG_INFO);
         on_thread(|| {
             init(&argv(&[

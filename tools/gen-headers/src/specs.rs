@@ -32,11 +32,17 @@ pub const EXTRA_BODIES: &[(&str, &str)] = &[
     (
         "rte_dma_op",
         "  /** Source then destination segments (nb_src + nb_dst entries). */
-  struct rte_dma_sge src_dst_seg[];",
+#ifdef __cplusplus
+  __extension__ struct rte_dma_sge src_dst_seg[0];
+#else
+  struct rte_dma_sge src_dst_seg[];
+#endif",
     ),
 ];
 
 const COMMON_MACROS: &str = r#"
+/** Any NUMA socket. */
+#define SOCKET_ID_ANY -1
 #define __rte_aligned(a) __attribute__((__aligned__(a)))
 #define __rte_cache_aligned __rte_aligned(RTE_CACHE_LINE_SIZE)
 #define __rte_unused __attribute__((__unused__))
@@ -94,6 +100,23 @@ const TEST_MACROS: &str = r#"
 const ERRNO_MACROS: &str = r#"
 /** The calling thread's EAL error number. */
 #define rte_errno (*__rte_errno_location())
+/** First error number of DPDK's own. */
+#define RTE_MIN_ERRNO 1000
+/** Operation not allowed in a secondary process. */
+#define E_RTE_SECONDARY (RTE_MIN_ERRNO + 1)
+/** Missing rte_config. */
+#define E_RTE_NO_CONFIG (RTE_MIN_ERRNO + 2)
+"#;
+
+const LCORE_MACROS: &str = r#"
+/** The lcore id of a thread that is not an EAL lcore. */
+#define LCORE_ID_ANY UINT32_MAX
+/** Iterates `i` over every enabled lcore. */
+#define RTE_LCORE_FOREACH(i) \
+	for (i = rte_get_next_lcore(-1, 0, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 0, 0))
+/** Iterates `i` over every enabled lcore except the main one. */
+#define RTE_LCORE_FOREACH_WORKER(i) \
+	for (i = rte_get_next_lcore(-1, 1, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 1, 0))
 "#;
 
 const STD: &[&str] = &["stdbool.h", "stddef.h", "stdint.h"];
@@ -168,7 +191,7 @@ pub const HEADERS: &[Header] = &[
         sources: &["src/abi/pmd.rs", "ffi/src/pmd.rs"],
         includes: &["rte_dmadev.h"],
         sys_includes: &["stdbool.h", "stddef.h", "stdint.h", "stdio.h"],
-        prologue: "",
+        prologue: "\nstruct rte_dma_dev;\n",
         epilogue: "",
         exclude: &["rte_dma_file"],
         include: &["rte_dma_dev_ops", "rte_dma_dev_data", "rte_dma_dev_state"],
@@ -195,7 +218,7 @@ pub const HEADERS: &[Header] = &[
     },
     Header {
         file: "rte_errno.h",
-        sources: &["ffi/src/eal/errno.rs"],
+        sources: &["ffi/src/eal/errno_loc.rs"],
         includes: &[],
         sys_includes: &["errno.h"],
         prologue: ERRNO_MACROS,
@@ -211,14 +234,14 @@ pub const HEADERS: &[Header] = &[
         prologue: "",
         epilogue: "",
         exclude: &[],
-        include: &[],
+        include: &["rte_proc_type_t", "rte_iova_mode"],
     },
     Header {
         file: "rte_lcore.h",
         sources: &["ffi/src/eal/lcore.rs"],
         includes: &["rte_common.h"],
         sys_includes: STD,
-        prologue: "",
+        prologue: LCORE_MACROS,
         epilogue: "",
         exclude: &[],
         include: &[],
