@@ -6,9 +6,18 @@ use crate::error::check;
 use crate::{Error, Result, dma_log, registry, validate};
 use core::ffi::{CStr, c_uchar};
 
-/// The allocated device `dev_id`, or `-EINVAL`.
+/// The allocated device `dev_id`, or `-EINVAL` (logged).
 fn device(dev_id: i16) -> Result<*mut rte_dma_dev> {
-    registry::get(dev_id).ok_or(Error::InvalidArgument)
+    registry::get(dev_id).ok_or_else(|| {
+        dma_log!(ERR, "Invalid dev_id={}", dev_id);
+        Error::InvalidArgument
+    })
+}
+
+/// The error for a required pointer argument that is NULL (logged).
+pub fn null_argument(dev_id: i16, what: &str) -> Error {
+    dma_log!(ERR, "Device {} {} is NULL", dev_id, what);
+    Error::InvalidArgument
 }
 
 /// The ops table of an allocated device.
@@ -297,7 +306,7 @@ pub unsafe fn write_to_file(f: *mut libc::FILE, text: &str) -> Result<()> {
 pub unsafe fn dump(dev_id: i16, f: *mut libc::FILE) -> Result<()> {
     let dev = device(dev_id)?;
     if f.is_null() {
-        return Err(Error::InvalidArgument);
+        return Err(null_argument(dev_id, "dump stream"));
     }
     let info = info_for_check(dev_id)?;
     // SAFETY: `dev` is allocated and `f` is open.

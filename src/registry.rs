@@ -114,6 +114,7 @@ pub fn count_avail() -> u16 {
 
 /// The name rules of DPDK: non-empty and shorter than `RTE_DEV_NAME_MAX_LEN`.
 pub fn check_name(name: &CStr) -> Result<()> {
+    // (A NULL name is refused by the C boundary, with its own log line.)
     let len = name.to_bytes().len();
     if len == 0 {
         dma_log!(ERR, "Zero length DMA device name");

@@ -17,8 +17,11 @@ pub extern "C" fn rte_dma_dev_max(dev_max: usize) -> c_int {
 /// `name` is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_get_dev_id_by_name(name: *const c_char) -> c_int {
-    // SAFETY: forwarded contract.
-    value(|| api::get_dev_id_by_name(unsafe { c_str(name)? }))
+    value(|| {
+        // SAFETY: forwarded contract.
+        let name = unsafe { c_str(name) }.map_err(|_| api::null_argument(-1, "name"))?;
+        api::get_dev_id_by_name(name)
+    })
 }
 
 /// Whether `dev_id` names an existing device.
@@ -46,9 +49,10 @@ pub extern "C" fn rte_dma_next_dev(start_dev_id: i16) -> i16 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_info_get(dev_id: i16, dev_info: *mut rte_dma_info) -> c_int {
     status(|| {
-        let info = api::info_get(dev_id)?;
         // SAFETY: forwarded contract.
-        *unsafe { non_null(dev_info)? } = info;
+        let out =
+            unsafe { non_null(dev_info) }.map_err(|_| api::null_argument(dev_id, "dev_info"))?;
+        *out = api::info_get(dev_id)?;
         Ok(())
     })
 }
@@ -64,7 +68,7 @@ pub unsafe extern "C" fn rte_dma_configure(dev_id: i16, dev_conf: *const rte_dma
         let conf = unsafe { dev_conf.as_ref() };
         match conf {
             Some(conf) => api::configure(dev_id, conf),
-            None => Err(Error::InvalidArgument),
+            None => Err(api::null_argument(dev_id, "dev_conf")),
         }
     })
 }
@@ -101,7 +105,7 @@ pub unsafe extern "C" fn rte_dma_vchan_setup(
         // SAFETY: forwarded contract.
         match unsafe { conf.as_ref() } {
             Some(conf) => api::vchan_setup(dev_id, vchan, conf),
-            None => Err(Error::InvalidArgument),
+            None => Err(api::null_argument(dev_id, "vchan conf")),
         }
     })
 }
@@ -118,7 +122,7 @@ pub unsafe extern "C" fn rte_dma_stats_get(
 ) -> c_int {
     status(|| {
         if stats.is_null() {
-            return Err(Error::InvalidArgument);
+            return Err(api::null_argument(dev_id, "stats"));
         }
         let s = api::stats_get(dev_id, vchan)?;
         // SAFETY: non-NULL and writable per the contract.
@@ -145,7 +149,7 @@ pub unsafe extern "C" fn rte_dma_vchan_status(
 ) -> c_int {
     crate::guard::status(|| {
         if status.is_null() {
-            return Err(Error::InvalidArgument);
+            return Err(api::null_argument(dev_id, "status"));
         }
         let s = api::vchan_status(dev_id, vchan)?;
         // SAFETY: non-NULL and writable per the contract.
@@ -210,7 +214,7 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_join(
 ) -> c_int {
     status(|| {
         if domain_id.is_null() || token.is_null() {
-            return Err(Error::InvalidArgument);
+            return Err(api::null_argument(dev_id, "domain_id or token"));
         }
         // SAFETY: forwarded contract; pointers checked above.
         unsafe { api::group_join(dev_id, domain_id, token, group_id, cb) }
@@ -235,8 +239,8 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_handler_get(
     handler: *mut u16,
 ) -> c_int {
     status(|| {
-        if !registry::is_valid(dev_id) || handler.is_null() || domain_id.is_null() {
-            return Err(Error::InvalidArgument);
+        if handler.is_null() || domain_id.is_null() {
+            return Err(api::null_argument(dev_id, "handler or domain_id"));
         }
         // SAFETY: forwarded contract; pointers checked above.
         unsafe { *handler = api::group_handler_get(dev_id, group_id, domain_id)? };
