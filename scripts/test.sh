@@ -14,3 +14,13 @@ cargo run --quiet -p gen-headers -- --check
 echo "== meson test"
 build
 meson test -C "$BUILD_DIR" --print-errorlogs
+# One closing line for the whole C suite (meson prints its own table above).
+python3 - "$BUILD_DIR/meson-logs/testlog.json" <<'PY'
+import json, sys
+counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    key = r if r in counts else "FAIL"
+    counts[key] += 1
+print(f"meson: {counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+PY
