@@ -66,10 +66,10 @@ fn registry_and_skeleton_lifecycle() {
     let dev = api::get_dev_id_by_name(&name("dma_skeleton0")).unwrap();
     assert_eq!(registry::next_dev(0), dev);
     let info = api::info_get(dev).unwrap();
-    assert_eq!(info.dev_capa, 0x7_0000_0011);
+    assert_eq!(info.dev_capa, 0x7_0000_0011 | RTE_DMA_CAPA_OPS_ENQ_DEQ);
     assert_eq!(
         (info.max_vchans, info.min_desc, info.max_desc, info.max_sges),
-        (1, 32, 8192, 4)
+        (4, 32, 8192, 4)
     );
     assert_eq!(info.numa_node, -1);
     assert_eq!(
@@ -156,6 +156,11 @@ fn registry_and_skeleton_lifecycle() {
     assert_eq!(r, -libc::ENOSPC);
     assert_eq!(
         unsafe { copy(fp.dev_private, 1, 0, 0, 64, 0) },
+        -libc::EINVAL,
+        "vchan not configured"
+    );
+    assert_eq!(
+        unsafe { copy(fp.dev_private, 9, 0, 0, 64, 0) },
         -libc::EINVAL,
         "vchan out of range"
     );

@@ -53,6 +53,8 @@ pub struct EngineConfig {
 
 pub struct CpuEngine {
     shared: Arc<Shared>,
+    /// Configured with `RTE_DMA_CFG_FLAG_ENQ_DEQ`: operations come as `rte_dma_op`s.
+    ops_mode: AtomicBool,
     config: EngineConfig,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
@@ -60,6 +62,7 @@ pub struct CpuEngine {
 impl CpuEngine {
     pub fn new(config: EngineConfig) -> CpuEngine {
         CpuEngine {
+            ops_mode: AtomicBool::new(false),
             shared: Arc::new(Shared {
                 rings: UnsafeCell::new((0..MAX_VCHANS).map(|_| None).collect()),
                 nb_vchans: AtomicU16::new(0),
@@ -99,8 +102,10 @@ impl CpuEngine {
         self.rings()[..n].iter().flatten()
     }
 
+    /// Writes one descriptor of the copy/fill API (refused in ops mode, where the
+    /// ring must hold only `rte_dma_op`s).
     #[inline]
-    fn enqueue(
+    fn push_desc(
         &self,
         vchan: u16,
         desc: Desc,
@@ -108,6 +113,9 @@ impl CpuEngine {
         flags: u64,
     ) -> Result<u16> {
         let ring = self.ring(vchan)?;
+        if self.ops_mode.load(Relaxed) {
+            return Err(Error::InvalidArgument);
+        }
         let submit = flags & RTE_DMA_OP_FLAG_SUBMIT != 0;
         let idx = ring.push(desc, sg, submit)?;
         if submit {
@@ -152,6 +160,8 @@ impl Driver for CpuEngine {
 
     fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
         self.shared.nb_vchans.store(conf.nb_vchans, Relaxed);
+        self.ops_mode
+            .store(conf.flags & RTE_DMA_CFG_FLAG_ENQ_DEQ != 0, Relaxed);
         Ok(())
     }
 
@@ -306,7 +316,7 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        self.enqueue(
+        self.push_desc(
             vchan,
             desc(OpKind::Copy, src, dst, length, flags),
             None,
@@ -330,7 +340,7 @@ impl FastPath for CpuEngine {
         d.len = src.iter().map(|s| s.length).fold(0u32, u32::saturating_add);
         d.nb_src = src.len() as u8;
         d.nb_dst = dst.len() as u8;
-        self.enqueue(vchan, d, Some((src, dst)), flags)
+        self.push_desc(vchan, d, Some((src, dst)), flags)
     }
 
     #[inline]
@@ -345,7 +355,7 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        self.enqueue(
+        self.push_desc(
             vchan,
             desc(OpKind::Fill, pattern, dst, length, flags),
             None,
@@ -386,5 +396,51 @@ impl FastPath for CpuEngine {
     #[inline]
     fn burst_capacity(&self, vchan: u16) -> u16 {
         self.ring(vchan).map_or(0, Ring::capacity)
+    }
+
+    #[inline]
+    unsafe fn enqueue(&self, vchan: u16, ops: &[*mut rte_dma_op]) -> u16 {
+        let Ok(ring) = self.ring(vchan) else { return 0 };
+        if !self.ops_mode.load(Relaxed) {
+            return 0;
+        }
+        let mut n = 0;
+        for &op in ops {
+            // SAFETY: the caller passes valid ops (NULL ones are refused).
+            let Some(o) = (unsafe { op.as_ref() }) else {
+                break;
+            };
+            if o.nb_src == 0 || o.nb_dst == 0 {
+                break;
+            }
+            let d = Desc {
+                src: op as u64,
+                dst: 0,
+                len: 0,
+                kind: OpKind::Op,
+                nb_src: 0,
+                nb_dst: 0,
+                flags: o.flags as u8,
+            };
+            if ring.push(d, None, false).is_err() {
+                break;
+            }
+            n += 1;
+        }
+        // Enqueued operations are submitted at once: the mode has no submit call.
+        if n > 0 && ring.publish() {
+            self.shared.doorbell.ring();
+        }
+        n
+    }
+
+    #[inline]
+    fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
+        let Ok(ring) = self.ring(vchan) else { return 0 };
+        if !self.ops_mode.load(Relaxed) {
+            return 0;
+        }
+        // SAFETY: in ops mode every descriptor is an `Op` holding a live operation.
+        unsafe { ring.reap_ops(ops) }
     }
 }

@@ -24,6 +24,9 @@ pub enum OpKind {
     Copy = 0,
     Fill = 1,
     CopySg = 2,
+    /// An `rte_dma_op` (enqueue/dequeue mode): `src` holds the op's address; its
+    /// segments follow it in memory.
+    Op = 3,
 }
 
 /// One operation as the worker reads it (32 bytes, two per cache line).
@@ -216,6 +219,35 @@ impl Ring {
         let reaped = reaped + n;
         self.reaped.0.store(reaped, Relaxed);
         (n as u16, reaped.wrapping_sub(1) as u16)
+    }
+
+    /// Collects up to `out.len()` executed `rte_dma_op`s (enqueue/dequeue mode),
+    /// storing each one's status in it.
+    ///
+    /// # Safety
+    /// Every collected descriptor is of kind `Op` and names a live operation.
+    #[inline]
+    pub unsafe fn reap_ops(&self, out: &mut [*mut rte_dma_op]) -> u16 {
+        let reaped = self.reaped.0.load(Relaxed);
+        let done = self.done.0.load(Acquire);
+        let n = (done - reaped).min(out.len() as u64);
+        let mut errors = 0;
+        for (i, o) in out.iter_mut().take(n as usize).enumerate() {
+            let pos = reaped + i as u64;
+            // SAFETY: [reaped, done) was written by the producer and executed.
+            let op = unsafe { (*self.descs[(pos & self.mask) as usize].get()).src } as usize
+                as *mut rte_dma_op;
+            let code = self.status_at(pos);
+            errors += (code != 0) as u64;
+            // SAFETY: the op stays owned by the device until handed back here.
+            unsafe { (*op).status = status_from_code(code) as u32 };
+            *o = op;
+        }
+        if errors != 0 {
+            self.errors_reaped.fetch_add(errors, Relaxed);
+        }
+        self.reaped.0.store(reaped + n, Relaxed);
+        n as u16
     }
 
     fn status_at(&self, pos: u64) -> u8 {

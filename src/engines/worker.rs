@@ -36,6 +36,15 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
                 let (ns, nd) = (d.nb_src as usize, d.nb_dst as usize);
                 memops::copy_sg(&sg.segs[..ns], &sg.segs[ns..ns + nd]);
             }
+            OpKind::Op => {
+                let op = d.src as usize as *const crate::abi::rte_dma_op;
+                let (ns, nd) = ((*op).nb_src as usize, (*op).nb_dst as usize);
+                let segs = core::slice::from_raw_parts(
+                    op.add(1) as *const crate::abi::rte_dma_sge,
+                    ns + nd,
+                );
+                memops::copy_sg(&segs[..ns], &segs[ns..]);
+            }
         }
     }
     0
