@@ -9,6 +9,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+echo "== stress: 3 devices x 10 million random operations, every byte verified (release build)"
+DMADEV_STRESS_OPS=10000000 cargo test --release -p dmadev --test stress
 echo "== headers in include/ match the Rust sources"
 cargo run --quiet -p gen-headers -- --check
 echo "== meson test"
