@@ -38,6 +38,29 @@ const STOPPING: u8 = 3;
 
 static STATE: AtomicU8 = AtomicU8::new(STOPPED);
 static CONFIG: RwLock<Option<Arc<EalConfig>>> = RwLock::new(None);
+/// The CPUs the process could use before `init` pinned the main thread.
+static PROCESS_CPUS: RwLock<Vec<usize>> = RwLock::new(Vec::new());
+
+/// CPUs for helper threads (such as a DMA engine's worker) that have no lcore of
+/// their own: the process's CPUs minus the main lcore's, so they do not compete with
+/// the application's main thread, or all of them on a one-CPU process. `None` before
+/// `init` (threads then inherit their creator's affinity).
+pub fn helper_thread_cpus() -> Option<Vec<usize>> {
+    if !is_initialized() {
+        return None;
+    }
+    let all = PROCESS_CPUS
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let main_cpu = lcore::main_lcore().and_then(lcore::cpu_of_lcore);
+    let others: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&c| Some(c) != main_cpu)
+        .collect();
+    Some(if others.is_empty() { all } else { others })
+}
 
 /// Whether `init` has completed (and `cleanup` not yet run).
 pub fn is_initialized() -> bool {
@@ -140,6 +163,8 @@ fn start(argv: &[String]) -> Result<ArgvLayout> {
     let main = map.main_lcore();
     let main_cpu = map.cpu_of(main).ok_or(Error::InvalidArgument)?;
     let saved_affinity = lcore::thread_affinity().ok();
+    *PROCESS_CPUS.write().unwrap_or_else(|p| p.into_inner()) =
+        saved_affinity.clone().unwrap_or_default();
     if let Err(e) = lcore::pin_current_thread(main_cpu) {
         crate::eal_log!(
             ERR,

@@ -134,16 +134,24 @@ impl CpuEngine {
     }
 }
 
-fn pin_to(cpu: usize) -> bool {
-    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET stays within it for
-    // cpu < CPU_SETSIZE, which we check.
-    unsafe {
-        if cpu >= libc::CPU_SETSIZE as usize {
-            return false;
-        }
-        let mut set: libc::cpu_set_t = core::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, core::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+/// Where the worker runs: its lcore's CPU if the device was given one, else the
+/// EAL's helper-thread CPUs (every CPU but the main lcore's), else wherever its
+/// creator may run.
+fn place_worker(name: &str, cpu: Option<usize>) {
+    let cpus = match cpu {
+        Some(c) => vec![c],
+        None => match crate::eal::helper_thread_cpus() {
+            Some(cpus) => cpus,
+            None => return,
+        },
+    };
+    if crate::eal::lcore::set_current_affinity(&cpus).is_err() {
+        dma_log!(
+            WARNING,
+            "Set thread affinity of {} to CPUs {:?} failed",
+            name,
+            cpus
+        );
     }
 }
 
@@ -191,16 +199,7 @@ impl Driver for CpuEngine {
         let handle = std::thread::Builder::new()
             .name(name.clone())
             .spawn(move || {
-                if let Some(cpu) = cpu {
-                    if !pin_to(cpu) {
-                        dma_log!(
-                            WARNING,
-                            "Set thread affinity of {} to CPU {} failed",
-                            name,
-                            cpu
-                        );
-                    }
-                }
+                place_worker(&name, cpu);
                 worker::run(&*shared);
             })
             .map_err(|_| {
