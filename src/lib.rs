@@ -9,6 +9,7 @@
 
 pub mod abi;
 pub mod api;
+pub mod domain;
 pub mod driver;
 pub mod eal;
 pub mod engines;

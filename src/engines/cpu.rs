@@ -1,7 +1,7 @@
 //! The CPU copy engine behind the software devices: descriptor rings per vchan and
 //! one worker thread per started device.
 use super::doorbell::Doorbell;
-use super::ring::{Desc, MAX_SGES, OpKind, Ring};
+use super::ring::{Access, Desc, MAX_SGES, OpKind, Ring};
 use super::worker::{self, WorkSource};
 use crate::abi::*;
 use crate::driver::{Capabilities, Driver, FastPath};
@@ -89,6 +89,18 @@ impl CpuEngine {
             .ok_or(Error::InvalidArgument)
     }
 
+    /// Gives `vchan` a new ring of `nb_desc` descriptors whose operations move data
+    /// as `access` says (control path, device stopped).
+    pub fn setup_vchan(&self, vchan: u16, nb_desc: u16, access: Access) -> Result<()> {
+        if !nb_desc.is_power_of_two() {
+            dma_log!(ERR, "Number of desc must be power of 2!");
+            return Err(Error::InvalidArgument);
+        }
+        let ring = Ring::with_access(nb_desc, access)?;
+        self.rings_mut()[vchan as usize] = Some(ring);
+        Ok(())
+    }
+
     /// Mutable access to the rings, for the control path while stopped.
     #[allow(clippy::mut_from_ref)] // exclusive by DPDK's rules, not by the borrow
     fn rings_mut(&self) -> &mut Vec<Option<Ring>> {
@@ -174,13 +186,7 @@ impl Driver for CpuEngine {
     }
 
     fn vchan_setup(&self, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()> {
-        if !conf.nb_desc.is_power_of_two() {
-            dma_log!(ERR, "Number of desc must be power of 2!");
-            return Err(Error::InvalidArgument);
-        }
-        let ring = Ring::new(conf.nb_desc)?;
-        self.rings_mut()[vchan as usize] = Some(ring);
-        Ok(())
+        self.setup_vchan(vchan, conf.nb_desc, Access::Local)
     }
 
     fn start(&self) -> Result<()> {

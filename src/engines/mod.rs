@@ -1,9 +1,12 @@
 //! Software DMA engines and the virtual devices built on them.
 //!
 //! `cpu` is the engine (rings, worker, fast path), `skeleton` the `dma_skeleton`
-//! device that offers it with DPDK's skeleton capabilities.
+//! device that offers it with DPDK's skeleton capabilities, `interdomain` the
+//! `dma_interdomain` device that adds access pair groups and moves data between
+//! processes.
 pub mod cpu;
 pub mod doorbell;
+pub mod interdomain;
 pub mod memops;
 pub mod ring;
 pub mod skeleton;
@@ -12,8 +15,15 @@ pub mod worker;
 use crate::eal::vdev::VdevDriver;
 
 /// Built-in virtual-device drivers, matched by name prefix on the vdev bus.
-pub static VDEV_DRIVERS: &[VdevDriver] = &[VdevDriver {
-    name: skeleton::DRIVER_NAME,
-    probe: skeleton::probe,
-    remove: skeleton::remove,
-}];
+pub static VDEV_DRIVERS: &[VdevDriver] = &[
+    VdevDriver {
+        name: skeleton::DRIVER_NAME,
+        probe: skeleton::probe,
+        remove: skeleton::remove,
+    },
+    VdevDriver {
+        name: interdomain::DRIVER_NAME,
+        probe: interdomain::probe,
+        remove: interdomain::remove,
+    },
+];

@@ -11,6 +11,7 @@
 //! `reaped <= done <= published <= tail` and `tail - reaped <= nb_desc - 1`.
 //! Each lives on its own cache line so producer and worker never share one.
 use crate::abi::*;
+use crate::domain::handlers::Endpoint;
 use crate::{Error, Result};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU8, AtomicU64, Ordering::*};
@@ -53,7 +54,18 @@ pub struct SgList {
 #[derive(Default)]
 struct Line<T>(T);
 
+/// Where a vchan's addresses live.
+#[derive(Clone, Debug)]
+pub enum Access {
+    /// Both in this process.
+    Local,
+    /// Inter-domain: source and destination endpoints from the vchan's handlers.
+    Domain { src: Endpoint, dst: Endpoint },
+}
+
 pub struct Ring {
+    /// Fixed at setup; read by the worker.
+    pub access: Access,
     mask: u64,
     capacity: u64,
     descs: Box<[UnsafeCell<Desc>]>,
@@ -81,6 +93,11 @@ unsafe impl Send for Ring {}
 impl Ring {
     /// A ring of `nb_desc` descriptors (a power of two), `nb_desc - 1` usable.
     pub fn new(nb_desc: u16) -> Result<Ring> {
+        Ring::with_access(nb_desc, Access::Local)
+    }
+
+    /// A ring whose operations move data as `access` says.
+    pub fn with_access(nb_desc: u16, access: Access) -> Result<Ring> {
         if !nb_desc.is_power_of_two() || nb_desc < 2 {
             return Err(Error::InvalidArgument);
         }
@@ -95,6 +112,7 @@ impl Ring {
             flags: 0,
         };
         Ok(Ring {
+            access,
             mask: n as u64 - 1,
             capacity: n as u64 - 1,
             descs: (0..n).map(|_| UnsafeCell::new(empty)).collect(),

@@ -2,7 +2,8 @@
 //! submission order, and publishes completion indexes.
 use super::doorbell::Doorbell;
 use super::memops;
-use super::ring::{Desc, OpKind, Ring, SgList};
+use super::ring::{Access, Desc, OpKind, Ring, SgList};
+use crate::domain::remote::{self, Scratch};
 use core::sync::atomic::{AtomicBool, Ordering::*};
 
 /// Idle polls before the worker goes to sleep (a few tens of microseconds).
@@ -51,10 +52,15 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
 }
 
 /// Runs everything published on `ring`; returns whether there was anything.
-fn drain(ring: &Ring) -> bool {
+fn drain(ring: &Ring, scratch: &mut Scratch) -> bool {
     let (from, to) = ring.pending();
     if from == to {
         return false;
+    }
+    if let Access::Domain { src, dst } = &ring.access {
+        let failed = remote::drain(ring, from, to, src, dst, scratch);
+        ring.finish(to, failed);
+        return true;
     }
     let (mut failed, mut bytes) = (0u64, 0u64);
     for pos in from..to {
@@ -77,10 +83,11 @@ fn drain(ring: &Ring) -> bool {
 /// The worker loop: poll, spin briefly when idle, then sleep on the doorbell.
 pub fn run(src: &dyn WorkSource) {
     let mut idle = 0u32;
+    let mut scratch = Scratch::default();
     while !src.exit_flag().load(Acquire) {
         let mut worked = false;
         for ring in src.rings().iter().flatten() {
-            worked |= drain(ring);
+            worked |= drain(ring, &mut scratch);
         }
         if worked {
             idle = 0;

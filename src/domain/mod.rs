@@ -1,0 +1,12 @@
+//! Inter-domain DMA: access pair groups (the control plane) and the memory access
+//! that lets a copy read one process's memory and write another's.
+//!
+//! `wire` is the message format, `socket` the UNIX sockets, `rundir` the rendezvous
+//! directory and group ids, `group` one group's membership and control thread,
+//! `handlers` the device's table of member handlers, `remote` cross-memory attach.
+pub mod group;
+pub mod handlers;
+pub mod remote;
+pub mod rundir;
+pub mod socket;
+pub mod wire;

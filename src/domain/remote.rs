@@ -1,0 +1,441 @@
+//! Executes a batch of operations whose source or destination is another process's
+//! memory, with Linux cross-memory attach (`process_vm_readv`/`writev`).
+//!
+//! One system call carries many operations: their segments become the iovec lists
+//! (up to `IOV_MAX` per side). The kernel copies the lists as two byte streams and
+//! stops at the first bad element, returning how far it got, so a short count names
+//! exactly the operation that failed: it completes with an error status and the
+//! rest of the batch is sent again. A peer that left or died fails every operation
+//! with `DEV_LINK_ERROR` without a system call. Nothing outside the named ranges is
+//! ever written: the kernel only writes the destination iovecs.
+use super::handlers::Endpoint;
+use crate::abi::{rte_dma_op, rte_dma_sge, rte_dma_status_code};
+use crate::engines::memops;
+use crate::engines::ring::{Desc, OpKind, Ring, SgList};
+
+const IOV_MAX: usize = 1024;
+/// Bytes gathered for one call before it is made (bounds latency and the bounce buffer).
+const BATCH_BYTES: usize = 4 << 20;
+/// Lowest address a process can map (`vm.mmap_min_addr`'s usual value): anything
+/// below is a bad address, caught before touching memory.
+const MIN_ADDR: u64 = 65536;
+
+use rte_dma_status_code::*;
+
+/// Reused per worker: no allocation per batch once warmed up.
+#[derive(Default)]
+pub struct Scratch {
+    local: Vec<libc::iovec>,
+    remote: Vec<libc::iovec>,
+    /// (ring position, bytes) of the operations in the pending call.
+    ops: Vec<(u64, usize)>,
+    /// Bytes of the pending call.
+    bytes: usize,
+    bounce: Vec<u8>,
+    pattern: Vec<u8>,
+}
+
+/// The byte ranges of one operation: sources, destinations (both trimmed to the
+/// same total), or a fill.
+enum Shape<'a> {
+    Move {
+        src: &'a [rte_dma_sge],
+        dst: &'a [rte_dma_sge],
+    },
+    Fill {
+        pattern: u64,
+        dst: rte_dma_sge,
+    },
+}
+
+/// # Safety
+/// `d`/`sg` come from the ring slot of a published operation.
+unsafe fn shape<'a>(d: &'a Desc, sg: &'a SgList, one: &'a mut [rte_dma_sge; 2]) -> Shape<'a> {
+    match d.kind {
+        OpKind::Copy => {
+            one[0] = rte_dma_sge {
+                addr: d.src,
+                length: d.len,
+            };
+            one[1] = rte_dma_sge {
+                addr: d.dst,
+                length: d.len,
+            };
+            let (s, t) = one.split_at(1);
+            Shape::Move { src: s, dst: t }
+        }
+        OpKind::Fill => Shape::Fill {
+            pattern: d.src,
+            dst: rte_dma_sge {
+                addr: d.dst,
+                length: d.len,
+            },
+        },
+        OpKind::CopySg => {
+            let (ns, nd) = (d.nb_src as usize, d.nb_dst as usize);
+            Shape::Move {
+                src: &sg.segs[..ns],
+                dst: &sg.segs[ns..ns + nd],
+            }
+        }
+        OpKind::Op => {
+            let op = d.src as usize as *const rte_dma_op;
+            // SAFETY: the op stays valid until dequeued; its segments follow it.
+            unsafe {
+                let (ns, nd) = ((*op).nb_src as usize, (*op).nb_dst as usize);
+                let segs = core::slice::from_raw_parts(op.add(1) as *const rte_dma_sge, ns + nd);
+                let (s, t) = segs.split_at(ns);
+                Shape::Move { src: s, dst: t }
+            }
+        }
+    }
+}
+
+fn total(segs: &[rte_dma_sge]) -> usize {
+    segs.iter().map(|s| s.length as usize).sum()
+}
+
+/// Appends the first `limit` bytes of `segs` as iovecs; false if an address is bad.
+fn push_iovs(out: &mut Vec<libc::iovec>, segs: &[rte_dma_sge], mut limit: usize) -> bool {
+    for s in segs {
+        if limit == 0 {
+            break;
+        }
+        let n = (s.length as usize).min(limit);
+        if n == 0 {
+            continue;
+        }
+        if s.addr < MIN_ADDR {
+            return false;
+        }
+        out.push(libc::iovec {
+            iov_base: s.addr as usize as *mut libc::c_void,
+            iov_len: n,
+        });
+        limit -= n;
+    }
+    true
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    /// Source in the peer, destination here: `process_vm_readv`.
+    Read,
+    /// Source here, destination in the peer: `process_vm_writev`.
+    Write,
+}
+
+/// One cross-memory-attach call; returns bytes moved or the errno.
+fn call(dir: Dir, pid: i32, local: &[libc::iovec], remote: &[libc::iovec]) -> Result<usize, i32> {
+    // SAFETY: the iovec lists are valid arrays; the kernel validates every address and
+    // reports bad ones instead of faulting.
+    let n = unsafe {
+        match dir {
+            Dir::Read => libc::process_vm_readv(
+                pid,
+                local.as_ptr(),
+                local.len() as _,
+                remote.as_ptr(),
+                remote.len() as _,
+                0,
+            ),
+            Dir::Write => libc::process_vm_writev(
+                pid,
+                local.as_ptr(),
+                local.len() as _,
+                remote.as_ptr(),
+                remote.len() as _,
+                0,
+            ),
+        }
+    };
+    if n < 0 { Err(errno()) } else { Ok(n as usize) }
+}
+
+/// Status of a failed operation for an errno of the call.
+fn fault_status(dir: Dir, err: i32) -> rte_dma_status_code {
+    match err {
+        libc::ESRCH => RTE_DMA_STATUS_DEV_LINK_ERROR,
+        libc::EFAULT | libc::EPERM | libc::EACCES => match dir {
+            Dir::Read => RTE_DMA_STATUS_INVALID_SRC_ADDR,
+            Dir::Write => RTE_DMA_STATUS_INVALID_DST_ADDR,
+        },
+        _ => RTE_DMA_STATUS_ERROR_UNKNOWN,
+    }
+}
+
+/// Makes the pending call of `sc` and records every operation's status; returns
+/// how many failed. Retries after a failed operation until all are settled.
+fn flush(ring: &Ring, dir: Dir, peer: &Endpoint, sc: &mut Scratch) -> u64 {
+    let mut failed = 0;
+    let Endpoint::Peer { pid, .. } = peer else {
+        return 0;
+    };
+    let (mut lo, mut ro, mut first) = (0usize, 0usize, 0usize);
+    while first < sc.ops.len() {
+        if !peer.is_alive() {
+            for &(pos, _) in &sc.ops[first..] {
+                ring.set_status(pos, RTE_DMA_STATUS_DEV_LINK_ERROR as u8);
+                failed += 1;
+            }
+            break;
+        }
+        let result = call(dir, *pid, &sc.local[lo..], &sc.remote[ro..]);
+        let moved = match result {
+            Ok(n) => n,
+            Err(libc::ESRCH) | Err(libc::EPERM) => {
+                let st = fault_status(dir, result.unwrap_err());
+                for &(pos, _) in &sc.ops[first..] {
+                    ring.set_status(pos, st as u8);
+                    failed += 1;
+                }
+                break;
+            }
+            Err(_) => 0,
+        };
+        // Operations entirely within `moved` succeeded; the next one failed.
+        let mut done_bytes = 0;
+        let mut i = first;
+        while i < sc.ops.len() && done_bytes + sc.ops[i].1 <= moved {
+            done_bytes += sc.ops[i].1;
+            ring.set_status(sc.ops[i].0, 0);
+            i += 1;
+        }
+        if i == sc.ops.len() {
+            break;
+        }
+        let err = result.err().unwrap_or(libc::EFAULT);
+        ring.set_status(sc.ops[i].0, fault_status(dir, err) as u8);
+        failed += 1;
+        // Skip the failed operation's iovecs on both sides and go on after it.
+        let skip_to = done_bytes + sc.ops[i].1;
+        lo = skip_iovs(&sc.local, skip_to);
+        ro = skip_iovs(&sc.remote, skip_to);
+        first = i + 1;
+    }
+    sc.local.clear();
+    sc.remote.clear();
+    sc.ops.clear();
+    sc.bytes = 0;
+    failed
+}
+
+/// Index of the iovec that starts at byte `offset` of the list's stream.
+fn skip_iovs(iovs: &[libc::iovec], offset: usize) -> usize {
+    let mut at = 0;
+    for (i, v) in iovs.iter().enumerate() {
+        if at >= offset {
+            return i;
+        }
+        at += v.iov_len;
+    }
+    iovs.len()
+}
+
+/// Executes ring positions `[from, to)` between `src` and `dst`; sets every status
+/// and returns how many failed.
+pub fn drain(
+    ring: &Ring,
+    from: u64,
+    to: u64,
+    src: &Endpoint,
+    dst: &Endpoint,
+    sc: &mut Scratch,
+) -> u64 {
+    let mut failed = 0;
+    // Which single call fits this pair, if any.
+    let dir = match (src, dst) {
+        (Endpoint::Peer { .. }, Endpoint::Local) => Some((Dir::Read, src)),
+        (Endpoint::Local, Endpoint::Peer { .. }) => Some((Dir::Write, dst)),
+        _ => None,
+    };
+    for pos in from..to {
+        // SAFETY: [from, to) is published and owned by the worker.
+        let (d, sg) = unsafe { ring.desc_at(pos) };
+        let mut one = [rte_dma_sge::default(); 2];
+        // SAFETY: a published descriptor.
+        let shape = unsafe { shape(d, sg, &mut one) };
+        let status = match (&shape, dir) {
+            (Shape::Fill { pattern, dst: seg }, _) => match dst {
+                Endpoint::Local => local_fill(*pattern, seg),
+                peer => {
+                    if let Some((dir, p)) = dir {
+                        failed += flush(ring, dir, p, sc);
+                    }
+                    peer_fill(*pattern, seg, peer, sc)
+                }
+            },
+            (Shape::Move { src: s, dst: t }, Some((dir, peer))) => {
+                let len = total(s).min(total(t));
+                let (l, r) = if dir == Dir::Read { (t, s) } else { (s, t) };
+                let full =
+                    sc.local.len() + l.len() > IOV_MAX || sc.remote.len() + r.len() > IOV_MAX;
+                if full || sc.bytes + len > BATCH_BYTES {
+                    failed += flush(ring, dir, peer, sc);
+                }
+                let (lmark, rmark) = (sc.local.len(), sc.remote.len());
+                let bad_side = if !push_iovs(&mut sc.local, l, len) {
+                    Some(dir == Dir::Write) // the local side is the source when writing
+                } else if !push_iovs(&mut sc.remote, r, len) {
+                    Some(dir == Dir::Read)
+                } else {
+                    None
+                };
+                if let Some(source_bad) = bad_side {
+                    sc.local.truncate(lmark);
+                    sc.remote.truncate(rmark);
+                    let st = if source_bad {
+                        RTE_DMA_STATUS_INVALID_SRC_ADDR
+                    } else {
+                        RTE_DMA_STATUS_INVALID_DST_ADDR
+                    };
+                    ring.set_status(pos, st as u8);
+                    failed += 1;
+                    continue;
+                }
+                sc.ops.push((pos, len));
+                sc.bytes += len;
+                continue;
+            }
+            (Shape::Move { src: s, dst: t }, None) => match (src, dst) {
+                (Endpoint::Local, Endpoint::Local) => local_move(s, t),
+                _ => peer_to_peer(s, t, src, dst, sc),
+            },
+        };
+        failed += (status != RTE_DMA_STATUS_SUCCESSFUL) as u64;
+        ring.set_status(pos, status as u8);
+    }
+    if let Some((dir, peer)) = dir {
+        failed += flush(ring, dir, peer, sc);
+    }
+    failed
+}
+
+fn local_fill(pattern: u64, seg: &rte_dma_sge) -> rte_dma_status_code {
+    if seg.addr < MIN_ADDR {
+        return RTE_DMA_STATUS_INVALID_DST_ADDR;
+    }
+    // SAFETY: the application promised this local range is writable.
+    unsafe { memops::fill(pattern, seg.addr, seg.length as usize) };
+    RTE_DMA_STATUS_SUCCESSFUL
+}
+
+fn local_move(src: &[rte_dma_sge], dst: &[rte_dma_sge]) -> rte_dma_status_code {
+    if src.iter().any(|s| s.addr < MIN_ADDR) {
+        return RTE_DMA_STATUS_INVALID_SRC_ADDR;
+    }
+    if dst.iter().any(|s| s.addr < MIN_ADDR) {
+        return RTE_DMA_STATUS_INVALID_DST_ADDR;
+    }
+    // SAFETY: the application promised these local ranges.
+    unsafe { memops::copy_sg(src, dst) };
+    RTE_DMA_STATUS_SUCCESSFUL
+}
+
+/// A fill of a peer's memory: the pattern is laid out once locally and written with
+/// one call whose local iovecs all point at it.
+fn peer_fill(
+    pattern: u64,
+    seg: &rte_dma_sge,
+    peer: &Endpoint,
+    sc: &mut Scratch,
+) -> rte_dma_status_code {
+    let Endpoint::Peer { pid, .. } = peer else {
+        return local_fill(pattern, seg);
+    };
+    if !peer.is_alive() {
+        return RTE_DMA_STATUS_DEV_LINK_ERROR;
+    }
+    const CHUNK: usize = 64 * 1024;
+    let len = seg.length as usize;
+    sc.pattern.resize(CHUNK.min(len.next_multiple_of(8)), 0);
+    // SAFETY: `pattern` holds at least the bytes we fill.
+    unsafe { memops::fill(pattern, sc.pattern.as_mut_ptr() as u64, sc.pattern.len()) };
+    let mut off = 0;
+    while off < len {
+        let mut local = Vec::with_capacity(IOV_MAX);
+        let start = off;
+        while off < len && local.len() < IOV_MAX {
+            let n = (len - off).min(CHUNK);
+            local.push(libc::iovec {
+                iov_base: sc.pattern.as_mut_ptr().cast(),
+                iov_len: n,
+            });
+            off += n;
+        }
+        let remote = [libc::iovec {
+            iov_base: (seg.addr as usize + start) as *mut libc::c_void,
+            iov_len: off - start,
+        }];
+        match call(Dir::Write, *pid, &local, &remote) {
+            Ok(n) if n == off - start => {}
+            Ok(_) => return RTE_DMA_STATUS_INVALID_DST_ADDR,
+            Err(e) => return fault_status(Dir::Write, e),
+        }
+    }
+    RTE_DMA_STATUS_SUCCESSFUL
+}
+
+/// Peer to peer (or the same peer): read into a local bounce buffer, then write.
+fn peer_to_peer(
+    src: &[rte_dma_sge],
+    dst: &[rte_dma_sge],
+    from: &Endpoint,
+    to: &Endpoint,
+    sc: &mut Scratch,
+) -> rte_dma_status_code {
+    let len = total(src).min(total(dst));
+    sc.bounce.resize(len.max(1), 0);
+    let bounce = [rte_dma_sge {
+        addr: sc.bounce.as_mut_ptr() as u64,
+        length: len as u32,
+    }];
+    let read = match from {
+        Endpoint::Local => local_move(src, &bounce),
+        Endpoint::Peer { pid, .. } => one_call(Dir::Read, *pid, from, &bounce, src, len, sc),
+    };
+    if read != RTE_DMA_STATUS_SUCCESSFUL {
+        return read;
+    }
+    match to {
+        Endpoint::Local => local_move(&bounce, dst),
+        Endpoint::Peer { pid, .. } => one_call(Dir::Write, *pid, to, &bounce, dst, len, sc),
+    }
+}
+
+fn one_call(
+    dir: Dir,
+    pid: i32,
+    peer: &Endpoint,
+    local: &[rte_dma_sge],
+    remote: &[rte_dma_sge],
+    len: usize,
+    sc: &mut Scratch,
+) -> rte_dma_status_code {
+    if !peer.is_alive() {
+        return RTE_DMA_STATUS_DEV_LINK_ERROR;
+    }
+    sc.local.clear();
+    sc.remote.clear();
+    if !push_iovs(&mut sc.local, local, len) || !push_iovs(&mut sc.remote, remote, len) {
+        return if dir == Dir::Read {
+            RTE_DMA_STATUS_INVALID_SRC_ADDR
+        } else {
+            RTE_DMA_STATUS_INVALID_DST_ADDR
+        };
+    }
+    let r = call(dir, pid, &sc.local, &sc.remote);
+    sc.local.clear();
+    sc.remote.clear();
+    match r {
+        Ok(n) if n == len => RTE_DMA_STATUS_SUCCESSFUL,
+        Ok(_) => fault_status(dir, libc::EFAULT),
+        Err(e) => fault_status(dir, e),
+    }
+}

@@ -1,0 +1,326 @@
+//! `dma_interdomain`: the software device that moves bytes between processes.
+//!
+//! It is the CPU engine of `dma_skeleton` plus the access-pair-group control plane
+//! (`crate::domain`). Each vchan's `domain` setting binds its source and destination
+//! to group members by handler; the worker then reads and writes those processes'
+//! memory (`crate::domain::remote`). Every vchan reports bad addresses as error
+//! statuses instead of faulting, hence `RTE_DMA_CAPA_HANDLES_ERRORS`.
+use super::cpu::{CpuEngine, EngineConfig};
+use super::ring::Access;
+use crate::abi::*;
+use crate::domain::group::{Group, Role};
+use crate::domain::handlers::{Endpoint, Handlers};
+use crate::driver::{self, Capabilities, Driver, FastPath};
+use crate::{Error, Result, api, dma_log};
+use std::ffi::CString;
+use std::sync::{Arc, Mutex};
+
+pub const DRIVER_NAME: &str = "dma_interdomain";
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    dev_capa: RTE_DMA_CAPA_MEM_TO_MEM
+        | RTE_DMA_CAPA_SVA
+        | RTE_DMA_CAPA_HANDLES_ERRORS
+        | RTE_DMA_CAPA_INTER_PROCESS_DOMAIN
+        | RTE_DMA_CAPA_OPS_COPY
+        | RTE_DMA_CAPA_OPS_COPY_SG
+        | RTE_DMA_CAPA_OPS_FILL
+        | RTE_DMA_CAPA_OPS_ENQ_DEQ,
+    max_vchans: 4,
+    max_desc: 8192,
+    min_desc: 32,
+    max_sges: 4,
+    nb_priorities: 0,
+};
+
+pub struct InterDomain {
+    engine: CpuEngine,
+    handlers: Arc<Handlers>,
+    groups: Mutex<Vec<Arc<Group>>>,
+}
+
+impl InterDomain {
+    fn groups(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Group>>> {
+        self.groups.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn group(&self, group_id: i16) -> Result<Arc<Group>> {
+        self.groups()
+            .iter()
+            .find(|g| g.id == group_id)
+            .cloned()
+            .ok_or_else(|| {
+                dma_log!(ERR, "this process is not a member of group {}", group_id);
+                Error::InvalidArgument
+            })
+    }
+
+    fn endpoint(&self, handler: u16, side: &str) -> Result<Endpoint> {
+        if handler == 0 {
+            dma_log!(ERR, "{} handler 0 is not a valid handler", side);
+            return Err(Error::InvalidArgument);
+        }
+        self.handlers.endpoint(handler).ok_or_else(|| {
+            dma_log!(
+                ERR,
+                "{} handler {} is not a current group member on this device",
+                side,
+                handler
+            );
+            Error::InvalidArgument
+        })
+    }
+
+    fn remove_group(&self, group_id: i16) -> Option<Arc<Group>> {
+        let mut groups = self.groups();
+        let i = groups.iter().position(|g| g.id == group_id)?;
+        Some(groups.remove(i))
+    }
+}
+
+impl Driver for InterDomain {
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+    fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
+        self.engine.configure(conf)
+    }
+    fn vchan_setup(&self, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()> {
+        let access = if conf.domain.r#type
+            == rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32
+        {
+            Access::Domain {
+                src: self.endpoint(conf.domain.src_handler, "source")?,
+                dst: self.endpoint(conf.domain.dst_handler, "destination")?,
+            }
+        } else {
+            // Local copies also go through the checked path, so bad addresses complete
+            // with an error status as HANDLES_ERRORS promises.
+            Access::Domain {
+                src: Endpoint::Local,
+                dst: Endpoint::Local,
+            }
+        };
+        self.engine.setup_vchan(vchan, conf.nb_desc, access)
+    }
+    fn start(&self) -> Result<()> {
+        self.engine.start()
+    }
+    fn stop(&self) -> Result<()> {
+        self.engine.stop()
+    }
+    fn close(&self) -> Result<()> {
+        for g in self.groups().drain(..) {
+            g.end();
+        }
+        self.engine.close()
+    }
+    fn stats(&self, vchan: u16) -> Result<rte_dma_stats> {
+        self.engine.stats(vchan)
+    }
+    fn stats_reset(&self, vchan: u16) -> Result<()> {
+        self.engine.stats_reset(vchan)
+    }
+    fn vchan_status(&self, vchan: u16) -> Result<rte_dma_vchan_status> {
+        self.engine.vchan_status(vchan)
+    }
+    fn dump(&self, out: &mut String) {
+        use core::fmt::Write;
+        self.engine.dump(out);
+        for g in self.groups().iter() {
+            let role = if g.role == Role::Creator {
+                "creator"
+            } else {
+                "joiner"
+            };
+            let _ = writeln!(out, "    group {} ({role}):", g.id);
+            for (h, d, pid) in self.handlers.members(g.id) {
+                let _ = writeln!(out, "      handler {h}: domain {} pid {pid}", uuid_text(&d));
+            }
+        }
+    }
+
+    fn group_create(
+        &self,
+        domain_id: &rte_uuid_t,
+        token: &rte_uuid_t,
+        cb: rte_dma_access_pair_group_event_cb_t,
+    ) -> Result<i16> {
+        let group = Group::create(*domain_id, *token, self.handlers.clone())?;
+        self.handlers.set_callback(group.id, cb);
+        let id = group.id;
+        self.groups().push(group);
+        Ok(id)
+    }
+
+    fn group_join(
+        &self,
+        domain_id: &rte_uuid_t,
+        token: &rte_uuid_t,
+        group_id: i16,
+        cb: rte_dma_access_pair_group_event_cb_t,
+    ) -> Result<()> {
+        if self.groups().iter().any(|g| g.id == group_id) {
+            dma_log!(ERR, "this process is already in group {}", group_id);
+            return Err(Error::Exists);
+        }
+        self.handlers.set_callback(group_id, cb);
+        let group = Group::join(group_id, *domain_id, *token, self.handlers.clone())?;
+        self.groups().push(group);
+        Ok(())
+    }
+
+    fn group_leave(&self, group_id: i16) -> Result<()> {
+        let group = self.group(group_id)?;
+        if group.role == Role::Creator {
+            dma_log!(
+                ERR,
+                "the creator of group {} cannot leave it (destroy it instead)",
+                group_id
+            );
+            return Err(Error::NotPermitted);
+        }
+        if let Some(g) = self.remove_group(group_id) {
+            g.end();
+        }
+        Ok(())
+    }
+
+    fn group_destroy(&self, group_id: i16) -> Result<()> {
+        let group = self.group(group_id)?;
+        if group.role != Role::Creator {
+            dma_log!(ERR, "only the creator of group {} can destroy it", group_id);
+            return Err(Error::NotPermitted);
+        }
+        if let Some(g) = self.remove_group(group_id) {
+            g.end();
+        }
+        Ok(())
+    }
+
+    fn group_handler(&self, group_id: i16, domain_id: &rte_uuid_t) -> Result<u16> {
+        self.group(group_id)?;
+        self.handlers
+            .handler_of(group_id, domain_id)
+            .ok_or_else(|| {
+                dma_log!(
+                    ERR,
+                    "domain {} is not a member of group {}",
+                    uuid_text(domain_id),
+                    group_id
+                );
+                Error::InvalidArgument
+            })
+    }
+}
+
+impl FastPath for InterDomain {
+    #[inline]
+    unsafe fn copy(
+        &self,
+        vchan: u16,
+        src: rte_iova_t,
+        dst: rte_iova_t,
+        length: u32,
+        flags: u64,
+    ) -> Result<u16> {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.copy(vchan, src, dst, length, flags) }
+    }
+    #[inline]
+    unsafe fn copy_sg(
+        &self,
+        vchan: u16,
+        src: &[rte_dma_sge],
+        dst: &[rte_dma_sge],
+        flags: u64,
+    ) -> Result<u16> {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.copy_sg(vchan, src, dst, flags) }
+    }
+    #[inline]
+    unsafe fn fill(
+        &self,
+        vchan: u16,
+        pattern: u64,
+        dst: rte_iova_t,
+        length: u32,
+        flags: u64,
+    ) -> Result<u16> {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.fill(vchan, pattern, dst, length, flags) }
+    }
+    #[inline]
+    fn submit(&self, vchan: u16) -> Result<()> {
+        self.engine.submit(vchan)
+    }
+    #[inline]
+    fn completed(&self, vchan: u16, nb_cpls: u16, last_idx: &mut u16, has_error: &mut bool) -> u16 {
+        self.engine.completed(vchan, nb_cpls, last_idx, has_error)
+    }
+    #[inline]
+    fn completed_status(
+        &self,
+        vchan: u16,
+        last_idx: &mut u16,
+        status: &mut [rte_dma_status_code],
+    ) -> u16 {
+        self.engine.completed_status(vchan, last_idx, status)
+    }
+    #[inline]
+    fn burst_capacity(&self, vchan: u16) -> u16 {
+        self.engine.burst_capacity(vchan)
+    }
+    #[inline]
+    unsafe fn enqueue(&self, vchan: u16, ops: &[*mut rte_dma_op]) -> u16 {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.enqueue(vchan, ops) }
+    }
+    #[inline]
+    fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
+        self.engine.dequeue(vchan, ops)
+    }
+}
+
+/// A UUID as text, for logs and dumps.
+pub fn uuid_text(u: &rte_uuid_t) -> String {
+    let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Creates an inter-domain device called `name` (the vdev bus's probe).
+pub fn probe(name: &str, args: &str) -> Result<()> {
+    let lcore = super::skeleton::parse_lcore(args);
+    let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
+    let handlers = Arc::new(Handlers::default());
+    let dev = InterDomain {
+        engine: CpuEngine::new(EngineConfig {
+            caps: CAPABILITIES,
+            thread_name: format!("dma-idom{}", crate::registry::next_free_hint()),
+            cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
+        }),
+        handlers: Arc::clone(&handlers),
+        groups: Mutex::new(Vec::new()),
+    };
+    let dev_id = driver::register(&cname, -1, dev).inspect_err(|_| {
+        dma_log!(ERR, "Unable to allocate dmadev: {}", name);
+    })?;
+    handlers.set_dev_id(dev_id);
+    dma_log!(INFO, "Create {} dmadev (id {})", name, dev_id);
+    Ok(())
+}
+
+/// Removes the inter-domain device called `name` (the vdev bus's remove).
+pub fn remove(name: &str) -> Result<()> {
+    let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
+    api::pmd_release(&cname)?;
+    dma_log!(INFO, "Remove {} dmadev", name);
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The access-pair-group control plane and the inter-domain device, within one
+//! process: two devices play two domains (the multi-process tests are in C, see
+//! c-tests/test_interdomain.c). Steps run in order: the registry is process-global.
+use dmadev::abi::*;
+use dmadev::{Error, api, engines::interdomain, registry};
+use std::ffi::CString;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// (device, group, domain id, event) as the callback received them.
+type Event = (i16, i16, [u8; 16], u32);
+static EVENTS: Mutex<Vec<Event>> = Mutex::new(Vec::new());
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn on_event(
+    dev: i16,
+    group: i16,
+    domain: *mut u8,
+    ev: rte_dma_access_pair_group_event_type,
+) {
+    let mut d = [0u8; 16];
+    // SAFETY: the library passes a 16-byte domain id.
+    unsafe { core::ptr::copy_nonoverlapping(domain, d.as_mut_ptr(), 16) };
+    EVENTS.lock().unwrap().push((dev, group, d, ev as u32));
+    CALLS.fetch_add(1, Ordering::SeqCst);
+}
+
+fn device(name: &str) -> i16 {
+    interdomain::probe(name, "").unwrap();
+    api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap()
+}
+
+fn wait_events(n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while CALLS.load(Ordering::SeqCst) < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} events arrived",
+            CALLS.load(Ordering::SeqCst)
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn groups_handlers_and_events_between_two_devices() {
+    let dir = std::env::temp_dir().join(format!("dmadev-groups-{}", std::process::id()));
+    // SAFETY: set before any thread of this test binary reads the environment.
+    unsafe { std::env::set_var("DMADEV_RUNTIME_DIR", &dir) };
+    let (a, b) = (device("dma_interdomain_a"), device("dma_interdomain_b"));
+    let info = api::info_get(a).unwrap();
+    assert_ne!(info.dev_capa & RTE_DMA_CAPA_INTER_PROCESS_DOMAIN, 0);
+    let (da, db, dc) = ([0xa; 16], [0xb; 16], [0xc; 16]);
+    let token = [0x70; 16];
+    let cb: rte_dma_access_pair_group_event_cb_t = Some(on_event);
+
+    let g = unsafe { api::group_create(a, da.as_ptr(), token.as_ptr(), cb) }.unwrap();
+    assert!(g >= 0);
+    let g2 = unsafe { api::group_create(a, dc.as_ptr(), token.as_ptr(), cb) }.unwrap();
+    assert_ne!(g, g2, "group ids are unique");
+    assert_eq!(api::group_destroy(a, g2), Ok(()));
+
+    // The wrong token is refused and changes nothing.
+    let wrong = [0x71; 16];
+    assert_eq!(
+        unsafe { api::group_join(b, db.as_ptr(), wrong.as_ptr(), g, cb) },
+        Err(Error::Errno(libc::EACCES))
+    );
+    assert_eq!(
+        unsafe { api::group_handler_get(a, g, db.as_ptr()) },
+        Err(Error::InvalidArgument)
+    );
+    // A group that does not exist.
+    assert!(unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), 9999, cb) }.is_err());
+    // The right token gets in; the same domain cannot join twice.
+    unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) }.unwrap();
+    assert_eq!(
+        unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) },
+        Err(Error::Exists)
+    );
+
+    // Both sides see both members, with non-zero handlers.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while unsafe { api::group_handler_get(a, g, db.as_ptr()) }.is_err() {
+        assert!(Instant::now() < deadline, "creator never saw the joiner");
+    }
+    for dev in [a, b] {
+        for d in [&da, &db] {
+            let h = unsafe { api::group_handler_get(dev, g, d.as_ptr()) }.unwrap();
+            assert_ne!(h, 0);
+        }
+        assert_eq!(
+            unsafe { api::group_handler_get(dev, g, dc.as_ptr()) },
+            Err(Error::InvalidArgument)
+        );
+    }
+    // Creator cannot leave; joiner cannot destroy.
+    assert_eq!(api::group_leave(a, g), Err(Error::NotPermitted));
+    assert_eq!(api::group_destroy(b, g), Err(Error::NotPermitted));
+
+    // A vchan bound to member handlers copies; a non-member handler is refused.
+    let ha = unsafe { api::group_handler_get(b, g, da.as_ptr()) }.unwrap();
+    let hb = unsafe { api::group_handler_get(b, g, db.as_ptr()) }.unwrap();
+    api::configure(
+        b,
+        &rte_dma_conf {
+            nb_vchans: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut vc = rte_dma_vchan_conf {
+        nb_desc: 64,
+        ..Default::default()
+    };
+    vc.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32;
+    vc.domain.src_handler = ha;
+    vc.domain.dst_handler = 999;
+    assert_eq!(api::vchan_setup(b, 0, &vc), Err(Error::InvalidArgument));
+    vc.domain.dst_handler = 0;
+    assert_eq!(api::vchan_setup(b, 0, &vc), Err(Error::InvalidArgument));
+    vc.domain.dst_handler = hb;
+    api::vchan_setup(b, 0, &vc).unwrap();
+    api::vchan_setup(
+        b,
+        1,
+        &rte_dma_vchan_conf {
+            nb_desc: 64,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    api::start(b).unwrap();
+    let fp = unsafe { &*registry::rte_dma_fp_objs.add(b as usize) };
+    let src = vec![0x5au8; 8192];
+    let mut dst = vec![0u8; 8192];
+    let r = unsafe {
+        fp.copy.unwrap()(
+            fp.dev_private,
+            0,
+            src.as_ptr() as u64,
+            dst.as_mut_ptr() as u64,
+            8192,
+            RTE_DMA_OP_FLAG_SUBMIT,
+        )
+    };
+    assert_eq!(r, 0);
+    // A bad source address on the local vchan completes with an error, not a crash.
+    let r = unsafe {
+        fp.copy.unwrap()(
+            fp.dev_private,
+            1,
+            0,
+            dst.as_mut_ptr() as u64,
+            64,
+            RTE_DMA_OP_FLAG_SUBMIT,
+        )
+    };
+    assert_eq!(r, 0);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut st = [rte_dma_status_code::RTE_DMA_STATUS_SUCCESSFUL; 1];
+    let mut last = 0u16;
+    while unsafe { fp.completed_status.unwrap()(fp.dev_private, 1, 1, &mut last, st.as_mut_ptr()) }
+        == 0
+    {
+        assert!(Instant::now() < deadline);
+    }
+    assert_eq!(st[0], rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR);
+    while unsafe { fp.completed.unwrap()(fp.dev_private, 0, 1, &mut last, core::ptr::null_mut()) }
+        == 0
+    {
+        assert!(Instant::now() < deadline);
+    }
+    assert_eq!(src, dst);
+    assert_eq!(api::stats_get(b, RTE_DMA_ALL_VCHAN).unwrap().errors, 1);
+    api::stop(b).unwrap();
+
+    // The joiner leaves: the creator is told MEMBER_LEFT with the joiner's domain.
+    EVENTS.lock().unwrap().clear();
+    CALLS.store(0, Ordering::SeqCst);
+    api::group_leave(b, g).unwrap();
+    wait_events(1);
+    assert_eq!(
+        EVENTS.lock().unwrap()[0],
+        (
+            a,
+            g,
+            db,
+            rte_dma_access_pair_group_event_type::RTE_DMA_GROUP_EVENT_MEMBER_LEFT as u32
+        )
+    );
+    assert_eq!(
+        unsafe { api::group_handler_get(a, g, db.as_ptr()) },
+        Err(Error::InvalidArgument)
+    );
+
+    // Join again, then the creator destroys: the joiner is told GROUP_DESTROYED.
+    unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) }.unwrap();
+    EVENTS.lock().unwrap().clear();
+    CALLS.store(0, Ordering::SeqCst);
+    api::group_destroy(a, g).unwrap();
+    wait_events(1);
+    assert_eq!(
+        EVENTS.lock().unwrap()[0],
+        (
+            b,
+            g,
+            da,
+            rte_dma_access_pair_group_event_type::RTE_DMA_GROUP_EVENT_GROUP_DESTROYED as u32
+        )
+    );
+    api::group_leave(b, g).unwrap();
+
+    // Many groups created and destroyed: ids are reused, nothing leaks or hangs.
+    for _ in 0..200 {
+        let g = unsafe { api::group_create(a, da.as_ptr(), token.as_ptr(), None) }.unwrap();
+        unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, None) }.unwrap();
+        api::group_leave(b, g).unwrap();
+        api::group_destroy(a, g).unwrap();
+    }
+    api::close(a).unwrap();
+    api::close(b).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
