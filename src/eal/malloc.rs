@@ -6,8 +6,8 @@
 //! address. The `socket` argument is accepted for any node id in range and otherwise
 //! ignored: memory is not NUMA-placed.
 //!
-//! All blocks come from the private [`heap`] functions, so a shared-memory heap can
-//! replace `posix_memalign` later without touching the callers.
+//! All blocks come from [`super::heap`], a shared-memory heap that group members can
+//! offer each other as a window.
 
 use core::ffi::c_void;
 use core::ptr;
@@ -21,38 +21,7 @@ pub const SOCKET_ID_ANY: i32 = -1;
 /// Node ids at or above this are refused (`RTE_MAX_NUMA_NODES`).
 pub const MAX_NUMA_NODES: i32 = 32;
 
-/// The allocator underneath; the only code that knows where memory comes from.
-mod heap {
-    use core::ffi::c_void;
-    use core::ptr;
-
-    /// Allocates `size` bytes aligned to `align` (a power of two, at least a pointer).
-    pub fn alloc(size: usize, align: usize) -> *mut c_void {
-        let mut out: *mut c_void = ptr::null_mut();
-        // SAFETY: `out` is a valid place for the result; posix_memalign checks
-        // `align` and `size` itself and reports failure through its return value.
-        let rc = unsafe { libc::posix_memalign(&mut out, align, size) };
-        if rc == 0 { out } else { ptr::null_mut() }
-    }
-
-    /// Releases a block from [`alloc`].
-    ///
-    /// # Safety
-    /// `p` is null or came from [`alloc`] and was not released yet.
-    pub unsafe fn release(p: *mut c_void) {
-        // SAFETY: per this function's contract.
-        unsafe { libc::free(p) }
-    }
-
-    /// The usable size of a block from [`alloc`] (at least what was asked for).
-    ///
-    /// # Safety
-    /// `p` came from [`alloc`] and was not released yet.
-    pub unsafe fn usable_size(p: *mut c_void) -> usize {
-        // SAFETY: per this function's contract.
-        unsafe { libc::malloc_usable_size(p) }
-    }
-}
+use super::heap;
 
 /// The alignment to use for a requested one, or `None` if it is invalid.
 fn effective_align(align: u32) -> Option<usize> {

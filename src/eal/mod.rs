@@ -10,6 +10,7 @@ pub mod args;
 pub mod corelist;
 pub mod cycles;
 pub mod errno;
+pub mod heap;
 pub mod lcore;
 pub mod loglevel;
 pub mod malloc;

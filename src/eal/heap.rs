@@ -1,0 +1,240 @@
+//! The memory behind `rte_malloc`: one sealed-size memfd mapped shared, so that a
+//! process joining an access pair group can hand its whole heap to its peers as a
+//! window (they map it once and copy with plain memcpy instead of system calls).
+//!
+//! The file is sized once to `RESERVE` bytes (sparse: pages exist only once touched)
+//! and never grows, so a peer's mapping of it is always valid. Blocks are powers of
+//! two from 64 bytes, carved by a bump pointer and recycled through one free list
+//! per size; large freed blocks give their pages back to the kernel. If the memfd
+//! cannot be made, `posix_memalign` serves instead and there is no window.
+use core::ffi::c_void;
+use core::ptr;
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::Mutex;
+
+/// Virtual size of the heap (sparse).
+const RESERVE: usize = 32 << 30;
+const MIN_SHIFT: u32 = 6;
+/// Freed blocks at least this big have their pages released.
+const RELEASE_PAGES_FROM: usize = 64 << 10;
+
+struct Heap {
+    base: *mut u8,
+    fd: OwnedFd,
+    bump: usize,
+    free: Vec<Vec<usize>>,
+    /// Offset of each live block → its size class (log2 of its size).
+    live: HashMap<usize, u32>,
+}
+
+// SAFETY: the raw base pointer is only used under the HEAP mutex.
+unsafe impl Send for Heap {}
+
+enum State {
+    Untried,
+    Shared(Heap),
+    /// No memfd here: plain aligned allocations.
+    Fallback,
+}
+
+static HEAP: Mutex<State> = Mutex::new(State::Untried);
+
+/// The heap as a window: the memfd, the address it is mapped at, and its size.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub fd: RawFd,
+    pub base: u64,
+    pub len: u64,
+}
+
+fn create() -> Option<Heap> {
+    // SAFETY: a NUL-terminated name and flags only.
+    let fd = unsafe { libc::memfd_create(c"rte_malloc heap".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is a new descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: plain calls on our own descriptor; the mapping is checked below.
+    let base = unsafe {
+        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0 {
+            return None;
+        }
+        libc::mmap(
+            ptr::null_mut(),
+            RESERVE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_NORESERVE,
+            fd.as_raw_fd(),
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: registering a plain function; see `after_fork_in_child`.
+    unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
+    Some(Heap {
+        base: base.cast(),
+        fd,
+        bump: 0,
+        free: vec![Vec::new(); 64],
+        live: HashMap::new(),
+    })
+}
+
+/// A child created by `fork` must not allocate from the heap it shares with its
+/// parent: its view becomes a private copy (copy-on-write) and it stops offering a
+/// window (the file is its parent's).
+extern "C" fn after_fork_in_child() {
+    let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
+    if let State::Shared(h) = &mut *st {
+        // SAFETY: remaps our own range in place, privately, from the same file.
+        unsafe {
+            libc::mmap(
+                h.base.cast(),
+                RESERVE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                h.fd.as_raw_fd(),
+                0,
+            );
+        }
+    }
+}
+
+fn with_heap<T>(f: impl FnOnce(Option<&mut Heap>) -> T) -> T {
+    let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
+    if matches!(*st, State::Untried) {
+        *st = match create() {
+            Some(h) => State::Shared(h),
+            None => State::Fallback,
+        };
+    }
+    match &mut *st {
+        State::Shared(h) => f(Some(h)),
+        _ => f(None),
+    }
+}
+
+fn class_of(size: usize, align: usize) -> Option<u32> {
+    let block = size
+        .max(align)
+        .max(1 << MIN_SHIFT)
+        .checked_next_power_of_two()?;
+    Some(block.trailing_zeros())
+}
+
+/// `size` bytes aligned to `align` (a power of two), or NULL.
+pub fn alloc(size: usize, align: usize) -> *mut c_void {
+    with_heap(|h| {
+        let Some(h) = h else {
+            let mut out: *mut c_void = ptr::null_mut();
+            // SAFETY: posix_memalign checks its arguments and reports failure.
+            let rc = unsafe { libc::posix_memalign(&mut out, align, size) };
+            return if rc == 0 { out } else { ptr::null_mut() };
+        };
+        let Some(class) = class_of(size, align) else {
+            return ptr::null_mut();
+        };
+        let block = 1usize << class;
+        let off = match h.free[class as usize].pop() {
+            Some(off) => off,
+            None => {
+                // Blocks start at a multiple of their size (up to a page), which
+                // satisfies any alignment up to the block size.
+                let start = h.bump.next_multiple_of(block.min(4096).max(align));
+                if start.checked_add(block).is_none_or(|end| end > RESERVE) {
+                    return ptr::null_mut();
+                }
+                h.bump = start + block;
+                start
+            }
+        };
+        h.live.insert(off, class);
+        // SAFETY: `off + block <= RESERVE`, inside the mapping.
+        unsafe { h.base.add(off).cast() }
+    })
+}
+
+/// Returns a block to the heap.
+///
+/// # Safety
+/// `p` is NULL or came from [`alloc`] and was not released yet.
+pub unsafe fn release(p: *mut c_void) {
+    if p.is_null() {
+        return;
+    }
+    with_heap(|h| {
+        let Some(h) = h else {
+            // SAFETY: from posix_memalign, per the contract.
+            return unsafe { libc::free(p) };
+        };
+        let off = (p as usize).wrapping_sub(h.base as usize);
+        let Some(class) = h.live.remove(&off) else {
+            return;
+        };
+        let block = 1usize << class;
+        if block >= RELEASE_PAGES_FROM {
+            // SAFETY: the block is page-aligned and ours; its contents are dead.
+            unsafe { libc::madvise(p, block, libc::MADV_REMOVE) };
+        }
+        h.free[class as usize].push(off);
+    })
+}
+
+/// The usable size of a block.
+///
+/// # Safety
+/// `p` came from [`alloc`] and was not released yet.
+pub unsafe fn usable_size(p: *mut c_void) -> usize {
+    with_heap(|h| match h {
+        Some(h) => h
+            .live
+            .get(&(p as usize).wrapping_sub(h.base as usize))
+            .map_or(0, |&c| 1usize << c),
+        // SAFETY: from posix_memalign, per the contract.
+        None => unsafe { libc::malloc_usable_size(p) },
+    })
+}
+
+/// The heap as a window for peers, if it is shared memory.
+pub fn window() -> Option<Window> {
+    with_heap(|h| {
+        h.map(|h| Window {
+            fd: h.fd.as_raw_fd(),
+            base: h.base as u64,
+            len: RESERVE as u64,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_aligned_distinct_reused_and_in_the_window() {
+        let a = alloc(100, 64);
+        let b = alloc(100, 4096);
+        let c = alloc(3 << 20, 64);
+        assert!(!a.is_null() && !b.is_null() && !c.is_null());
+        assert_eq!(b as usize % 4096, 0);
+        assert_ne!(a, b);
+        unsafe {
+            assert_eq!(usable_size(a), 128);
+            ptr::write_bytes(c.cast::<u8>(), 0xee, 3 << 20);
+            release(a);
+            let again = alloc(120, 64);
+            assert_eq!(again, a, "a freed block of the same size is reused");
+            release(again);
+            release(b);
+            release(c);
+        }
+        if let Some(w) = window() {
+            assert!(a as u64 >= w.base && (a as u64) < w.base + w.len);
+        }
+        assert!(alloc(usize::MAX / 2, 64).is_null());
+    }
+}
