@@ -9,8 +9,9 @@
 //! Membership changes reach the device through [`Listener`], on the control thread.
 use super::rundir;
 use super::socket::{Socket, Waker, wait_readable};
-use super::wire::Msg;
+use super::wire::{Msg, WindowInfo};
 use crate::{Error, Result, dma_log};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -23,7 +24,7 @@ const JOIN_TIMEOUT_MS: i32 = 5000;
 /// What a device does when a group's membership changes (called on the group's
 /// control thread, never on the fast path).
 pub trait Listener: Send + Sync + 'static {
-    fn member_added(&self, group_id: i16, domain: DomainId, pid: i32);
+    fn member_added(&self, group_id: i16, domain: DomainId, pid: i32, window: Option<&Window>);
     /// `notify`: tell the application (a member left while we stay).
     fn member_left(&self, group_id: i16, domain: DomainId, notify: bool);
     /// The group is gone for this process: destroyed by its creator or its creator
@@ -31,10 +32,64 @@ pub trait Listener: Send + Sync + 'static {
     fn group_gone(&self, group_id: i16, notify: bool);
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A member's heap offered as a window: where it is mapped in the member's process,
+/// and the memfd to map it here.
+#[derive(Clone, Debug)]
+pub struct Window {
+    pub info: WindowInfo,
+    pub fd: Arc<OwnedFd>,
+}
+
+impl Window {
+    /// This process's `rte_malloc` heap, if it is shared memory.
+    fn ours() -> Option<Window> {
+        let w = crate::eal::heap::window()?;
+        // SAFETY: duplicating a descriptor the heap keeps open; the copy is ours.
+        let fd = unsafe { libc::fcntl(w.fd, libc::F_DUPFD_CLOEXEC, 0) };
+        // SAFETY: `fd` is a new descriptor nobody else owns.
+        (fd >= 0).then(|| Window {
+            info: WindowInfo {
+                base: w.base,
+                len: w.len,
+            },
+            fd: Arc::new(unsafe { OwnedFd::from_raw_fd(fd) }),
+        })
+    }
+
+    fn received(info: WindowInfo, fd: Option<OwnedFd>) -> Option<Window> {
+        (info.len != 0).then_some(()).and(fd).map(|fd| Window {
+            info,
+            fd: Arc::new(fd),
+        })
+    }
+}
+
+fn info_of(w: &Option<Window>) -> WindowInfo {
+    w.as_ref().map(|w| w.info).unwrap_or_default()
+}
+
+fn fd_of(w: &Option<Window>) -> Option<std::os::fd::RawFd> {
+    w.as_ref().map(|w| w.fd.as_raw_fd())
+}
+
+#[derive(Clone, Debug)]
 pub struct Member {
     pub domain: DomainId,
     pub pid: i32,
+    pub window: Option<Window>,
+}
+
+impl Member {
+    fn announce(&self, to: &Socket) -> std::io::Result<()> {
+        to.send_with_fd(
+            Msg::Member {
+                domain: self.domain,
+                pid: self.pid,
+                window: info_of(&self.window),
+            },
+            fd_of(&self.window),
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +142,12 @@ impl Group {
             io_err(e)
         })?;
         let waker = Waker::new().map_err(io_err)?;
-        listener.member_added(id, me, my_pid());
+        let creator = Member {
+            domain: me,
+            pid: my_pid(),
+            window: Window::ours(),
+        };
+        listener.member_added(id, me, creator.pid, creator.window.as_ref());
         let group = Arc::new(Group {
             id,
             role: Role::Creator,
@@ -99,7 +159,7 @@ impl Group {
         let g = Arc::clone(&group);
         let handle = std::thread::Builder::new()
             .name(format!("dma-grp{id}"))
-            .spawn(move || creator_loop(&g, socket, token, listener))
+            .spawn(move || creator_loop(&g, creator, socket, token, listener))
             .map_err(|_| Error::NoMemory)?;
         *group.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         Ok(group)
@@ -128,12 +188,14 @@ impl Group {
             );
             Error::NotFound
         })?;
-        conn.send(Msg::Join {
+        let window = Window::ours();
+        let join = Msg::Join {
             domain: me,
             token,
             pid: my_pid(),
-        })
-        .map_err(io_err)?;
+            window: info_of(&window),
+        };
+        conn.send_with_fd(join, fd_of(&window)).map_err(io_err)?;
         let members = match conn.recv_timeout(JOIN_TIMEOUT_MS).map_err(io_err)? {
             Some(Msg::Accept { members }) => members,
             Some(Msg::Refuse { errno }) => {
@@ -149,13 +211,24 @@ impl Group {
         };
         let mut list = Vec::new();
         for _ in 0..members {
-            match conn.recv_timeout(JOIN_TIMEOUT_MS).map_err(io_err)? {
-                Some(Msg::Member { domain, pid }) => list.push(Member { domain, pid }),
+            match conn.recv_timeout_with_fd(JOIN_TIMEOUT_MS).map_err(io_err)? {
+                Some((
+                    Msg::Member {
+                        domain,
+                        pid,
+                        window,
+                    },
+                    fd,
+                )) => list.push(Member {
+                    domain,
+                    pid,
+                    window: Window::received(window, fd),
+                }),
                 _ => return Err(Error::Errno(libc::EPROTO)),
             }
         }
         for m in &list {
-            listener.member_added(id, m.domain, m.pid);
+            listener.member_added(id, m.domain, m.pid, m.window.as_ref());
         }
         let waker = Waker::new().map_err(io_err)?;
         let group = Arc::new(Group {
@@ -206,11 +279,13 @@ struct Joiner {
     member: Member,
 }
 
-fn creator_loop(group: &Group, listen: Socket, token: DomainId, listener: Arc<dyn Listener>) {
-    let me = Member {
-        domain: group.me,
-        pid: my_pid(),
-    };
+fn creator_loop(
+    group: &Group,
+    me: Member,
+    listen: Socket,
+    token: DomainId,
+    listener: Arc<dyn Listener>,
+) {
     let mut joiners: Vec<Joiner> = Vec::new();
     let mut pending: Vec<Socket> = Vec::new();
     loop {
@@ -245,12 +320,21 @@ fn creator_loop(group: &Group, listen: Socket, token: DomainId, listener: Arc<dy
                 still_pending.push(s);
                 continue;
             }
-            if let Ok(Some(Msg::Join {
-                domain, token: t, ..
-            })) = s.recv()
+            if let Ok(Some((
+                Msg::Join {
+                    domain,
+                    token: t,
+                    window,
+                    ..
+                },
+                fd,
+            ))) = s.recv_with_fd()
             {
                 match admit(&s, &me, &joiners, &admitted, domain, t, &token) {
-                    Ok(member) => admitted.push(Joiner { conn: s, member }),
+                    Ok(mut member) => {
+                        member.window = Window::received(window, fd);
+                        admitted.push(Joiner { conn: s, member })
+                    }
                     Err(errno) => {
                         let _ = s.send(Msg::Refuse { errno });
                     }
@@ -280,9 +364,9 @@ fn creator_loop(group: &Group, listen: Socket, token: DomainId, listener: Arc<dy
         }
         for new in admitted {
             // The newcomer learns every member (itself included); the others learn it.
-            let everyone: Vec<Member> = std::iter::once(me)
-                .chain(joiners.iter().map(|j| j.member))
-                .chain(std::iter::once(new.member))
+            let everyone: Vec<&Member> = std::iter::once(&me)
+                .chain(joiners.iter().map(|j| &j.member))
+                .chain(std::iter::once(&new.member))
                 .collect();
             let welcomed = new
                 .conn
@@ -290,24 +374,19 @@ fn creator_loop(group: &Group, listen: Socket, token: DomainId, listener: Arc<dy
                     members: everyone.len() as u32,
                 })
                 .is_ok()
-                && everyone.iter().all(|m| {
-                    new.conn
-                        .send(Msg::Member {
-                            domain: m.domain,
-                            pid: m.pid,
-                        })
-                        .is_ok()
-                });
+                && everyone.iter().all(|m| m.announce(&new.conn).is_ok());
             if !welcomed {
                 continue;
             }
             for j in &joiners {
-                let _ = j.conn.send(Msg::Member {
-                    domain: new.member.domain,
-                    pid: new.member.pid,
-                });
+                let _ = new.member.announce(&j.conn);
             }
-            listener.member_added(group.id, new.member.domain, new.member.pid);
+            listener.member_added(
+                group.id,
+                new.member.domain,
+                new.member.pid,
+                new.member.window.as_ref(),
+            );
             joiners.push(new);
         }
     }
@@ -341,7 +420,11 @@ fn admit(
     if uid != my_uid && uid != 0 {
         return Err(-libc::EPERM);
     }
-    Ok(Member { domain, pid })
+    Ok(Member {
+        domain,
+        pid,
+        window: None,
+    })
 }
 
 fn joiner_loop(group: &Group, conn: Socket, listener: Arc<dyn Listener>) {
@@ -351,10 +434,20 @@ fn joiner_loop(group: &Group, conn: Socket, listener: Arc<dyn Listener>) {
             listener.group_gone(group.id, false);
             return;
         }
-        match conn.recv() {
-            Ok(Some(Msg::Member { domain, pid })) => listener.member_added(group.id, domain, pid),
-            Ok(Some(Msg::Left { domain })) => listener.member_left(group.id, domain, true),
-            Ok(Some(Msg::Destroy)) | Ok(None) | Err(_) => {
+        match conn.recv_with_fd() {
+            Ok(Some((
+                Msg::Member {
+                    domain,
+                    pid,
+                    window,
+                },
+                fd,
+            ))) => {
+                let window = Window::received(window, fd);
+                listener.member_added(group.id, domain, pid, window.as_ref())
+            }
+            Ok(Some((Msg::Left { domain }, _))) => listener.member_left(group.id, domain, true),
+            Ok(Some((Msg::Destroy, _))) | Ok(None) | Err(_) => {
                 listener.group_gone(group.id, true);
                 // Stay until the application leaves, so `end` has a thread to join.
                 let _ = wait_readable(&[group.waker.fd()], -1);

@@ -2,18 +2,75 @@
 //! hands out and `rte_dma_vchan_conf.domain` names. Handlers are per device and per
 //! process, never 0, and stay unique for the device's life (a departed member's
 //! handler is never given to another), so a stale handler can only ever fail.
-use super::group::{DomainId, Listener};
+use super::group::{DomainId, Listener, Window};
 use crate::abi::{rte_dma_access_pair_group_event_cb_t, rte_dma_access_pair_group_event_type};
 use core::sync::atomic::{AtomicBool, AtomicI16, Ordering};
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
+
+/// A peer's heap mapped into this process: an address `a` of the peer in
+/// `[peer_base, peer_base + len)` is at `local + (a - peer_base)` here.
+#[derive(Debug)]
+pub struct MappedWindow {
+    pub peer_base: u64,
+    pub len: u64,
+    pub local: *mut u8,
+}
+
+// SAFETY: the mapping is shared memory valid until drop; plain address arithmetic.
+unsafe impl Send for MappedWindow {}
+// SAFETY: as above; concurrent copies through it are the application's business, as
+// with any DMA.
+unsafe impl Sync for MappedWindow {}
+
+impl MappedWindow {
+    fn map(w: &Window) -> Option<MappedWindow> {
+        // SAFETY: maps the peer's memfd shared, as large as the peer says its heap is
+        // (the file has that size for its whole life); the result is checked.
+        let p = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                w.info.len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_NORESERVE,
+                w.fd.as_raw_fd(),
+                0,
+            )
+        };
+        (p != libc::MAP_FAILED).then(|| MappedWindow {
+            peer_base: w.info.base,
+            len: w.info.len,
+            local: p.cast(),
+        })
+    }
+
+    /// The local address of the peer's range `[addr, addr + len)`, if inside.
+    #[inline]
+    pub fn translate(&self, addr: u64, len: u64) -> Option<u64> {
+        let off = addr.checked_sub(self.peer_base)?;
+        (off.checked_add(len)? <= self.len).then(|| self.local as u64 + off)
+    }
+}
+
+impl Drop for MappedWindow {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `map`, once no vchan holds it.
+        unsafe { libc::munmap(self.local.cast(), self.len as usize) };
+    }
+}
 
 /// Where a vchan's source or destination addresses live.
 #[derive(Clone, Debug)]
 pub enum Endpoint {
     /// This process.
     Local,
-    /// Another process of the group; `alive` drops when it leaves or dies.
-    Peer { pid: i32, alive: Arc<AtomicBool> },
+    /// Another process of the group; `alive` drops when it leaves or dies. Its heap,
+    /// if it offered it, is mapped here as `window`.
+    Peer {
+        pid: i32,
+        alive: Arc<AtomicBool>,
+        window: Option<Arc<MappedWindow>>,
+    },
 }
 
 impl Endpoint {
@@ -31,6 +88,7 @@ struct Entry {
     domain: DomainId,
     pid: i32,
     alive: Arc<AtomicBool>,
+    window: Option<Arc<MappedWindow>>,
 }
 
 #[derive(Default)]
@@ -95,6 +153,7 @@ impl Handlers {
                     Endpoint::Peer {
                         pid: e.pid,
                         alive: Arc::clone(&e.alive),
+                        window: e.window.clone(),
                     }
                 }
             })
@@ -153,7 +212,12 @@ impl Handlers {
 }
 
 impl Listener for Handlers {
-    fn member_added(&self, group_id: i16, domain: DomainId, pid: i32) {
+    fn member_added(&self, group_id: i16, domain: DomainId, pid: i32, window: Option<&Window>) {
+        // Map a peer's heap once, outside the lock; our own heap needs no window.
+        let window = window
+            .filter(|_| pid != std::process::id() as i32)
+            .and_then(MappedWindow::map)
+            .map(Arc::new);
         let mut i = self.inner();
         if i.entries
             .iter()
@@ -172,6 +236,7 @@ impl Listener for Handlers {
             domain,
             pid,
             alive: Arc::new(AtomicBool::new(true)),
+            window,
         });
     }
 
@@ -234,9 +299,9 @@ mod tests {
     fn handlers_are_nonzero_unique_and_die_with_their_member() {
         let h = Handlers::default();
         let me = std::process::id() as i32;
-        h.member_added(3, [1; 16], me);
-        h.member_added(3, [2; 16], 999_999);
-        h.member_added(3, [2; 16], 999_999);
+        h.member_added(3, [1; 16], me, None);
+        h.member_added(3, [2; 16], 999_999, None);
+        h.member_added(3, [2; 16], 999_999, None);
         let a = h.handler_of(3, &[1; 16]).unwrap();
         let b = h.handler_of(3, &[2; 16]).unwrap();
         assert!(a != 0 && b != 0 && a != b);
@@ -249,7 +314,7 @@ mod tests {
             "a vchan bound to the member sees it leave"
         );
         assert_eq!(h.handler_of(3, &[2; 16]), None);
-        h.member_added(3, [2; 16], 999_999);
+        h.member_added(3, [2; 16], 999_999, None);
         assert_ne!(
             h.handler_of(3, &[2; 16]),
             Some(b),

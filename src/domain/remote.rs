@@ -33,6 +33,9 @@ pub struct Scratch {
     bytes: usize,
     bounce: Vec<u8>,
     pattern: Vec<u8>,
+    /// Segments translated into peers' windows.
+    tsrc: Vec<rte_dma_sge>,
+    tdst: Vec<rte_dma_sge>,
 }
 
 /// The byte ranges of one operation: sources, destinations (both trimmed to the
@@ -239,7 +242,8 @@ fn skip_iovs(iovs: &[libc::iovec], offset: usize) -> usize {
 }
 
 /// Executes ring positions `[from, to)` between `src` and `dst`; sets every status
-/// and returns how many failed.
+/// and returns how many failed. Operations complete in submission order: a queued
+/// batch is flushed before any operation that runs immediately.
 pub fn drain(
     ring: &Ring,
     from: u64,
@@ -249,8 +253,8 @@ pub fn drain(
     sc: &mut Scratch,
 ) -> u64 {
     let mut failed = 0;
-    // Which single call fits this pair, if any.
-    let dir = match (src, dst) {
+    // The one peer a batched call can reach, and in which direction.
+    let batch = match (src, dst) {
         (Endpoint::Peer { .. }, Endpoint::Local) => Some((Dir::Read, src)),
         (Endpoint::Local, Endpoint::Peer { .. }) => Some((Dir::Write, dst)),
         _ => None,
@@ -261,60 +265,145 @@ pub fn drain(
         let mut one = [rte_dma_sge::default(); 2];
         // SAFETY: a published descriptor.
         let shape = unsafe { shape(d, sg, &mut one) };
-        let status = match (&shape, dir) {
-            (Shape::Fill { pattern, dst: seg }, _) => match dst {
-                Endpoint::Local => local_fill(*pattern, seg),
-                peer => {
-                    if let Some((dir, p)) = dir {
-                        failed += flush(ring, dir, p, sc);
-                    }
-                    peer_fill(*pattern, seg, peer, sc)
-                }
-            },
-            (Shape::Move { src: s, dst: t }, Some((dir, peer))) => {
-                let len = total(s).min(total(t));
-                let (l, r) = if dir == Dir::Read { (t, s) } else { (s, t) };
-                let full =
-                    sc.local.len() + l.len() > IOV_MAX || sc.remote.len() + r.len() > IOV_MAX;
-                if full || sc.bytes + len > BATCH_BYTES {
-                    failed += flush(ring, dir, peer, sc);
-                }
-                let (lmark, rmark) = (sc.local.len(), sc.remote.len());
-                let bad_side = if !push_iovs(&mut sc.local, l, len) {
-                    Some(dir == Dir::Write) // the local side is the source when writing
-                } else if !push_iovs(&mut sc.remote, r, len) {
-                    Some(dir == Dir::Read)
-                } else {
-                    None
-                };
-                if let Some(source_bad) = bad_side {
-                    sc.local.truncate(lmark);
-                    sc.remote.truncate(rmark);
-                    let st = if source_bad {
-                        RTE_DMA_STATUS_INVALID_SRC_ADDR
-                    } else {
-                        RTE_DMA_STATUS_INVALID_DST_ADDR
-                    };
-                    ring.set_status(pos, st as u8);
-                    failed += 1;
-                    continue;
-                }
-                sc.ops.push((pos, len));
-                sc.bytes += len;
+        if let (Shape::Move { src: s, dst: t }, Some((dir, peer))) = (&shape, batch) {
+            if !(in_reach(s, src) && in_reach(t, dst)) {
+                failed += queue(ring, pos, dir, peer, s, t, sc);
                 continue;
             }
-            (Shape::Move { src: s, dst: t }, None) => match (src, dst) {
-                (Endpoint::Local, Endpoint::Local) => local_move(s, t),
-                _ => peer_to_peer(s, t, src, dst, sc),
-            },
+        }
+        if let Some((dir, peer)) = batch {
+            if !sc.ops.is_empty() {
+                failed += flush(ring, dir, peer, sc);
+            }
+        }
+        let status = match shape {
+            Shape::Fill { pattern, dst: seg } => fill(pattern, &seg, dst, sc),
+            Shape::Move { src: s, dst: t } if in_reach(s, src) && in_reach(t, dst) => {
+                reach_move(s, t, src, dst, sc)
+            }
+            Shape::Move { src: s, dst: t } => peer_to_peer(s, t, src, dst, sc),
         };
         failed += (status != RTE_DMA_STATUS_SUCCESSFUL) as u64;
         ring.set_status(pos, status as u8);
     }
-    if let Some((dir, peer)) = dir {
+    if let Some((dir, peer)) = batch {
         failed += flush(ring, dir, peer, sc);
     }
     failed
+}
+
+/// Adds a move to the pending cross-memory-attach call (flushing it first when full);
+/// returns how many operations failed meanwhile.
+fn queue(
+    ring: &Ring,
+    pos: u64,
+    dir: Dir,
+    peer: &Endpoint,
+    s: &[rte_dma_sge],
+    t: &[rte_dma_sge],
+    sc: &mut Scratch,
+) -> u64 {
+    let mut failed = 0;
+    let len = total(s).min(total(t));
+    let (l, r) = if dir == Dir::Read { (t, s) } else { (s, t) };
+    let full = sc.local.len() + l.len() > IOV_MAX || sc.remote.len() + r.len() > IOV_MAX;
+    if full || sc.bytes + len > BATCH_BYTES {
+        failed += flush(ring, dir, peer, sc);
+    }
+    let (lmark, rmark) = (sc.local.len(), sc.remote.len());
+    // Which side holds a bad address: the local side is the source when writing.
+    let bad_source = if !push_iovs(&mut sc.local, l, len) {
+        Some(dir == Dir::Write)
+    } else if !push_iovs(&mut sc.remote, r, len) {
+        Some(dir == Dir::Read)
+    } else {
+        None
+    };
+    match bad_source {
+        Some(source) => {
+            sc.local.truncate(lmark);
+            sc.remote.truncate(rmark);
+            let st = if source {
+                RTE_DMA_STATUS_INVALID_SRC_ADDR
+            } else {
+                RTE_DMA_STATUS_INVALID_DST_ADDR
+            };
+            ring.set_status(pos, st as u8);
+            failed + 1
+        }
+        None => {
+            sc.ops.push((pos, len));
+            sc.bytes += len;
+            failed
+        }
+    }
+}
+
+/// A fill of local memory, of a peer's window, or of a peer by system call.
+fn fill(pattern: u64, seg: &rte_dma_sge, dst: &Endpoint, sc: &mut Scratch) -> rte_dma_status_code {
+    match dst {
+        Endpoint::Local => local_fill(pattern, seg),
+        peer if !peer.is_alive() => RTE_DMA_STATUS_DEV_LINK_ERROR,
+        peer => match window_of(peer).and_then(|w| w.translate(seg.addr, seg.length as u64)) {
+            Some(local) => local_fill(
+                pattern,
+                &rte_dma_sge {
+                    addr: local,
+                    length: seg.length,
+                },
+            ),
+            None => peer_fill(pattern, seg, peer, sc),
+        },
+    }
+}
+
+fn window_of(e: &Endpoint) -> Option<&super::handlers::MappedWindow> {
+    match e {
+        Endpoint::Peer {
+            window: Some(w), ..
+        } => Some(w),
+        _ => None,
+    }
+}
+
+/// Whether every segment can be reached with plain loads and stores here: local
+/// memory, or inside the peer's mapped window.
+fn in_reach(segs: &[rte_dma_sge], side: &Endpoint) -> bool {
+    match side {
+        Endpoint::Local => true,
+        peer => window_of(peer).is_some_and(|w| {
+            segs.iter()
+                .all(|g| w.translate(g.addr, g.length as u64).is_some())
+        }),
+    }
+}
+
+/// `segs` as local addresses (they are `in_reach`).
+fn translate(segs: &[rte_dma_sge], side: &Endpoint, out: &mut Vec<rte_dma_sge>) {
+    out.clear();
+    out.extend(segs.iter().map(|g| match window_of(side) {
+        Some(w) => rte_dma_sge {
+            addr: w.translate(g.addr, g.length as u64).unwrap_or(0),
+            length: g.length,
+        },
+        None => *g,
+    }));
+}
+
+/// A move between ranges in reach: memcpy through the windows, no system call.
+fn reach_move(
+    s: &[rte_dma_sge],
+    t: &[rte_dma_sge],
+    src: &Endpoint,
+    dst: &Endpoint,
+    sc: &mut Scratch,
+) -> rte_dma_status_code {
+    if !src.is_alive() || !dst.is_alive() {
+        return RTE_DMA_STATUS_DEV_LINK_ERROR;
+    }
+    translate(s, src, &mut sc.tsrc);
+    translate(t, dst, &mut sc.tdst);
+    local_move(&sc.tsrc, &sc.tdst)
 }
 
 fn local_fill(pattern: u64, seg: &rte_dma_sge) -> rte_dma_status_code {

@@ -83,9 +83,36 @@ impl Socket {
     }
 
     pub fn send(&self, msg: Msg) -> io::Result<()> {
-        let f = msg.encode();
-        // SAFETY: `f` is valid for FRAME bytes; MSG_NOSIGNAL avoids SIGPIPE.
-        let n = unsafe { libc::send(self.fd(), f.as_ptr().cast(), FRAME, libc::MSG_NOSIGNAL) };
+        self.send_with_fd(msg, None)
+    }
+
+    /// Sends a message, with a descriptor as `SCM_RIGHTS` if given.
+    pub fn send_with_fd(&self, msg: Msg, fd: Option<RawFd>) -> io::Result<()> {
+        let mut f = msg.encode();
+        let mut iov = libc::iovec {
+            iov_base: f.as_mut_ptr().cast(),
+            iov_len: FRAME,
+        };
+        let mut cbuf = [0u64; 4]; // room for one cmsg with one int, 8-aligned
+        // SAFETY: an all-zero msghdr is valid; fields are set below.
+        let mut hdr: libc::msghdr = unsafe { core::mem::zeroed() };
+        hdr.msg_iov = &mut iov;
+        hdr.msg_iovlen = 1;
+        if let Some(fd) = fd {
+            // SAFETY: CMSG_SPACE/CMSG_LEN are pure size computations; the buffer holds
+            // CMSG_SPACE(4) bytes, and CMSG_FIRSTHDR points into it.
+            unsafe {
+                hdr.msg_control = cbuf.as_mut_ptr().cast();
+                hdr.msg_controllen = libc::CMSG_SPACE(4) as _;
+                let c = libc::CMSG_FIRSTHDR(&hdr);
+                (*c).cmsg_level = libc::SOL_SOCKET;
+                (*c).cmsg_type = libc::SCM_RIGHTS;
+                (*c).cmsg_len = libc::CMSG_LEN(4) as _;
+                core::ptr::write_unaligned(libc::CMSG_DATA(c) as *mut libc::c_int, fd);
+            }
+        }
+        // SAFETY: `hdr` points at live buffers; MSG_NOSIGNAL avoids SIGPIPE.
+        let n = unsafe { libc::sendmsg(self.fd(), &hdr, libc::MSG_NOSIGNAL) };
         if n == FRAME as isize {
             Ok(())
         } else {
@@ -95,20 +122,58 @@ impl Socket {
 
     /// The next message; `Ok(None)` at end of file (the peer closed or died).
     pub fn recv(&self) -> io::Result<Option<Msg>> {
+        Ok(self.recv_with_fd()?.map(|(m, _)| m))
+    }
+
+    /// The next message and the descriptor that came with it, if any.
+    pub fn recv_with_fd(&self) -> io::Result<Option<(Msg, Option<OwnedFd>)>> {
         let mut f = [0u8; FRAME + 1];
-        // SAFETY: `f` is writable for its length.
-        let n = unsafe { libc::recv(self.fd(), f.as_mut_ptr().cast(), f.len(), 0) };
-        match n {
-            0 => Ok(None),
-            n if n < 0 => Err(io::Error::last_os_error()),
-            n => Msg::decode(&f[..n as usize]).map(Some).ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidData, "malformed control message")
-            }),
+        let mut iov = libc::iovec {
+            iov_base: f.as_mut_ptr().cast(),
+            iov_len: f.len(),
+        };
+        let mut cbuf = [0u64; 4];
+        // SAFETY: an all-zero msghdr is valid; fields are set below.
+        let mut hdr: libc::msghdr = unsafe { core::mem::zeroed() };
+        hdr.msg_iov = &mut iov;
+        hdr.msg_iovlen = 1;
+        hdr.msg_control = cbuf.as_mut_ptr().cast();
+        hdr.msg_controllen = core::mem::size_of_val(&cbuf) as _;
+        // SAFETY: `hdr` points at live buffers.
+        let n = unsafe { libc::recvmsg(self.fd(), &mut hdr, libc::MSG_CMSG_CLOEXEC) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
         }
+        let mut fd = None;
+        // SAFETY: walking the control buffer the kernel filled, as CMSG_* define.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&hdr);
+            while !c.is_null() {
+                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
+                    let raw = core::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::c_int);
+                    fd = Some(OwnedFd::from_raw_fd(raw));
+                }
+                c = libc::CMSG_NXTHDR(&hdr, c);
+            }
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        let msg = Msg::decode(&f[..n as usize]).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, "malformed control message")
+        })?;
+        Ok(Some((msg, fd)))
     }
 
     /// Like `recv`, but gives up with TimedOut after `timeout_ms`.
     pub fn recv_timeout(&self, timeout_ms: i32) -> io::Result<Option<Msg>> {
+        Ok(self.recv_timeout_with_fd(timeout_ms)?.map(|(m, _)| m))
+    }
+
+    pub fn recv_timeout_with_fd(
+        &self,
+        timeout_ms: i32,
+    ) -> io::Result<Option<(Msg, Option<OwnedFd>)>> {
         if !wait_readable(&[self.fd()], timeout_ms)?
             .first()
             .copied()
@@ -119,7 +184,7 @@ impl Socket {
                 "no answer from the group's creator",
             ));
         }
-        self.recv()
+        self.recv_with_fd()
     }
 
     /// Process and user id of the connected peer, as the kernel saw them at connect.
@@ -208,6 +273,12 @@ mod tests {
         assert_eq!(uid, unsafe { libc::getuid() });
         client.send(Msg::Leave).unwrap();
         assert_eq!(server.recv_timeout(1000).unwrap(), Some(Msg::Leave));
+        // A descriptor travels with a message.
+        let w = Waker::new().unwrap();
+        client.send_with_fd(Msg::Destroy, Some(w.fd())).unwrap();
+        let (m, fd) = server.recv_timeout_with_fd(1000).unwrap().unwrap();
+        assert_eq!(m, Msg::Destroy);
+        assert!(fd.is_some_and(|f| f.as_raw_fd() != w.fd()));
         drop(client);
         assert_eq!(server.recv_timeout(1000).unwrap(), None);
         assert_eq!(

@@ -8,8 +8,20 @@
 //! | 8..12 | process id |
 //! | 16..32 | domain UUID |
 //! | 32..48 | token UUID |
+//! | 48..56 | window base address (join, member) |
+//! | 56..64 | window length (join, member) |
+//!
+//! A join or member message whose window length is non-zero carries the window's
+//! memfd as `SCM_RIGHTS` ancillary data.
 
-pub const FRAME: usize = 48;
+pub const FRAME: usize = 64;
+
+/// A member's heap as it is mapped in its own process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowInfo {
+    pub base: u64,
+    pub len: u64,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
@@ -18,13 +30,18 @@ pub enum Msg {
         domain: [u8; 16],
         token: [u8; 16],
         pid: i32,
+        window: WindowInfo,
     },
     /// Creator → joiner: you are in; `members` `Member` messages follow.
     Accept { members: u32 },
     /// Creator → joiner: refused, with the errno `join` returns.
     Refuse { errno: i32 },
     /// Creator → members: this domain is a member.
-    Member { domain: [u8; 16], pid: i32 },
+    Member {
+        domain: [u8; 16],
+        pid: i32,
+        window: WindowInfo,
+    },
     /// Creator → members: this domain left (or its process died).
     Left { domain: [u8; 16] },
     /// Joiner → creator: I am leaving.
@@ -44,22 +61,34 @@ const DESTROY: u8 = 7;
 impl Msg {
     pub fn encode(&self) -> [u8; FRAME] {
         let mut f = [0u8; FRAME];
-        let mut put = |kind: u8, word: i32, pid: i32, domain: &[u8; 16], token: &[u8; 16]| {
-            f[0] = kind;
-            f[4..8].copy_from_slice(&word.to_le_bytes());
-            f[8..12].copy_from_slice(&pid.to_le_bytes());
-            f[16..32].copy_from_slice(domain);
-            f[32..48].copy_from_slice(token);
-        };
-        let zero = [0u8; 16];
+        let mut put =
+            |kind: u8, word: i32, pid: i32, domain: &[u8; 16], token: &[u8; 16], w: WindowInfo| {
+                f[0] = kind;
+                f[4..8].copy_from_slice(&word.to_le_bytes());
+                f[8..12].copy_from_slice(&pid.to_le_bytes());
+                f[16..32].copy_from_slice(domain);
+                f[32..48].copy_from_slice(token);
+                f[48..56].copy_from_slice(&w.base.to_le_bytes());
+                f[56..64].copy_from_slice(&w.len.to_le_bytes());
+            };
+        let (zero, none) = ([0u8; 16], WindowInfo::default());
         match *self {
-            Msg::Join { domain, token, pid } => put(JOIN, 0, pid, &domain, &token),
-            Msg::Accept { members } => put(ACCEPT, members as i32, 0, &zero, &zero),
-            Msg::Refuse { errno } => put(REFUSE, errno, 0, &zero, &zero),
-            Msg::Member { domain, pid } => put(MEMBER, 0, pid, &domain, &zero),
-            Msg::Left { domain } => put(LEFT, 0, 0, &domain, &zero),
-            Msg::Leave => put(LEAVE, 0, 0, &zero, &zero),
-            Msg::Destroy => put(DESTROY, 0, 0, &zero, &zero),
+            Msg::Join {
+                domain,
+                token,
+                pid,
+                window,
+            } => put(JOIN, 0, pid, &domain, &token, window),
+            Msg::Accept { members } => put(ACCEPT, members as i32, 0, &zero, &zero, none),
+            Msg::Refuse { errno } => put(REFUSE, errno, 0, &zero, &zero, none),
+            Msg::Member {
+                domain,
+                pid,
+                window,
+            } => put(MEMBER, 0, pid, &domain, &zero, window),
+            Msg::Left { domain } => put(LEFT, 0, 0, &domain, &zero, none),
+            Msg::Leave => put(LEAVE, 0, 0, &zero, &zero, none),
+            Msg::Destroy => put(DESTROY, 0, 0, &zero, &zero, none),
         }
         f
     }
@@ -73,13 +102,26 @@ impl Msg {
         let pid = i32::from_le_bytes(f[8..12].try_into().ok()?);
         let domain: [u8; 16] = f[16..32].try_into().ok()?;
         let token: [u8; 16] = f[32..48].try_into().ok()?;
+        let window = WindowInfo {
+            base: u64::from_le_bytes(f[48..56].try_into().ok()?),
+            len: u64::from_le_bytes(f[56..64].try_into().ok()?),
+        };
         Some(match f[0] {
-            JOIN => Msg::Join { domain, token, pid },
+            JOIN => Msg::Join {
+                domain,
+                token,
+                pid,
+                window,
+            },
             ACCEPT => Msg::Accept {
                 members: u32::try_from(word).ok()?,
             },
             REFUSE => Msg::Refuse { errno: word },
-            MEMBER => Msg::Member { domain, pid },
+            MEMBER => Msg::Member {
+                domain,
+                pid,
+                window,
+            },
             LEFT => Msg::Left { domain },
             LEAVE => Msg::Leave,
             DESTROY => Msg::Destroy,
@@ -101,10 +143,18 @@ mod tests {
                 domain: d,
                 token: t,
                 pid: 1234,
+                window: WindowInfo {
+                    base: 1 << 40,
+                    len: 1 << 30,
+                },
             },
             Msg::Accept { members: 3 },
             Msg::Refuse { errno: -13 },
-            Msg::Member { domain: d, pid: 77 },
+            Msg::Member {
+                domain: d,
+                pid: 77,
+                window: WindowInfo::default(),
+            },
             Msg::Left { domain: d },
             Msg::Leave,
             Msg::Destroy,
