@@ -36,6 +36,7 @@ pub fn set_dev_max(dev_max: usize) -> Result<()> {
         .map_err(|_| Error::InvalidArgument)
 }
 
+#[inline]
 pub fn dev_max() -> i16 {
     DEV_MAX.load(Ordering::Acquire)
 }

@@ -79,7 +79,7 @@ impl CpuEngine {
     }
 
     /// The ring of a configured, set-up vchan.
-    #[inline]
+    #[inline(always)]
     fn ring(&self, vchan: u16) -> Result<&Ring> {
         if vchan >= self.shared.nb_vchans.load(Relaxed) {
             return Err(Error::InvalidArgument);
@@ -380,6 +380,7 @@ impl FastPath for CpuEngine {
     fn completed(&self, vchan: u16, nb_cpls: u16, last_idx: &mut u16, has_error: &mut bool) -> u16 {
         let Ok(ring) = self.ring(vchan) else { return 0 };
         let (n, last, failed) = ring.reap_ok(nb_cpls);
+        ring.note_poll(n);
         *last_idx = last;
         *has_error = failed;
         n
@@ -394,6 +395,7 @@ impl FastPath for CpuEngine {
     ) -> u16 {
         let Ok(ring) = self.ring(vchan) else { return 0 };
         let (n, last) = ring.reap_status(status);
+        ring.note_poll(n);
         *last_idx = last;
         n
     }

@@ -6,8 +6,11 @@ use super::ring::{Access, Desc, OpKind, Ring, SgList};
 use crate::domain::remote::{self, Scratch};
 use core::sync::atomic::{AtomicBool, Ordering::*};
 
-/// Idle polls before the worker goes to sleep (a few tens of microseconds).
-const SPIN_ROUNDS: u32 = 4096;
+/// How long an idle worker keeps polling before it sleeps.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(20);
+/// Idle polls between two looks at the clock, each followed by a `sched_yield` so a
+/// thread sharing the worker's CPU (a caller on the same core) is not starved.
+const POLLS_PER_CHECK: u32 = 64;
 /// Longest sleep; a missed wake-up (there should be none) costs at most this.
 const SLEEP_US: u64 = 100_000;
 /// Bytes executed before completions are published mid-batch, so large batches
@@ -83,6 +86,7 @@ fn drain(ring: &Ring, scratch: &mut Scratch) -> bool {
 /// The worker loop: poll, spin briefly when idle, then sleep on the doorbell.
 pub fn run(src: &dyn WorkSource) {
     let mut idle = 0u32;
+    let mut idle_since = std::time::Instant::now();
     let mut scratch = Scratch::default();
     while !src.exit_flag().load(Acquire) {
         let mut worked = false;
@@ -93,9 +97,16 @@ pub fn run(src: &dyn WorkSource) {
             idle = 0;
             continue;
         }
+        if idle == 0 {
+            idle_since = std::time::Instant::now();
+        }
         idle += 1;
-        if idle < SPIN_ROUNDS {
-            core::hint::spin_loop();
+        core::hint::spin_loop();
+        if idle % POLLS_PER_CHECK != 0 {
+            continue;
+        }
+        if idle_since.elapsed() < SPIN {
+            std::thread::yield_now();
             continue;
         }
         src.doorbell().sleep(SLEEP_US, || {
