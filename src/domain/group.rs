@@ -306,10 +306,10 @@ fn creator_loop(
             listener.group_gone(group.id, false);
             return;
         }
-        if ready[1] {
-            if let Ok(s) = listen.accept() {
-                pending.push(s);
-            }
+        if ready[1]
+            && let Ok(s) = listen.accept()
+        {
+            pending.push(s);
         }
         // Connections that have not joined yet: expect a Join.
         let first_pending = 2;

@@ -265,16 +265,16 @@ pub fn drain(
         let mut one = [rte_dma_sge::default(); 2];
         // SAFETY: a published descriptor.
         let shape = unsafe { shape(d, sg, &mut one) };
-        if let (Shape::Move { src: s, dst: t }, Some((dir, peer))) = (&shape, batch) {
-            if !(in_reach(s, src) && in_reach(t, dst)) {
-                failed += queue(ring, pos, dir, peer, s, t, sc);
-                continue;
-            }
+        if let (Shape::Move { src: s, dst: t }, Some((dir, peer))) = (&shape, batch)
+            && !(in_reach(s, src) && in_reach(t, dst))
+        {
+            failed += queue(ring, pos, dir, peer, s, t, sc);
+            continue;
         }
-        if let Some((dir, peer)) = batch {
-            if !sc.ops.is_empty() {
-                failed += flush(ring, dir, peer, sc);
-            }
+        if let Some((dir, peer)) = batch
+            && !sc.ops.is_empty()
+        {
+            failed += flush(ring, dir, peer, sc);
         }
         let status = match shape {
             Shape::Fill { pattern, dst: seg } => fill(pattern, &seg, dst, sc),

@@ -105,7 +105,7 @@ pub unsafe fn realloc_socket(
     }
     // SAFETY: `ptr` is a live block from this module (caller's contract).
     let old_size = unsafe { heap::usable_size(ptr) };
-    if old_size >= size && (ptr as usize) % a == 0 {
+    if old_size >= size && (ptr as usize).is_multiple_of(a) {
         return ptr;
     }
     let new = heap::alloc(size, a);
@@ -175,7 +175,7 @@ mod tests {
     use super::*;
 
     fn aligned(p: *mut c_void, a: usize) -> bool {
-        !p.is_null() && (p as usize) % a == 0
+        !p.is_null() && (p as usize).is_multiple_of(a)
     }
 
     #[test]

@@ -234,11 +234,11 @@ impl Ring {
         let done = self.done.0.load(Acquire);
         let mut n = (done - reaped).min(max as u64);
         let mut failed = false;
-        if self.errors.load(Acquire) > self.errors_reaped.load(Relaxed) {
-            if let Some(i) = (0..n).find(|i| self.status_at(reaped + i) != 0) {
-                n = i;
-                failed = true;
-            }
+        if self.errors.load(Acquire) > self.errors_reaped.load(Relaxed)
+            && let Some(i) = (0..n).find(|i| self.status_at(reaped + i) != 0)
+        {
+            n = i;
+            failed = true;
         }
         let reaped = reaped + n;
         self.reaped.0.store(reaped, Relaxed);

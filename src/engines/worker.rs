@@ -102,7 +102,7 @@ pub fn run(src: &dyn WorkSource) {
         }
         idle += 1;
         core::hint::spin_loop();
-        if idle % POLLS_PER_CHECK != 0 {
+        if !idle.is_multiple_of(POLLS_PER_CHECK) {
             continue;
         }
         if idle_since.elapsed() < SPIN {
