@@ -190,13 +190,16 @@ impl Ring {
         submit: bool,
     ) -> Result<u16> {
         let tail = self.tail.0.load(Relaxed);
-        if tail - self.reaped.0.load(Relaxed) >= self.capacity {
+        let free = self.capacity - (tail - self.reaped.0.load(Relaxed));
+        if free == 0 {
             return Err(Error::NoSpace);
         }
         let slot = (tail & self.mask) as usize;
-        // The worker read the slots ahead of us last time round, so their cache lines
-        // sit in its core: ask for them now, for writing, to not stall on each one.
-        prefetch_for_write(self.descs[((tail + PREFETCH_AHEAD) & self.mask) as usize].get());
+        // The worker read the free slots ahead of us a lap ago, so their cache lines
+        // sit in its core: ask for them now, for writing, so the store does not stall.
+        // Only free slots: a slot still in flight may be about to be read by the worker.
+        let ahead = PREFETCH_AHEAD.min(free - 1);
+        prefetch_for_write(self.descs[((tail + ahead) & self.mask) as usize].get());
         // SAFETY: slot `tail` is outside [reaped, tail) so neither the worker nor the
         // completion side looks at it until `published` covers it.
         unsafe {
