@@ -210,7 +210,15 @@ fn groups_handlers_and_events_between_two_devices() {
             rte_dma_access_pair_group_event_type::RTE_DMA_GROUP_EVENT_GROUP_DESTROYED as u32
         )
     );
-    api::group_leave(b, g).unwrap();
+    // Without leaving the dead group, b creates one: the id comes back, and b is
+    // its creator (the stale joiner entry must not shadow it).
+    let again = unsafe { api::group_create(b, db.as_ptr(), token.as_ptr(), None) }.unwrap();
+    assert_eq!(again, g, "the lowest free id is reused");
+    assert_ne!(
+        unsafe { api::group_handler_get(b, again, db.as_ptr()) }.unwrap(),
+        0
+    );
+    assert_eq!(api::group_destroy(b, again), Ok(()));
 
     // Many groups created and destroyed: ids are reused, nothing leaks or hangs.
     for _ in 0..200 {

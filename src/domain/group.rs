@@ -363,10 +363,14 @@ fn creator_loop(
             listener.member_left(group.id, left.member.domain, true);
         }
         for new in admitted {
+            // Known here before the newcomer hears it is in, so that once its join
+            // returns the creator can already give its handler.
+            let m = &new.member;
+            listener.member_added(group.id, m.domain, m.pid, m.window.as_ref());
             // The newcomer learns every member (itself included); the others learn it.
             let everyone: Vec<&Member> = std::iter::once(&me)
                 .chain(joiners.iter().map(|j| &j.member))
-                .chain(std::iter::once(&new.member))
+                .chain(std::iter::once(m))
                 .collect();
             let welcomed = new
                 .conn
@@ -374,19 +378,14 @@ fn creator_loop(
                     members: everyone.len() as u32,
                 })
                 .is_ok()
-                && everyone.iter().all(|m| m.announce(&new.conn).is_ok());
+                && everyone.iter().all(|e| e.announce(&new.conn).is_ok());
             if !welcomed {
+                listener.member_left(group.id, m.domain, false);
                 continue;
             }
             for j in &joiners {
-                let _ = new.member.announce(&j.conn);
+                let _ = m.announce(&j.conn);
             }
-            listener.member_added(
-                group.id,
-                new.member.domain,
-                new.member.pid,
-                new.member.window.as_ref(),
-            );
             joiners.push(new);
         }
     }

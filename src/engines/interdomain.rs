@@ -147,9 +147,20 @@ impl Driver for InterDomain {
         cb: rte_dma_access_pair_group_event_cb_t,
     ) -> Result<i16> {
         let group = Group::create(*domain_id, *token, self.handlers.clone())?;
-        self.handlers.set_callback(group.id, cb);
         let id = group.id;
-        self.groups().push(group);
+        // Ids are unique among live groups, so an entry with this id is a group we had
+        // joined whose creator is gone (the application has not left it yet): drop it.
+        let stale: Vec<Arc<Group>> = {
+            let mut groups = self.groups();
+            let (stale, keep) = groups.drain(..).partition(|g| g.id == id);
+            *groups = keep;
+            groups.push(group);
+            stale
+        };
+        for g in stale {
+            g.end();
+        }
+        self.handlers.set_callback(id, cb);
         Ok(id)
     }
 

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn malloc_through_c() {
         let p = rte_zmalloc(ptr::null(), 100, 0);
-        assert!(!p.is_null() && (p as usize) % 64 == 0);
+        assert!(!p.is_null() && (p as usize).is_multiple_of(64));
         assert_eq!(rte_malloc_virt2iova(p), p as u64);
         assert_eq!(rte_mem_virt2iova(ptr::null()), u64::MAX);
         assert!(rte_malloc(c"x".as_ptr(), 10, 3).is_null());
