@@ -78,11 +78,6 @@ struct __rte_aligned(64) rte_dma_fp_object {
   rte_dma_dequeue_ops_t dequeue;
 };
 
-/**
- * A trace point's enable word, as DPDK's `rte_trace_point_t`.
- */
-typedef uint64_t rte_trace_point_t;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -92,23 +87,23 @@ extern "C" {
  */
 extern struct rte_dma_fp_object *rte_dma_fp_objs;
 
-extern rte_trace_point_t __rte_dma_trace_copy;
+extern uint64_t __rte_dma_trace_copy;
 
-extern rte_trace_point_t __rte_dma_trace_copy_sg;
+extern uint64_t __rte_dma_trace_copy_sg;
 
-extern rte_trace_point_t __rte_dma_trace_fill;
+extern uint64_t __rte_dma_trace_fill;
 
-extern rte_trace_point_t __rte_dma_trace_submit;
+extern uint64_t __rte_dma_trace_submit;
 
-extern rte_trace_point_t __rte_dma_trace_completed;
+extern uint64_t __rte_dma_trace_completed;
 
-extern rte_trace_point_t __rte_dma_trace_completed_status;
+extern uint64_t __rte_dma_trace_completed_status;
 
-extern rte_trace_point_t __rte_dma_trace_burst_capacity;
+extern uint64_t __rte_dma_trace_burst_capacity;
 
-extern rte_trace_point_t __rte_dma_trace_enqueue_ops;
+extern uint64_t __rte_dma_trace_enqueue_ops;
 
-extern rte_trace_point_t __rte_dma_trace_dequeue_ops;
+extern uint64_t __rte_dma_trace_dequeue_ops;
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,6 +3,7 @@
 //! keeps the shared device data (configuration, started bit) as DPDK does.
 use crate::abi::*;
 use crate::error::check;
+use crate::trace::{self, points as tp};
 use crate::{Error, Result, dma_log, registry, validate};
 use core::ffi::{CStr, c_uchar};
 
@@ -56,6 +57,19 @@ pub fn info_get(dev_id: i16) -> Result<rte_dma_info> {
     info.dev_name = data.dev_name.as_ptr();
     info.numa_node = data.numa_node;
     info.nb_vchans = data.dev_conf.nb_vchans;
+    trace::emit(&tp::INFO_GET, |w| {
+        let name: Vec<u8> = data.dev_name.iter().map(|&c| c as u8).collect();
+        w.i16(dev_id)
+            .str32(&name)
+            .u64(info.dev_capa)
+            .u16(info.max_vchans)
+            .u16(info.max_desc);
+        w.u16(info.min_desc)
+            .u16(info.max_sges)
+            .i16(info.numa_node)
+            .u16(info.nb_vchans)
+            .u16(info.nb_priorities);
+    });
     Ok(info)
 }
 
@@ -89,7 +103,15 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf) -> Result<()> {
         .dev_configure
         .ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot and a validated configuration.
-    check(unsafe { configure(dev, conf, core::mem::size_of::<rte_dma_conf>() as u32) })?;
+    let rc = unsafe { configure(dev, conf, core::mem::size_of::<rte_dma_conf>() as u32) };
+    trace::emit(&tp::CONFIGURE, |w| {
+        w.i16(dev_id)
+            .u16(conf.nb_vchans)
+            .u16(conf.priority)
+            .u64(conf.flags)
+            .i32(rc);
+    });
+    check(rc)?;
     // SAFETY: `dev` is allocated; the control path is single-threaded per DPDK's rules.
     unsafe { (*(*dev).data).dev_conf = *conf };
     Ok(())
@@ -111,7 +133,11 @@ pub fn start(dev_id: i16) -> Result<()> {
     // SAFETY: `dev` is allocated; a missing callback means nothing to do.
     if let Some(start) = unsafe { ops(dev)? }.dev_start {
         // SAFETY: the driver's own callback with its own slot.
-        check(unsafe { start(dev) })?;
+        let rc = unsafe { start(dev) };
+        trace::emit(&tp::START, |w| {
+            w.i16(dev_id).i32(rc);
+        });
+        check(rc)?;
     }
     // SAFETY: `dev` is allocated.
     unsafe { registry::set_started(dev, true) };
@@ -128,7 +154,11 @@ pub fn stop(dev_id: i16) -> Result<()> {
     // SAFETY: `dev` is allocated; a missing callback means nothing to do.
     if let Some(stop) = unsafe { ops(dev)? }.dev_stop {
         // SAFETY: the driver's own callback with its own slot.
-        check(unsafe { stop(dev) })?;
+        let rc = unsafe { stop(dev) };
+        trace::emit(&tp::STOP, |w| {
+            w.i16(dev_id).i32(rc);
+        });
+        check(rc)?;
     }
     // SAFETY: `dev` is allocated.
     unsafe { registry::set_started(dev, false) };
@@ -145,10 +175,15 @@ pub fn close(dev_id: i16) -> Result<()> {
     // SAFETY: `dev` is allocated.
     let close = unsafe { ops(dev)? }.dev_close.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    check(unsafe { close(dev) })?;
-    // SAFETY: the driver released its use of the slot in `dev_close`.
-    unsafe { registry::release(dev) };
-    Ok(())
+    let rc = unsafe { close(dev) };
+    if rc == 0 {
+        // SAFETY: the driver released its use of the slot in `dev_close`.
+        unsafe { registry::release(dev) };
+    }
+    trace::emit(&tp::CLOSE, |w| {
+        w.i16(dev_id).i32(rc);
+    });
+    check(rc)
 }
 
 pub fn vchan_setup(dev_id: i16, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()> {
@@ -162,14 +197,32 @@ pub fn vchan_setup(dev_id: i16, vchan: u16, conf: &rte_dma_vchan_conf) -> Result
         .vchan_setup
         .ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot and a validated configuration.
-    check(unsafe {
+    let rc = unsafe {
         setup(
             dev,
             vchan,
             conf,
             core::mem::size_of::<rte_dma_vchan_conf>() as u32,
         )
-    })
+    };
+    trace::emit(&tp::VCHAN_SETUP, |w| {
+        // SAFETY: `val` aliases the first 8 bytes of the 16-byte pcie union.
+        let (src_pcie, dst_pcie) = unsafe { (conf.src_port.pcie.val, conf.dst_port.pcie.val) };
+        w.i16(dev_id)
+            .u16(vchan)
+            .i32(conf.direction as i32)
+            .u16(conf.nb_desc);
+        w.i32(conf.src_port.port_type as i32)
+            .u64(src_pcie)
+            .i32(conf.dst_port.port_type as i32)
+            .u64(dst_pcie);
+        w.ptr(conf.auto_free.m2d.pool)
+            .i32(conf.domain.r#type as i32);
+        w.u16(conf.domain.src_handler)
+            .u16(conf.domain.dst_handler)
+            .i32(rc);
+    });
+    check(rc)
 }
 
 fn configured_vchans(dev: *const rte_dma_dev) -> u16 {
@@ -184,14 +237,23 @@ pub fn stats_get(dev_id: i16, vchan: u16) -> Result<rte_dma_stats> {
     let get = unsafe { ops(dev)? }.stats_get.ok_or(Error::NotSupported)?;
     let mut stats = rte_dma_stats::default();
     // SAFETY: the driver's own callback with its own slot and a valid buffer.
-    check(unsafe {
+    let rc = unsafe {
         get(
             dev,
             vchan,
             &mut stats,
             core::mem::size_of::<rte_dma_stats>() as u32,
         )
-    })?;
+    };
+    trace::emit(&tp::STATS_GET, |w| {
+        w.i16(dev_id)
+            .u16(vchan)
+            .u64(stats.submitted)
+            .u64(stats.completed)
+            .u64(stats.errors)
+            .i32(rc);
+    });
+    check(rc)?;
     Ok(stats)
 }
 
@@ -203,7 +265,11 @@ pub fn stats_reset(dev_id: i16, vchan: u16) -> Result<()> {
         .stats_reset
         .ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    check(unsafe { reset(dev, vchan) })
+    let rc = unsafe { reset(dev, vchan) };
+    trace::emit(&tp::STATS_RESET, |w| {
+        w.i16(dev_id).u16(vchan).i32(rc);
+    });
+    check(rc)
 }
 
 pub fn vchan_status(dev_id: i16, vchan: u16) -> Result<rte_dma_vchan_status> {
@@ -216,13 +282,17 @@ pub fn vchan_status(dev_id: i16, vchan: u16) -> Result<rte_dma_vchan_status> {
     // A C driver may store any integer; read it as one and decode.
     let mut raw: u32 = 0;
     // SAFETY: the driver's own callback; `raw` has the size and alignment of the enum.
-    check(unsafe {
+    let rc = unsafe {
         status_fn(
             dev,
             vchan,
             &mut raw as *mut u32 as *mut rte_dma_vchan_status,
         )
-    })?;
+    };
+    trace::emit(&tp::VCHAN_STATUS, |w| {
+        w.i16(dev_id).u16(vchan).i32(raw as i32).i32(rc);
+    });
+    check(rc)?;
     match raw {
         0 => Ok(rte_dma_vchan_status::RTE_DMA_VCHAN_IDLE),
         1 => Ok(rte_dma_vchan_status::RTE_DMA_VCHAN_ACTIVE),
@@ -312,10 +382,14 @@ pub unsafe fn dump(dev_id: i16, f: *mut libc::FILE) -> Result<()> {
     // SAFETY: `dev` is allocated and `f` is open.
     unsafe {
         write_to_file(f, &dump_header(dev_id, &info, data(dev)))?;
-        match ops(dev)?.dev_dump {
-            Some(driver_dump) => check(driver_dump(dev, f)),
-            None => Ok(()),
-        }
+        let rc = match ops(dev)?.dev_dump {
+            Some(driver_dump) => driver_dump(dev, f),
+            None => 0,
+        };
+        trace::emit(&tp::DUMP, |w| {
+            w.i16(dev_id).ptr(f).i32(rc);
+        });
+        check(rc)
     }
 }
 
@@ -343,7 +417,7 @@ pub unsafe fn group_create(
     let create = ops.access_pair_group_create.ok_or(Error::NotSupported)?;
     let mut group_id = -1i16;
     // SAFETY: the driver's own callback; pointers are valid per the contract.
-    check(unsafe {
+    let rc = unsafe {
         create(
             dev,
             domain_id.cast_mut(),
@@ -351,7 +425,18 @@ pub unsafe fn group_create(
             &mut group_id,
             cb,
         )
-    })?;
+    };
+    trace::emit(&tp::GROUP_CREATE, |w| {
+        // SAFETY: both point at 16 readable bytes per the contract.
+        let (d, t) = unsafe {
+            (
+                &*(domain_id as *const [u8; 16]),
+                &*(token as *const [u8; 16]),
+            )
+        };
+        w.i16(dev_id).uuid(d).uuid(t).i16(group_id).i32(rc);
+    });
+    check(rc)?;
     Ok(group_id)
 }
 
@@ -359,7 +444,11 @@ pub fn group_destroy(dev_id: i16, group_id: i16) -> Result<()> {
     let (dev, ops) = group_ops(dev_id)?;
     let destroy = ops.access_pair_group_destroy.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    check(unsafe { destroy(dev, group_id) })
+    let rc = unsafe { destroy(dev, group_id) };
+    trace::emit(&tp::GROUP_DESTROY, |w| {
+        w.i16(dev_id).i16(group_id).i32(rc);
+    });
+    check(rc)
 }
 
 /// # Safety
@@ -374,14 +463,29 @@ pub unsafe fn group_join(
     let (dev, ops) = group_ops(dev_id)?;
     let join = ops.access_pair_group_join.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback; pointers are valid per the contract.
-    check(unsafe { join(dev, domain_id.cast_mut(), token.cast_mut(), group_id, cb) })
+    let rc = unsafe { join(dev, domain_id.cast_mut(), token.cast_mut(), group_id, cb) };
+    trace::emit(&tp::GROUP_JOIN, |w| {
+        // SAFETY: both point at 16 readable bytes per the contract.
+        let (d, t) = unsafe {
+            (
+                &*(domain_id as *const [u8; 16]),
+                &*(token as *const [u8; 16]),
+            )
+        };
+        w.i16(dev_id).uuid(d).uuid(t).i16(group_id).i32(rc);
+    });
+    check(rc)
 }
 
 pub fn group_leave(dev_id: i16, group_id: i16) -> Result<()> {
     let (dev, ops) = group_ops(dev_id)?;
     let leave = ops.access_pair_group_leave.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    check(unsafe { leave(dev, group_id) })
+    let rc = unsafe { leave(dev, group_id) };
+    trace::emit(&tp::GROUP_LEAVE, |w| {
+        w.i16(dev_id).i16(group_id).i32(rc);
+    });
+    check(rc)
 }
 
 /// # Safety
@@ -397,7 +501,13 @@ pub unsafe fn group_handler_get(
         .ok_or(Error::NotSupported)?;
     let mut handler = 0u16;
     // SAFETY: the driver's own callback; pointers are valid per the contract.
-    check(unsafe { get(dev, group_id, domain_id.cast_mut(), &mut handler) })?;
+    let rc = unsafe { get(dev, group_id, domain_id.cast_mut(), &mut handler) };
+    trace::emit(&tp::GROUP_HANDLER_GET, |w| {
+        // SAFETY: points at 16 readable bytes per the contract.
+        let d = unsafe { &*(domain_id as *const [u8; 16]) };
+        w.i16(dev_id).i16(group_id).uuid(d).u16(handler).i32(rc);
+    });
+    check(rc)?;
     Ok(handler)
 }
 

@@ -16,6 +16,7 @@ pub mod engines;
 pub mod error;
 pub mod log;
 pub mod registry;
+pub mod trace;
 pub mod validate;
 
 pub use error::{Error, Result};

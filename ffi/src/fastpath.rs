@@ -5,6 +5,7 @@
 //! are done by the device behind the table, so inline callers get them too.
 use dmadev::abi::*;
 use dmadev::registry;
+use dmadev::trace::{emit, points as tp};
 use std::ffi::c_int;
 
 /// The table entry of `dev_id`, if the id is inside the table.
@@ -35,11 +36,21 @@ pub unsafe extern "C" fn rte_dma_copy(
     length: u32,
     flags: u64,
 ) -> c_int {
-    match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
         None => -libc::EINVAL,
-    }
+    };
+    emit(&tp::COPY, |w| {
+        w.i16(dev_id)
+            .u16(vchan)
+            .u64(src)
+            .u64(dst)
+            .u32(length)
+            .u64(flags)
+            .i32(ret);
+    });
+    ret
 }
 
 /// Enqueues a scatter-gather copy; returns its ring index or a negative errno.
@@ -59,11 +70,22 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
     if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
         return -libc::EINVAL;
     }
-    match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
         None => -libc::EINVAL,
-    }
+    };
+    emit(&tp::COPY_SG, |w| {
+        w.i16(dev_id)
+            .u16(vchan)
+            .ptr(src)
+            .ptr(dst)
+            .u16(nb_src)
+            .u16(nb_dst)
+            .u64(flags)
+            .i32(ret);
+    });
+    ret
 }
 
 /// Enqueues a fill of `length` bytes with `pattern` (its 8 bytes in memory order,
@@ -80,21 +102,35 @@ pub unsafe extern "C" fn rte_dma_fill(
     length: u32,
     flags: u64,
 ) -> c_int {
-    match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
         None => -libc::EINVAL,
-    }
+    };
+    emit(&tp::FILL, |w| {
+        w.i16(dev_id)
+            .u16(vchan)
+            .u64(pattern)
+            .u64(dst)
+            .u32(length)
+            .u64(flags)
+            .i32(ret);
+    });
+    ret
 }
 
 /// Hands every enqueued operation of the vchan to the device.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
-    match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan) },
         None => -libc::EINVAL,
-    }
+    };
+    emit(&tp::SUBMIT, |w| {
+        w.i16(dev_id).u16(vchan).i32(ret);
+    });
+    ret
 }
 
 /// Collects up to `nb_cpls` successfully completed operations; `*last_idx` gets the
@@ -127,10 +163,21 @@ pub unsafe extern "C" fn rte_dma_completed(
         has_error
     };
     // SAFETY: both outputs are writable; the entry's functions take its private data.
-    unsafe {
+    let ret = unsafe {
         *has_error = false;
         f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
-    }
+    };
+    emit(&tp::COMPLETED, |w| {
+        // SAFETY: both outputs point at valid values (the caller's or our locals).
+        let (l, e) = unsafe { (*last_idx, *has_error) };
+        w.i16(dev_id)
+            .u16(vchan)
+            .u16(nb_cpls)
+            .u16(l)
+            .u8(e as u8)
+            .u16(ret);
+    });
+    ret
 }
 
 /// Collects up to `nb_cpls` completed operations with each one's status.
@@ -158,17 +205,31 @@ pub unsafe extern "C" fn rte_dma_completed_status(
         last_idx
     };
     // SAFETY: outputs are writable per the contract; the entry's functions take its private data.
-    unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) }
+    let ret = unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
+    emit(&tp::COMPLETED_STATUS, |w| {
+        // SAFETY: `last_idx` points at a valid value (the caller's or our local).
+        w.i16(dev_id)
+            .u16(vchan)
+            .u16(nb_cpls)
+            .u16(unsafe { *last_idx })
+            .ptr(status)
+            .u16(ret);
+    });
+    ret
 }
 
 /// How many more operations the vchan accepts now.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
-    match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan) },
         None => 0,
-    }
+    };
+    emit(&tp::BURST_CAPACITY, |w| {
+        w.i16(dev_id).u16(vchan).u16(ret);
+    });
+    ret
 }
 
 /// Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken.
@@ -182,11 +243,16 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
     ops: *mut *mut rte_dma_op,
     nb_ops: u16,
 ) -> u16 {
-    match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
         None => 0,
-    }
+    };
+    // DPDK records the requested count, not the result.
+    emit(&tp::ENQUEUE_OPS, |w| {
+        w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
+    });
+    ret
 }
 
 /// Dequeues up to `nb_ops` finished operations into `ops`; returns how many.
@@ -200,9 +266,13 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
     ops: *mut *mut rte_dma_op,
     nb_ops: u16,
 ) -> u16 {
-    match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
+    let ret = match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
         None => 0,
-    }
+    };
+    emit(&tp::DEQUEUE_OPS, |w| {
+        w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
+    });
+    ret
 }

@@ -134,6 +134,9 @@ fn start(argv: &[String]) -> Result<ArgvLayout> {
     };
     let cfg = parsed.config;
     apply_log_levels(&cfg)?;
+    crate::trace::apply_eal_options(&cfg).inspect_err(|_| {
+        crate::eal_log!(ERR, "FATAL: invalid --trace regular expression");
+    })?;
     for warning in &cfg.warnings {
         crate::eal_log!(WARNING, "{warning}");
     }
@@ -260,6 +263,12 @@ pub fn cleanup() -> Result<()> {
         return Err(Error::Errno(libc::EALREADY));
     }
     let _ = vdev::uninit_all();
+    if crate::trace::is_enabled() {
+        match crate::trace::save() {
+            Ok(dir) => crate::eal_log!(INFO, "Trace dir: {}", dir.display()),
+            Err(e) => crate::eal_log!(ERR, "cannot save the trace: {e}"),
+        }
+    }
     set_config(None);
     lcore::install(None);
     lcore::set_current_id(LCORE_ID_ANY);

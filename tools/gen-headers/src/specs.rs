@@ -123,6 +123,26 @@ const STD: &[&str] = &["stdbool.h", "stddef.h", "stdint.h"];
 
 pub const HEADERS: &[Header] = &[
     Header {
+        file: "rte_trace.h",
+        sources: &["ffi/src/trace.rs"],
+        includes: &["rte_common.h"],
+        sys_includes: &["stdbool.h", "stdint.h", "stdio.h"],
+        prologue: "",
+        epilogue: "",
+        exclude: &[],
+        include: &["rte_trace_mode"],
+    },
+    Header {
+        file: "rte_trace_point.h",
+        sources: &[],
+        includes: &["rte_trace.h"],
+        sys_includes: &[],
+        prologue: "",
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
         file: "rte_common.h",
         sources: &["src/abi/common.rs"],
         includes: &[],
@@ -178,7 +198,7 @@ pub const HEADERS: &[Header] = &[
     },
     Header {
         file: "rte_dmadev_core.h",
-        sources: &["src/abi/fp.rs", "src/registry.rs", "ffi/src/trace.rs"],
+        sources: &["src/abi/fp.rs", "src/registry.rs", "src/trace/points.rs"],
         includes: &["rte_dmadev.h"],
         sys_includes: STD,
         prologue: "",

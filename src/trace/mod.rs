@@ -1,0 +1,306 @@
+//! Trace points as DPDK has them: named points enabled by glob or regex, events
+//! written to per-thread buffers without locks, saved as CTF that babeltrace2 reads.
+//!
+//! Each point has a 64-bit enable word with DPDK's layout (bit 63 enabled, bit 62
+//! discard mode, bits 16..31 the event id); the fast-path ones are the exported
+//! `__rte_dma_trace_*` variables. A disabled point costs one relaxed load and a
+//! predictable branch. `points` lists them, `buffer` holds the per-thread event
+//! buffers, `ctf` writes the trace directory.
+pub mod buffer;
+pub mod ctf;
+pub mod points;
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::ffi::CString;
+use std::sync::Mutex;
+
+pub const ENABLE: u64 = 1 << 63;
+pub const DISCARD: u64 = 1 << 62;
+const ID_SHIFT: u32 = 16;
+
+/// A field's CTF type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    U64,
+    /// `uintptr_t`.
+    Ptr,
+    /// `string_bounded_t name[32]`: 32 bytes, NUL-padded.
+    Str32,
+    /// A UUID: `uint8_t name[16]`.
+    Uuid,
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+}
+
+/// Where a point's enable word lives.
+pub enum Word {
+    Owned(&'static AtomicU64),
+    /// An exported `static mut u64` (DPDK's `rte_trace_point_t`), used atomically.
+    Exported(*mut u64),
+}
+
+pub struct TracePoint {
+    pub name: &'static str,
+    pub word: Word,
+    pub fields: &'static [Field],
+}
+
+// SAFETY: the exported words are only ever accessed atomically (see `word`).
+unsafe impl Sync for TracePoint {}
+
+impl TracePoint {
+    #[inline(always)]
+    pub fn word(&self) -> &AtomicU64 {
+        match self.word {
+            Word::Owned(w) => w,
+            // SAFETY: a static, aligned u64 that lives forever; all our accesses are
+            // atomic, and C code only reads it.
+            Word::Exported(p) => unsafe { AtomicU64::from_ptr(p) },
+        }
+    }
+
+    #[inline(always)]
+    pub fn is_enabled(&self) -> bool {
+        self.word().load(Relaxed) & ENABLE != 0
+    }
+
+    /// The event id: the point's position in `points::ALL`.
+    pub fn id(&self) -> u16 {
+        points::ALL
+            .iter()
+            .position(|p| core::ptr::eq(*p, self))
+            .unwrap_or(0) as u16
+    }
+
+    pub fn set_enabled(&self, on: bool) {
+        let mode = if config().discard { DISCARD } else { 0 };
+        let word = if on {
+            ENABLE | mode | (self.id() as u64) << ID_SHIFT
+        } else {
+            (self.id() as u64) << ID_SHIFT
+        };
+        self.word().store(word, Release);
+        if on {
+            ACTIVE.store(true, Release);
+        }
+    }
+}
+
+/// Writes one event's fields, in order.
+pub struct Writer {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Writer {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = (self.len + bytes.len()).min(self.buf.len());
+        self.buf[self.len..end].copy_from_slice(&bytes[..end - self.len]);
+        self.len = end;
+    }
+    pub fn u8(&mut self, v: u8) -> &mut Self {
+        self.put(&[v]);
+        self
+    }
+    pub fn i16(&mut self, v: i16) -> &mut Self {
+        self.put(&v.to_le_bytes());
+        self
+    }
+    pub fn u16(&mut self, v: u16) -> &mut Self {
+        self.put(&v.to_le_bytes());
+        self
+    }
+    pub fn i32(&mut self, v: i32) -> &mut Self {
+        self.put(&v.to_le_bytes());
+        self
+    }
+    pub fn u32(&mut self, v: u32) -> &mut Self {
+        self.put(&v.to_le_bytes());
+        self
+    }
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.put(&v.to_le_bytes());
+        self
+    }
+    pub fn ptr<T>(&mut self, p: *const T) -> &mut Self {
+        self.u64(p as usize as u64)
+    }
+    /// A string in a 32-byte field (truncated, NUL-padded).
+    pub fn str32(&mut self, s: &[u8]) -> &mut Self {
+        let mut b = [0u8; 32];
+        let n = s.iter().position(|&c| c == 0).unwrap_or(s.len()).min(31);
+        b[..n].copy_from_slice(&s[..n]);
+        self.put(&b);
+        self
+    }
+    pub fn uuid(&mut self, u: &[u8; 16]) -> &mut Self {
+        self.put(u);
+        self
+    }
+}
+
+/// Emits an event of `tp` if it is enabled; `fields` writes its fields in order.
+#[inline(always)]
+pub fn emit(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
+    if tp.is_enabled() {
+        emit_enabled(tp, fields);
+    }
+}
+
+#[cold]
+fn emit_enabled(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
+    let mut w = Writer {
+        buf: [0; 256],
+        len: 0,
+    };
+    fields(&mut w);
+    buffer::record(
+        tp.id(),
+        &w.buf[..w.len],
+        tp.word().load(Relaxed) & DISCARD != 0,
+    );
+}
+
+/// Trace settings (from the EAL options or defaults).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub dir: Option<String>,
+    pub bufsz: usize,
+    pub discard: bool,
+    pub prefix: String,
+}
+
+static CONFIG: Mutex<Option<Config>> = Mutex::new(None);
+/// Some point was enabled at some time: there is a trace to save.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+pub fn config() -> Config {
+    CONFIG
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .unwrap_or(Config {
+            dir: None,
+            bufsz: 1 << 20,
+            discard: false,
+            prefix: "rte".to_owned(),
+        })
+}
+
+pub fn set_config(c: Config) {
+    *CONFIG.lock().unwrap_or_else(|p| p.into_inner()) = Some(c);
+}
+
+/// Whether tracing is on (some point was enabled).
+pub fn is_enabled() -> bool {
+    ACTIVE.load(Acquire)
+}
+
+/// The point called `name`.
+pub fn lookup(name: &str) -> Option<&'static TracePoint> {
+    points::ALL.iter().copied().find(|p| p.name == name)
+}
+
+/// Enables or disables every point whose name matches the glob `pattern`; returns
+/// whether any matched (DPDK's `rte_trace_pattern`).
+pub fn pattern(pattern: &str, on: bool) -> crate::Result<bool> {
+    let p = CString::new(pattern).map_err(|_| crate::Error::InvalidArgument)?;
+    let mut found = false;
+    for tp in points::ALL {
+        let Ok(name) = CString::new(tp.name) else {
+            continue;
+        };
+        // SAFETY: two valid NUL-terminated strings.
+        if unsafe { libc::fnmatch(p.as_ptr(), name.as_ptr(), 0) } == 0 {
+            tp.set_enabled(on);
+            found = true;
+        }
+    }
+    Ok(found)
+}
+
+/// Like `pattern` with a POSIX basic regular expression (DPDK's `rte_trace_regexp`
+/// and the EAL's `--trace=`).
+pub fn regexp(regex: &str, on: bool) -> crate::Result<bool> {
+    let re = CString::new(regex).map_err(|_| crate::Error::InvalidArgument)?;
+    // SAFETY: an all-zero regex_t is valid storage for regcomp.
+    let mut r: libc::regex_t = unsafe { core::mem::zeroed() };
+    // SAFETY: `r` is writable; `re` is NUL-terminated.
+    if unsafe { libc::regcomp(&mut r, re.as_ptr(), 0) } != 0 {
+        return Err(crate::Error::InvalidArgument);
+    }
+    let mut found = false;
+    for tp in points::ALL {
+        let Ok(name) = CString::new(tp.name) else {
+            continue;
+        };
+        // SAFETY: `r` was compiled above; `name` is NUL-terminated.
+        if unsafe { libc::regexec(&r, name.as_ptr(), 0, core::ptr::null_mut(), 0) } == 0 {
+            tp.set_enabled(on);
+            found = true;
+        }
+    }
+    // SAFETY: frees what regcomp allocated.
+    unsafe { libc::regfree(&mut r) };
+    Ok(found)
+}
+
+/// Applies the EAL's trace options: settings, then each `--trace` regex.
+pub fn apply_eal_options(cfg: &crate::eal::EalConfig) -> crate::Result<()> {
+    set_config(Config {
+        dir: cfg.trace_dir.clone(),
+        bufsz: cfg.trace_bufsz.map_or(1 << 20, |b| b as usize),
+        discard: matches!(cfg.trace_mode, Some(crate::eal::TraceMode::Discard)),
+        prefix: cfg.file_prefix.clone().unwrap_or_else(|| "rte".to_owned()),
+    });
+    buffer::start_session();
+    for re in &cfg.trace {
+        if !regexp(re, true)? {
+            crate::eal_log!(WARNING, "--trace={re} matches no trace point");
+        }
+    }
+    Ok(())
+}
+
+/// Writes the trace directory (`rte_trace_save`); returns its path.
+pub fn save() -> std::io::Result<std::path::PathBuf> {
+    ctf::save(&config())
+}
+
+/// `rte_trace_dump`: the trace settings and every point's state.
+pub fn dump_text() -> String {
+    use core::fmt::Write;
+    let c = config();
+    let mut s = String::new();
+    let _ = writeln!(s, "\nTrace meta info:");
+    let _ = writeln!(s, "  enabled = {}", if is_enabled() { "yes" } else { "no" });
+    let _ = writeln!(
+        s,
+        "  mode = {}",
+        if c.discard { "discard" } else { "overwrite" }
+    );
+    let _ = writeln!(s, "  dir = {}", ctf::base_dir(&c).display());
+    let _ = writeln!(s, "  buffer len = {}", c.bufsz);
+    let _ = writeln!(s, "  number of trace points = {}", points::ALL.len());
+    for tp in points::ALL {
+        let _ = writeln!(
+            s,
+            "  {} = {}",
+            tp.name,
+            if tp.is_enabled() {
+                "enabled"
+            } else {
+                "disabled"
+            }
+        );
+    }
+    s
+}
