@@ -24,21 +24,23 @@ unsafe impl Sync for ThreadBuf {}
 unsafe impl Send for ThreadBuf {}
 
 impl ThreadBuf {
-    fn write(&self, id: u16, payload: &[u8], discard: bool) {
+    /// Writes an event: the header, then what `fields` writes into the slice it gets
+    /// (at most `MAX_EVENT` bytes), returning how many bytes it wrote.
+    fn write(&self, id: u16, discard: bool, fields: impl FnOnce(&mut [u8]) -> usize) {
         // SAFETY: this thread is the only writer of its buffer.
         let data = unsafe { &mut *self.data.get() };
         let mut at = self.len.load(Relaxed).next_multiple_of(8);
-        let need = 8 + payload.len();
-        if at + need > data.len() {
-            if discard || need > data.len() {
+        let room = 8 + super::MAX_EVENT;
+        if at + room > data.len() {
+            if discard || room > data.len() {
                 return;
             }
             at = 0;
         }
         let header = (id as u64) << 48 | (crate::eal::cycles::timer_cycles() & ((1 << 48) - 1));
         data[at..at + 8].copy_from_slice(&header.to_le_bytes());
-        data[at + 8..at + need].copy_from_slice(payload);
-        self.len.store(at + need, Release);
+        let n = fields(&mut data[at + 8..at + room]);
+        self.len.store(at + 8 + n, Release);
     }
 
     /// The events written so far.
@@ -79,8 +81,8 @@ fn register() -> Arc<ThreadBuf> {
 }
 
 /// Records one event on the calling thread's buffer.
-pub fn record(id: u16, payload: &[u8], discard: bool) {
-    MINE.with(|m| m.get_or_init(register).write(id, payload, discard));
+pub fn record(id: u16, discard: bool, fields: impl FnOnce(&mut [u8]) -> usize) {
+    MINE.with(|m| m.get_or_init(register).write(id, discard, fields));
 }
 
 /// Every thread buffer made so far, in creation order.
@@ -131,20 +133,30 @@ mod tests {
         }
     }
 
+    fn put(bytes: &[u8]) -> impl FnOnce(&mut [u8]) -> usize + '_ {
+        move |out| {
+            out[..bytes.len()].copy_from_slice(bytes);
+            bytes.len()
+        }
+    }
+
     #[test]
     fn events_are_aligned_and_full_buffers_discard_or_wrap() {
-        let b = buf(40);
-        b.write(3, &[1, 2, 3], false);
-        b.write(4, &[9; 5], false);
+        let room = 8 + crate::trace::MAX_EVENT;
+        let b = buf(2 * room);
+        b.write(3, false, put(&[1, 2, 3]));
+        b.write(4, false, put(&[9; 5]));
         let ev = b.events();
         assert_eq!(ev.len(), 16 + 13);
         assert_eq!(ev[6..8], 3u16.to_le_bytes(), "id in the top 16 bits");
         assert_eq!(&ev[8..11], &[1, 2, 3]);
         assert_eq!(ev[16 + 6], 4);
-        // No room for a third: discard keeps what is there, overwrite starts over.
-        b.write(5, &[7; 8], true);
-        assert_eq!(b.events().len(), 29);
-        b.write(5, &[7; 8], false);
+        // Fill up; then discard keeps what is there and overwrite starts over.
+        b.write(6, false, put(&[1; 100]));
+        let full = b.events().len();
+        b.write(5, true, put(&[7; 8]));
+        assert_eq!(b.events().len(), full);
+        b.write(5, false, put(&[7; 8]));
         let ev = b.events();
         assert_eq!(ev.len(), 16);
         assert_eq!(ev[6], 5);

@@ -95,12 +95,17 @@ impl TracePoint {
 }
 
 /// Writes one event's fields, in order.
-pub struct Writer {
-    buf: [u8; 256],
+/// Most bytes an event's fields may take (the largest, info_get, takes 56).
+pub const MAX_EVENT: usize = 128;
+
+/// Writes one event's fields, in order, straight into the thread's buffer.
+pub struct Writer<'a> {
+    buf: &'a mut [u8],
     len: usize,
 }
 
-impl Writer {
+impl Writer<'_> {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         let end = (self.len + bytes.len()).min(self.buf.len());
         self.buf[self.len..end].copy_from_slice(&bytes[..end - self.len]);
@@ -150,23 +155,24 @@ impl Writer {
 /// Emits an event of `tp` if it is enabled; `fields` writes its fields in order.
 #[inline(always)]
 pub fn emit(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
+    #[cfg(feature = "trace")]
     if tp.is_enabled() {
         emit_enabled(tp, fields);
     }
+    #[cfg(not(feature = "trace"))]
+    let _ = (tp, fields);
 }
 
 #[cold]
+#[cfg_attr(not(feature = "trace"), allow(dead_code))]
 fn emit_enabled(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
-    let mut w = Writer {
-        buf: [0; 256],
-        len: 0,
-    };
-    fields(&mut w);
-    buffer::record(
-        tp.id(),
-        &w.buf[..w.len],
-        tp.word().load(Relaxed) & DISCARD != 0,
-    );
+    let word = tp.word().load(Relaxed);
+    let id = (word >> ID_SHIFT) as u16;
+    buffer::record(id, word & DISCARD != 0, |buf| {
+        let mut w = Writer { buf, len: 0 };
+        fields(&mut w);
+        w.len
+    });
 }
 
 /// Trace settings (from the EAL options or defaults).
