@@ -198,8 +198,14 @@ impl Ring {
         // The worker read the free slots ahead of us a lap ago, so their cache lines
         // sit in its core: ask for them now, for writing, so the store does not stall.
         // Only free slots: a slot still in flight may be about to be read by the worker.
-        let ahead = PREFETCH_AHEAD.min(free - 1);
-        prefetch_for_write(self.descs[((tail + ahead) & self.mask) as usize].get());
+        let ahead = ((tail + PREFETCH_AHEAD.min(free - 1)) & self.mask) as usize;
+        prefetch_for_write(self.descs[ahead].get());
+        if sg.is_some() {
+            // A segment list spans two cache lines.
+            let list = self.sgs[ahead].get() as *const u8;
+            prefetch_for_write(list);
+            prefetch_for_write(list.wrapping_add(64));
+        }
         // SAFETY: slot `tail` is outside [reaped, tail) so neither the worker nor the
         // completion side looks at it until `published` covers it.
         unsafe {
