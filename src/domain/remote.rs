@@ -264,7 +264,7 @@ pub fn drain(
         let (d, sg) = unsafe { ring.desc_at(pos) };
         let mut one = [rte_dma_sge::default(); 2];
         // SAFETY: a published descriptor.
-        let shape = unsafe { shape(d, sg, &mut one) };
+        let shape = unsafe { shape(&d, sg, &mut one) };
         if let (Shape::Move { src: s, dst: t }, Some((dir, peer))) = (&shape, batch)
             && !(in_reach(s, src) && in_reach(t, dst))
         {

@@ -70,7 +70,7 @@ fn drain(ring: &Ring, scratch: &mut Scratch) -> bool {
         // SAFETY: `pos` is in [done, published), which the worker owns.
         let (d, sg) = unsafe { ring.desc_at(pos) };
         // SAFETY: the application promised valid memory for its operation.
-        let code = unsafe { execute(d, sg) };
+        let code = unsafe { execute(&d, sg) };
         ring.set_status(pos, code);
         failed += (code != 0) as u64;
         bytes += d.len as u64;
