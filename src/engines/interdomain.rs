@@ -7,11 +7,12 @@
 //! statuses instead of faulting, hence `RTE_DMA_CAPA_HANDLES_ERRORS`.
 use super::cpu::{CpuEngine, EngineConfig};
 use super::ring::Access;
+use crate::abi::uuid_text;
 use crate::abi::*;
 use crate::domain::group::{Group, Role};
 use crate::domain::handlers::{Endpoint, Handlers};
 use crate::driver::{self, Capabilities, Driver, FastPath};
-use crate::{Error, Result, api, dma_log};
+use crate::{Error, Result, dma_log};
 use std::ffi::CString;
 use std::sync::{Arc, Mutex};
 
@@ -293,19 +294,6 @@ impl FastPath for InterDomain {
     }
 }
 
-/// A UUID as text, for logs and dumps.
-pub fn uuid_text(u: &rte_uuid_t) -> String {
-    let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// Creates an inter-domain device called `name` (the vdev bus's probe).
 pub fn probe(name: &str, args: &str) -> Result<()> {
     let lcore = super::skeleton::parse_lcore(args);
@@ -330,8 +318,5 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
 
 /// Removes the inter-domain device called `name` (the vdev bus's remove).
 pub fn remove(name: &str) -> Result<()> {
-    let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
-    api::pmd_release(&cname)?;
-    dma_log!(INFO, "Remove {} dmadev", name);
-    Ok(())
+    super::release_vdev(name)
 }

@@ -27,3 +27,12 @@ pub static VDEV_DRIVERS: &[VdevDriver] = &[
         remove: interdomain::remove,
     },
 ];
+
+/// The vdev bus's remove for every software device: release the dmadev called `name`
+/// (closing it first, as DPDK's `rte_dma_pmd_release` does).
+fn release_vdev(name: &str) -> crate::Result<()> {
+    let cname = std::ffi::CString::new(name).map_err(|_| crate::Error::InvalidArgument)?;
+    crate::api::pmd_release(&cname)?;
+    crate::dma_log!(INFO, "Remove {} dmadev", name);
+    Ok(())
+}

@@ -3,7 +3,7 @@
 use super::cpu::{CpuEngine, EngineConfig};
 use crate::abi::*;
 use crate::driver::{self, Capabilities};
-use crate::{Error, Result, api, dma_log};
+use crate::{Error, Result, dma_log};
 use std::ffi::CString;
 
 pub const DRIVER_NAME: &str = "dma_skeleton";
@@ -78,8 +78,5 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
 
 /// Removes the skeleton device called `name` (the vdev bus's remove).
 pub fn remove(name: &str) -> Result<()> {
-    let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
-    api::pmd_release(&cname)?;
-    dma_log!(INFO, "Remove {} dmadev", name);
-    Ok(())
+    super::release_vdev(name)
 }

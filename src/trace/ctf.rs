@@ -3,6 +3,7 @@
 //! thread that got a buffer (packet header, packet context, then its events).
 use super::buffer::{self, Session};
 use super::{Config, Ty, points};
+use crate::abi::uuid_text;
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,18 +17,6 @@ pub fn base_dir(c: &Config) -> PathBuf {
         None => PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into()))
             .join("dpdk-traces"),
     }
-}
-
-fn uuid_text(u: &[u8; 16]) -> String {
-    let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// `<prefix>-YYYY-MM-DD-AM-hh-mm-ss`, local time of the session's start (DPDK's name).
