@@ -52,7 +52,7 @@
 
 #include "test_runner.h"
 
-#define DEVICE_NAME      "dma_skeleton"
+#define DEFAULT_DEVICE   "dma_skeleton"
 #define TEST_RINGSIZE    512                 /* descriptors of the vchan */
 #define COPY_LEN         2048                /* bytes per buffer */
 #define POOL_SIZE        (TEST_RINGSIZE * 2) /* buffers, as DPDK's mbuf pool */
@@ -1525,13 +1525,28 @@ int
 main(int argc, char **argv)
 {
 	struct rte_dma_info dev_info;
+	const char *DEVICE_NAME = DEFAULT_DEVICE;
 	bool created = false;
 	unsigned int failed;
-	int dev_id;
+	int dev_id, ret;
 
-	if (rte_eal_init(argc, argv) < 0) {
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
+	}
+	/* Application arguments (after the EAL's and "--"): --device=NAME picks the
+	 * software device to test (a name prefixed by a vdev driver's, e.g.
+	 * dma_interdomain, whose HANDLES_ERRORS runs the error_handling case). */
+	for (int i = ret + 1; i < argc; i++) {
+		if (strncmp(argv[i], "--device=", 9) == 0 && argv[i][9] != '\0') {
+			DEVICE_NAME = argv[i] + 9;
+		} else {
+			fprintf(stderr, "unknown argument %s (usage: [EAL options] -- [--device=NAME])\n",
+				argv[i]);
+			rte_eal_cleanup();
+			return 1;
+		}
 	}
 
 	/* Create the skeleton device unless the EAL arguments already did. */
