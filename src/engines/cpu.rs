@@ -7,7 +7,7 @@ use crate::abi::*;
 use crate::driver::{Capabilities, Driver, FastPath};
 use crate::{Error, Result, dma_log};
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU16, Ordering::*};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU16, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -53,6 +53,8 @@ pub struct EngineConfig {
 
 pub struct CpuEngine {
     shared: Arc<Shared>,
+    /// Per vchan, the ring the fast path uses (null: not configured or not set up).
+    fast: [AtomicPtr<Ring>; MAX_VCHANS],
     /// Configured with `RTE_DMA_CFG_FLAG_ENQ_DEQ`: operations come as `rte_dma_op`s.
     ops_mode: AtomicBool,
     config: EngineConfig,
@@ -62,6 +64,7 @@ pub struct CpuEngine {
 impl CpuEngine {
     pub fn new(config: EngineConfig) -> CpuEngine {
         CpuEngine {
+            fast: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
             ops_mode: AtomicBool::new(false),
             shared: Arc::new(Shared {
                 rings: UnsafeCell::new((0..MAX_VCHANS).map(|_| None).collect()),
@@ -78,15 +81,32 @@ impl CpuEngine {
         self.shared.rings()
     }
 
-    /// The ring of a configured, set-up vchan.
+    /// The ring of a configured, set-up vchan: one load from `fast`.
     #[inline(always)]
     fn ring(&self, vchan: u16) -> Result<&Ring> {
-        if vchan >= self.shared.nb_vchans.load(Relaxed) {
-            return Err(Error::InvalidArgument);
+        let p = self
+            .fast
+            .get(vchan as usize)
+            .map_or(core::ptr::null_mut(), |f| f.load(Relaxed));
+        // SAFETY: a non-null entry points into `rings`, which keeps the ring in place
+        // until the control path (device stopped) replaces it and refreshes `fast`.
+        unsafe { p.as_ref() }.ok_or(Error::InvalidArgument)
+    }
+
+    /// Recomputes `fast` from the configured vchan count and the rings (control path).
+    fn refresh_fast(&self) {
+        let n = self.shared.nb_vchans.load(Relaxed) as usize;
+        for (v, f) in self.fast.iter().enumerate() {
+            let ring = if v < n {
+                self.rings()[v].as_ref()
+            } else {
+                None
+            };
+            f.store(
+                ring.map_or(core::ptr::null_mut(), |r| r as *const Ring as *mut Ring),
+                Relaxed,
+            );
         }
-        self.rings()[vchan as usize]
-            .as_ref()
-            .ok_or(Error::InvalidArgument)
     }
 
     /// Gives `vchan` a new ring of `nb_desc` descriptors whose operations move data
@@ -98,6 +118,7 @@ impl CpuEngine {
         }
         let ring = Ring::with_access(nb_desc, access)?;
         self.rings_mut()[vchan as usize] = Some(ring);
+        self.refresh_fast();
         Ok(())
     }
 
@@ -182,6 +203,7 @@ impl Driver for CpuEngine {
         self.shared.nb_vchans.store(conf.nb_vchans, Relaxed);
         self.ops_mode
             .store(conf.flags & RTE_DMA_CFG_FLAG_ENQ_DEQ != 0, Relaxed);
+        self.refresh_fast();
         Ok(())
     }
 
@@ -223,6 +245,9 @@ impl Driver for CpuEngine {
 
     fn close(&self) -> Result<()> {
         self.join_worker();
+        for f in &self.fast {
+            f.store(core::ptr::null_mut(), Relaxed);
+        }
         self.rings_mut().iter_mut().for_each(|r| *r = None);
         Ok(())
     }
