@@ -12,6 +12,7 @@ use core::ptr;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering::Relaxed};
 
 /// Virtual size of the heap (sparse).
 const RESERVE: usize = 32 << 30;
@@ -39,6 +40,18 @@ enum State {
 }
 
 static HEAP: Mutex<State> = Mutex::new(State::Untried);
+/// The heap's address and memfd, readable without the lock (for a forked child).
+static HEAP_BASE: AtomicUsize = AtomicUsize::new(0);
+static HEAP_FD: AtomicI32 = AtomicI32::new(-1);
+/// This process is a child forked after the heap existed: it allocates from the C
+/// library instead, never touching the heap's lock (another thread of the parent may
+/// have held it at the fork) nor its blocks' bookkeeping.
+static FORKED: AtomicBool = AtomicBool::new(false);
+
+fn in_heap(p: *mut c_void) -> bool {
+    let base = HEAP_BASE.load(Relaxed);
+    base != 0 && (p as usize).wrapping_sub(base) < RESERVE
+}
 
 /// The heap as a window: the memfd, the address it is mapped at, and its size.
 #[derive(Clone, Copy, Debug)]
@@ -73,6 +86,8 @@ fn create() -> Option<Heap> {
     if base == libc::MAP_FAILED {
         return None;
     }
+    HEAP_BASE.store(base as usize, Relaxed);
+    HEAP_FD.store(fd.as_raw_fd(), Relaxed);
     // SAFETY: registering a plain function; see `after_fork_in_child`.
     unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
     Some(Heap {
@@ -85,26 +100,31 @@ fn create() -> Option<Heap> {
 }
 
 /// A child created by `fork` must not allocate from the heap it shares with its
-/// parent: its view becomes a private copy (copy-on-write) and it stops offering a
-/// window (the file is its parent's).
+/// parent: its view becomes a private copy (copy-on-write), it stops offering a window
+/// (the file is its parent's), and later allocations come from the C library. Only
+/// atomics are touched here: the heap's lock may be held by a thread that did not fork.
 extern "C" fn after_fork_in_child() {
-    let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
-    if let State::Shared(h) = &mut *st {
+    let (base, fd) = (HEAP_BASE.load(Relaxed), HEAP_FD.load(Relaxed));
+    if base != 0 && fd >= 0 {
         // SAFETY: remaps our own range in place, privately, from the same file.
         unsafe {
             libc::mmap(
-                h.base.cast(),
+                base as *mut c_void,
                 RESERVE,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
-                h.fd.as_raw_fd(),
+                fd,
                 0,
             );
         }
     }
+    FORKED.store(true, Relaxed);
 }
 
 fn with_heap<T>(f: impl FnOnce(Option<&mut Heap>) -> T) -> T {
+    if FORKED.load(Relaxed) {
+        return f(None);
+    }
     let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
     if matches!(*st, State::Untried) {
         *st = match create() {
@@ -168,8 +188,13 @@ pub unsafe fn release(p: *mut c_void) {
     }
     with_heap(|h| {
         let Some(h) = h else {
-            // SAFETY: from posix_memalign, per the contract.
-            return unsafe { libc::free(p) };
+            // A forked child leaves its parent's heap blocks alone (their bookkeeping
+            // is behind the lock); anything else came from posix_memalign.
+            if !in_heap(p) {
+                // SAFETY: from posix_memalign, per the contract.
+                unsafe { libc::free(p) };
+            }
+            return;
         };
         let off = (p as usize).wrapping_sub(h.base as usize);
         let Some(class) = h.live.remove(&off) else {
@@ -189,6 +214,21 @@ pub unsafe fn release(p: *mut c_void) {
 /// # Safety
 /// `p` came from [`alloc`] and was not released yet.
 pub unsafe fn usable_size(p: *mut c_void) -> usize {
+    if FORKED.load(Relaxed) && in_heap(p) {
+        // A block of the parent's heap in a forked child: its size is in the heap's
+        // bookkeeping, readable if the lock is free (it is unless a thread of the
+        // parent held it at the fork).
+        return match HEAP.try_lock() {
+            Ok(st) => match &*st {
+                State::Shared(h) => h
+                    .live
+                    .get(&((p as usize) - h.base as usize))
+                    .map_or(0, |&c| 1usize << c),
+                _ => 0,
+            },
+            Err(_) => 0,
+        };
+    }
     with_heap(|h| match h {
         Some(h) => h
             .live
@@ -236,5 +276,47 @@ mod tests {
             assert!(a as u64 >= w.base && (a as u64) < w.base + w.len);
         }
         assert!(alloc(usize::MAX / 2, 64).is_null());
+    }
+
+    #[test]
+    fn a_forked_child_neither_shares_nor_corrupts_the_parents_heap() {
+        let parent_block = alloc(4096, 64) as *mut u8;
+        assert!(!parent_block.is_null());
+        // SAFETY: fresh 4096-byte block.
+        unsafe { ptr::write_bytes(parent_block, 0xaa, 4096) };
+        // SAFETY: the child only allocates, writes, frees and exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let ok = (|| {
+                let fresh = alloc(4096, 64);
+                if fresh.is_null() || (window().is_some() && in_heap(fresh)) {
+                    return false;
+                }
+                // SAFETY: the parent's block, now a private copy in the child.
+                unsafe {
+                    ptr::write_bytes(parent_block, 0x55, 4096);
+                    release(parent_block.cast());
+                    release(fresh);
+                }
+                true
+            })();
+            // SAFETY: leave the child at once, without running the test harness's exit.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child just forked.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "child status {status}"
+        );
+        // SAFETY: still our block.
+        let seen = unsafe { core::slice::from_raw_parts(parent_block, 4096) };
+        assert!(
+            seen.iter().all(|&b| b == 0xaa),
+            "the child's writes reached the parent"
+        );
+        // SAFETY: from alloc, released once.
+        unsafe { release(parent_block.cast()) };
     }
 }
