@@ -252,15 +252,17 @@ impl Group {
 
     /// Ends our part in the group: the creator destroys it (joiners are told), a
     /// joiner leaves it (the others are told). Waits for the control thread.
+    /// Idempotent: only the first call (which takes the thread handle) removes the
+    /// socket file, so a later call (from `Drop`) cannot remove the socket of a new
+    /// group that has reused the id meanwhile.
     pub fn end(&self) {
         self.waker.wake();
         let handle = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(h) = handle {
-            // From an event callback (the control thread itself) the thread ends on its
-            // own once woken; joining it there would wait forever.
-            if h.thread().id() != std::thread::current().id() {
-                let _ = h.join();
-            }
+        let Some(h) = handle else { return };
+        // From an event callback (the control thread itself) the thread ends on its
+        // own once woken; joining it there would wait forever.
+        if h.thread().id() != std::thread::current().id() {
+            let _ = h.join();
         }
         if let Some(p) = &self.path {
             let _ = std::fs::remove_file(p);
