@@ -446,14 +446,17 @@ fn peer_fill(
     sc.pattern.resize(CHUNK.min(len.next_multiple_of(8)), 0);
     // SAFETY: `pattern` holds at least the bytes we fill.
     unsafe { memops::fill(pattern, sc.pattern.as_mut_ptr() as u64, sc.pattern.len()) };
+    let pattern_buf = sc.pattern.as_mut_ptr();
     let mut off = 0;
-    while off < len {
-        let mut local = Vec::with_capacity(IOV_MAX);
+    let mut status = RTE_DMA_STATUS_SUCCESSFUL;
+    // The pending batch was flushed before this fill, so the iovec list is free.
+    while off < len && status == RTE_DMA_STATUS_SUCCESSFUL {
+        sc.local.clear();
         let start = off;
-        while off < len && local.len() < IOV_MAX {
+        while off < len && sc.local.len() < IOV_MAX {
             let n = (len - off).min(CHUNK);
-            local.push(libc::iovec {
-                iov_base: sc.pattern.as_mut_ptr().cast(),
+            sc.local.push(libc::iovec {
+                iov_base: pattern_buf.cast(),
                 iov_len: n,
             });
             off += n;
@@ -462,13 +465,14 @@ fn peer_fill(
             iov_base: (seg.addr as usize + start) as *mut libc::c_void,
             iov_len: off - start,
         }];
-        match call(Dir::Write, *pid, &local, &remote) {
-            Ok(n) if n == off - start => {}
-            Ok(_) => return RTE_DMA_STATUS_INVALID_DST_ADDR,
-            Err(e) => return fault_status(Dir::Write, e),
-        }
+        status = match call(Dir::Write, *pid, &sc.local, &remote) {
+            Ok(n) if n == off - start => RTE_DMA_STATUS_SUCCESSFUL,
+            Ok(_) => RTE_DMA_STATUS_INVALID_DST_ADDR,
+            Err(e) => fault_status(Dir::Write, e),
+        };
     }
-    RTE_DMA_STATUS_SUCCESSFUL
+    sc.local.clear();
+    status
 }
 
 /// Peer to peer (or the same peer): read into a local bounce buffer, then write.
