@@ -110,12 +110,7 @@ pub fn run(src: &dyn WorkSource) {
             continue;
         }
         src.doorbell().sleep(SLEEP_US, || {
-            src.exit_flag().load(Acquire)
-                || src
-                    .rings()
-                    .iter()
-                    .flatten()
-                    .any(|r| r.pending().0 != r.pending().1)
+            src.exit_flag().load(Acquire) || src.rings().iter().flatten().any(Ring::busy)
         });
         idle = 0;
     }
