@@ -5,7 +5,7 @@
 //! to group members by handler; the worker then reads and writes those processes'
 //! memory (`crate::domain::remote`). Every vchan reports bad addresses as error
 //! statuses instead of faulting, hence `RTE_DMA_CAPA_HANDLES_ERRORS`.
-use super::cpu::{CpuEngine, EngineConfig};
+use super::cpu::CpuEngine;
 use super::ring::Access;
 use crate::abi::uuid_text;
 use crate::abi::*;
@@ -300,11 +300,7 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
     let handlers = Arc::new(Handlers::default());
     let dev = InterDomain {
-        engine: CpuEngine::new(EngineConfig {
-            caps: CAPABILITIES,
-            thread_name: format!("dma-idom{}", crate::registry::next_free_hint()),
-            cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
-        }),
+        engine: super::engine_for_vdev(CAPABILITIES, "dma-idom", lcore),
         handlers: Arc::clone(&handlers),
         groups: Mutex::new(Vec::new()),
     };

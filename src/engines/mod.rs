@@ -36,3 +36,17 @@ fn release_vdev(name: &str) -> crate::Result<()> {
     crate::dma_log!(INFO, "Remove {} dmadev", name);
     Ok(())
 }
+
+/// The CPU engine of a software device being created: its worker is named
+/// `<thread_prefix><id>` and pinned to `lcore`'s CPU if an lcore was given.
+fn engine_for_vdev(
+    caps: crate::driver::Capabilities,
+    thread_prefix: &str,
+    lcore: Option<u32>,
+) -> cpu::CpuEngine {
+    cpu::CpuEngine::new(cpu::EngineConfig {
+        caps,
+        thread_name: format!("{thread_prefix}{}", crate::registry::next_free_hint()),
+        cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
+    })
+}

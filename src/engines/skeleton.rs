@@ -1,6 +1,5 @@
 //! `dma_skeleton`: the software device with DPDK's skeleton capabilities and limits,
 //! created with `rte_vdev_init("dma_skeleton", "lcore=N")` or `--vdev=dma_skeleton`.
-use super::cpu::{CpuEngine, EngineConfig};
 use crate::abi::*;
 use crate::driver::{self, Capabilities};
 use crate::{Error, Result, dma_log};
@@ -56,12 +55,7 @@ pub fn parse_lcore(args: &str) -> Option<u32> {
 pub fn probe(name: &str, args: &str) -> Result<()> {
     let lcore = parse_lcore(args);
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
-    let dev_id_hint = crate::registry::next_free_hint();
-    let engine = CpuEngine::new(EngineConfig {
-        caps: CAPABILITIES,
-        thread_name: format!("dma-skel{dev_id_hint}"),
-        cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
-    });
+    let engine = super::engine_for_vdev(CAPABILITIES, "dma-skel", lcore);
     let dev_id = driver::register(&cname, -1, engine).inspect_err(|_| {
         dma_log!(ERR, "Unable to allocate dmadev: {}", name);
     })?;
