@@ -7,24 +7,55 @@
 //! joiner's thread owns its connection to the creator and applies what the creator
 //! says; end-of-file there means the creator is gone, so the group is destroyed.
 //! Membership changes reach the device through [`Listener`], on the control thread.
-use super::rundir;
-use super::socket::{Socket, Waker, wait_readable};
+//!
+//! Every peer is hostile until proven otherwise, and bounded even then: sockets never
+//! block, an unauthenticated connection lives `HANDSHAKE` at most, a member whose
+//! queued messages are not read within `STALL` is dropped (MEMBER_LEFT for the
+//! others), and the numbers below cap members, groups and pending connections.
+use super::rundir::{GroupId, RunDir};
+use super::socket::{Socket, Waker, ms_until, poll, pollfd};
 use super::wire::{Msg, WindowInfo};
 use crate::{Error, Result, dma_log};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::path::PathBuf;
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 pub type DomainId = [u8; 16];
 
-/// How long a joiner waits for the creator's answer.
-const JOIN_TIMEOUT_MS: i32 = 5000;
+/// Members of one group, its creator included.
+pub const MAX_MEMBERS: usize = 64;
+/// Groups one process is in at once (created or joined, over all devices).
+pub const MAX_GROUPS: usize = 64;
+/// Connections a creator holds before they presented a token.
+const MAX_PENDING: usize = 8;
+/// How long a connection may take to present its join.
+const HANDSHAKE: Duration = Duration::from_secs(2);
+/// How long a joiner waits to be connected and admitted.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a member may leave its queued messages unread before it is dropped.
+const STALL: Duration = Duration::from_secs(2);
+/// Messages queued to one member (a full welcome fits twice).
+const OUTBOX: usize = 2 * MAX_MEMBERS + 8;
+/// How long the creator stops accepting when it runs out of descriptors.
+const FD_PAUSE: Duration = Duration::from_millis(100);
+/// Largest window a peer may offer (our own heap is 32 GiB).
+const MAX_WINDOW: u64 = 1 << 40;
 
 /// What a device does when a group's membership changes (called on the group's
-/// control thread, never on the fast path).
+/// control thread, or in `join` before it returns; never on the fast path).
 pub trait Listener: Send + Sync + 'static {
-    fn member_added(&self, group_id: i16, domain: DomainId, pid: i32, window: Option<&Window>);
+    /// A member is in; false if the device cannot take it (no handler left).
+    fn member_added(
+        &self,
+        group_id: i16,
+        domain: DomainId,
+        pid: i32,
+        window: Option<&Window>,
+    ) -> bool;
     /// `notify`: tell the application (a member left while we stay).
     fn member_left(&self, group_id: i16, domain: DomainId, notify: bool);
     /// The group is gone for this process: destroyed by its creator or its creator
@@ -39,6 +70,9 @@ pub struct Window {
     pub info: WindowInfo,
     pub fd: Arc<OwnedFd>,
 }
+
+/// The seals a window must carry: its size can never change, nor its seals.
+const WINDOW_SEALS: libc::c_int = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
 
 impl Window {
     /// This process's `rte_malloc` heap, if it is shared memory.
@@ -56,8 +90,46 @@ impl Window {
         })
     }
 
-    fn received(info: WindowInfo, fd: Option<OwnedFd>) -> Option<Window> {
-        (info.len != 0).then_some(()).and(fd).map(|fd| Window {
+    /// A window a peer offered, if it is safe to map: a memfd sealed so that it can
+    /// never shrink (a shrunk file would kill whoever touches the lost pages with
+    /// SIGBUS), at least as large as claimed, and of a sane size.
+    pub fn received(info: WindowInfo, fd: Option<OwnedFd>) -> Option<Window> {
+        let fd = fd?;
+        if info.len == 0 {
+            return None;
+        }
+        let refuse = |why: String| {
+            dma_log!(
+                WARNING,
+                "ignoring a peer's window: {}; its memory is reached by system calls",
+                why
+            );
+            None
+        };
+        if info.len > MAX_WINDOW || info.base.checked_add(info.len).is_none() {
+            return refuse(format!(
+                "{} bytes at {:#x} is out of range",
+                info.len, info.base
+            ));
+        }
+        // SAFETY: fcntl on a descriptor we own.
+        let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+        if seals < 0 || seals & WINDOW_SEALS != WINDOW_SEALS {
+            return refuse("its memfd is not sealed against resizing".into());
+        }
+        // SAFETY: an all-zero stat is valid; the kernel fills it.
+        let mut st: libc::stat = unsafe { core::mem::zeroed() };
+        // SAFETY: `st` is writable; `fd` is open.
+        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0
+            || (st.st_mode & libc::S_IFMT) != libc::S_IFREG
+            || (st.st_size as u64) < info.len
+        {
+            return refuse(format!(
+                "its memfd holds {} bytes, not the {} claimed",
+                st.st_size, info.len
+            ));
+        }
+        Some(Window {
             info,
             fd: Arc::new(fd),
         })
@@ -68,8 +140,8 @@ fn info_of(w: &Option<Window>) -> WindowInfo {
     w.as_ref().map(|w| w.info).unwrap_or_default()
 }
 
-fn fd_of(w: &Option<Window>) -> Option<std::os::fd::RawFd> {
-    w.as_ref().map(|w| w.fd.as_raw_fd())
+fn fd_of(w: &Option<Window>) -> Option<Arc<OwnedFd>> {
+    w.as_ref().map(|w| Arc::clone(&w.fd))
 }
 
 #[derive(Clone, Debug)]
@@ -80,15 +152,15 @@ pub struct Member {
 }
 
 impl Member {
-    fn announce(&self, to: &Socket) -> std::io::Result<()> {
-        to.send_with_fd(
-            Msg::Member {
+    fn announcement(&self) -> Out {
+        Out {
+            msg: Msg::Member {
                 domain: self.domain,
                 pid: self.pid,
                 window: info_of(&self.window),
             },
-            fd_of(&self.window),
-        )
+            fd: fd_of(&self.window),
+        }
     }
 }
 
@@ -98,6 +170,36 @@ pub enum Role {
     Joiner,
 }
 
+/// One of the `MAX_GROUPS` places a process has for groups, held while in one.
+struct GroupSlot;
+
+static GROUPS_IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+impl GroupSlot {
+    fn take() -> Result<GroupSlot> {
+        let taken = GROUPS_IN_USE.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < MAX_GROUPS).then_some(n + 1)
+        });
+        match taken {
+            Ok(_) => Ok(GroupSlot),
+            Err(_) => {
+                dma_log!(
+                    ERR,
+                    "this process is already in {} groups, the most it can be in",
+                    MAX_GROUPS
+                );
+                Err(Error::NoSpace)
+            }
+        }
+    }
+}
+
+impl Drop for GroupSlot {
+    fn drop(&mut self) {
+        GROUPS_IN_USE.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// A group this process created or joined.
 pub struct Group {
     pub id: i16,
@@ -105,23 +207,27 @@ pub struct Group {
     pub me: DomainId,
     waker: Waker,
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// The creator's socket file, removed when the group ends.
-    path: Option<PathBuf>,
+    /// The creator's hold on the id (its socket and lock file), released at the end.
+    owned_id: Mutex<Option<GroupId>>,
+    _slot: GroupSlot,
 }
 
-fn io_err(e: std::io::Error) -> Error {
+fn io_err(e: io::Error) -> Error {
     Error::Errno(e.raw_os_error().unwrap_or(libc::EIO))
-}
-
-/// Lets peers read and write this process's memory (Yama's ptrace scope 1 would
-/// otherwise refuse cross-memory attach between siblings). Harmless without Yama.
-fn allow_peer_access() {
-    // SAFETY: prctl with integer arguments only.
-    unsafe { libc::prctl(libc::PR_SET_PTRACER, libc::PR_SET_PTRACER_ANY, 0, 0, 0) };
 }
 
 fn my_pid() -> i32 {
     std::process::id() as i32
+}
+
+fn my_uid() -> u32 {
+    // SAFETY: getuid has no memory effects.
+    unsafe { libc::getuid() }
+}
+
+/// Equal tokens, compared in time that does not depend on where they differ.
+fn same_token(a: &DomainId, b: &DomainId) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Group {
@@ -131,42 +237,51 @@ impl Group {
         token: DomainId,
         listener: Arc<dyn Listener>,
     ) -> Result<Arc<Group>> {
-        allow_peer_access();
-        let (id, socket, path) = rundir::reserve_group().map_err(|e| {
+        let slot = GroupSlot::take()?;
+        let reserved = RunDir::open().map(Arc::new).and_then(|d| d.reserve_group());
+        let (owned_id, socket) = reserved.map_err(|e| {
             dma_log!(
                 ERR,
                 "cannot create a group socket in {}: {}",
-                rundir::dir().display(),
+                super::rundir::default_path().display(),
                 e
             );
             io_err(e)
         })?;
+        let id = owned_id.id;
         let waker = Waker::new().map_err(io_err)?;
         let creator = Member {
             domain: me,
             pid: my_pid(),
             window: Window::ours(),
         };
-        listener.member_added(id, me, creator.pid, creator.window.as_ref());
+        if !listener.member_added(id, me, creator.pid, creator.window.as_ref()) {
+            return Err(Error::NoSpace);
+        }
         let group = Arc::new(Group {
             id,
             role: Role::Creator,
             me,
             waker,
             thread: Mutex::new(None),
-            path: Some(path),
+            owned_id: Mutex::new(Some(owned_id)),
+            _slot: slot,
         });
         let g = Arc::clone(&group);
+        let l = Arc::clone(&listener);
         let handle = std::thread::Builder::new()
             .name(format!("dma-grp{id}"))
-            .spawn(move || creator_loop(&g, creator, socket, token, listener))
-            .map_err(|_| Error::NoMemory)?;
+            .spawn(move || Creator::new(&g, creator, socket, token, l).run())
+            .map_err(|_| {
+                listener.group_gone(id, false);
+                Error::NoMemory
+            })?;
         *group.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         Ok(group)
     }
 
     /// Joins group `id`, presenting `token`. Returns once the creator admitted us
-    /// and every current member is known.
+    /// and every current member is known, or fails within `JOIN_TIMEOUT`.
     pub fn join(
         id: i16,
         me: DomainId,
@@ -176,18 +291,23 @@ impl Group {
         if id < 0 {
             return Err(Error::InvalidArgument);
         }
-        allow_peer_access();
-        let path = rundir::socket_path(&rundir::dir(), id);
-        let conn = Socket::connect(&path).map_err(|e| {
+        let slot = GroupSlot::take()?;
+        let deadline = Instant::now() + JOIN_TIMEOUT;
+        let dir = RunDir::open().map_err(io_err)?;
+        let conn = Socket::connect(&dir.socket_address(id), deadline).map_err(|e| {
             dma_log!(
                 ERR,
-                "group {} does not exist ({}: {})",
+                "group {} does not exist or does not answer ({}: {})",
                 id,
-                path.display(),
+                dir.path().display(),
                 e
             );
-            Error::NotFound
+            match e.kind() {
+                io::ErrorKind::TimedOut => Error::Errno(libc::ETIMEDOUT),
+                _ => Error::NotFound,
+            }
         })?;
+        let creator_pid = verify_creator(&conn, id)?;
         let window = Window::ours();
         let join = Msg::Join {
             domain: me,
@@ -195,40 +315,16 @@ impl Group {
             pid: my_pid(),
             window: info_of(&window),
         };
-        conn.send_with_fd(join, fd_of(&window)).map_err(io_err)?;
-        let members = match conn.recv_timeout(JOIN_TIMEOUT_MS).map_err(io_err)? {
-            Some(Msg::Accept { members }) => members,
-            Some(Msg::Refuse { errno }) => {
-                dma_log!(
-                    ERR,
-                    "group {} refused to let this domain join (errno {})",
-                    id,
-                    errno
-                );
-                return Err(Error::from_errno(errno));
+        let fd = window.as_ref().map(|w| w.fd.as_raw_fd());
+        conn.send_until(join, fd, deadline).map_err(io_err)?;
+        let members = receive_welcome(&conn, id, me, creator_pid, deadline)?;
+        let mut known = Vec::with_capacity(members.len());
+        for m in &members {
+            if !listener.member_added(id, m.domain, m.pid, m.window.as_ref()) {
+                listener.group_gone(id, false);
+                return Err(Error::NoSpace);
             }
-            _ => return Err(Error::Errno(libc::EPROTO)),
-        };
-        let mut list = Vec::new();
-        for _ in 0..members {
-            match conn.recv_timeout_with_fd(JOIN_TIMEOUT_MS).map_err(io_err)? {
-                Some((
-                    Msg::Member {
-                        domain,
-                        pid,
-                        window,
-                    },
-                    fd,
-                )) => list.push(Member {
-                    domain,
-                    pid,
-                    window: Window::received(window, fd),
-                }),
-                _ => return Err(Error::Errno(libc::EPROTO)),
-            }
-        }
-        for m in &list {
-            listener.member_added(id, m.domain, m.pid, m.window.as_ref());
+            known.push(m.domain);
         }
         let waker = Waker::new().map_err(io_err)?;
         let group = Arc::new(Group {
@@ -237,24 +333,27 @@ impl Group {
             me,
             waker,
             thread: Mutex::new(None),
-            path: None,
+            owned_id: Mutex::new(None),
+            _slot: slot,
         });
+        let g = Arc::clone(&group);
+        let l = Arc::clone(&listener);
         let handle = std::thread::Builder::new()
             .name(format!("dma-grp{id}"))
-            .spawn({
-                let g = Arc::clone(&group);
-                move || joiner_loop(&g, conn, listener)
-            })
-            .map_err(|_| Error::NoMemory)?;
+            .spawn(move || joiner_loop(&g, conn, known, l))
+            .map_err(|_| {
+                listener.group_gone(id, false);
+                Error::NoMemory
+            })?;
         *group.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         Ok(group)
     }
 
     /// Ends our part in the group: the creator destroys it (joiners are told), a
-    /// joiner leaves it (the others are told). Waits for the control thread.
-    /// Idempotent: only the first call (which takes the thread handle) removes the
-    /// socket file, so a later call (from `Drop`) cannot remove the socket of a new
-    /// group that has reused the id meanwhile.
+    /// joiner leaves it (the others are told). Waits for the control thread, which
+    /// never blocks on a peer, so this returns in bounded time.
+    /// Idempotent: only the first call (which takes the thread handle) releases the
+    /// group id, so a later call (from `Drop`) cannot touch a new group's files.
     pub fn end(&self) {
         self.waker.wake();
         let handle = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -264,9 +363,12 @@ impl Group {
         if h.thread().id() != std::thread::current().id() {
             let _ = h.join();
         }
-        if let Some(p) = &self.path {
-            let _ = std::fs::remove_file(p);
-        }
+        drop(
+            self.owned_id
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
     }
 }
 
@@ -276,185 +378,476 @@ impl Drop for Group {
     }
 }
 
-struct Joiner {
-    conn: Socket,
-    member: Member,
+/// Checks that the socket we reached belongs to our user (or root), and returns the
+/// pid of the process listening on it: the group's creator.
+fn verify_creator(conn: &Socket, id: i16) -> Result<i32> {
+    let (pid, uid) = conn.peer().map_err(io_err)?;
+    if uid != my_uid() && uid != 0 {
+        dma_log!(
+            ERR,
+            "group {} is served by uid {}, not by this user: refusing to join",
+            id,
+            uid
+        );
+        return Err(Error::NotPermitted);
+    }
+    if pid <= 0 {
+        return Err(Error::Errno(libc::EPROTO));
+    }
+    Ok(pid)
 }
 
-fn creator_loop(
-    group: &Group,
+fn protocol_error(id: i16, what: &str) -> Error {
+    dma_log!(
+        ERR,
+        "group {}: the creator broke the protocol ({}): not joining",
+        id,
+        what
+    );
+    Error::Errno(libc::EPROTO)
+}
+
+/// Reads the creator's answer to our join: a refusal, or the member list (the
+/// creator first, this domain among them once), each member checked.
+fn receive_welcome(
+    conn: &Socket,
+    id: i16,
+    me: DomainId,
+    creator_pid: i32,
+    deadline: Instant,
+) -> Result<Vec<Member>> {
+    let count = match conn.recv_until(deadline).map_err(io_err)? {
+        Some((Msg::Accept { members }, _)) => members as usize,
+        Some((Msg::Refuse { errno }, _)) if (-4095..0).contains(&errno) => {
+            dma_log!(
+                ERR,
+                "group {} refused to let this domain join (errno {})",
+                id,
+                errno
+            );
+            return Err(Error::from_errno(errno));
+        }
+        Some(_) => return Err(protocol_error(id, "no accept or refusal")),
+        None => return Err(protocol_error(id, "closed before answering")),
+    };
+    if !(2..=MAX_MEMBERS).contains(&count) {
+        return Err(protocol_error(id, "member count out of range"));
+    }
+    let mut list: Vec<Member> = Vec::with_capacity(count);
+    for i in 0..count {
+        let Some((
+            Msg::Member {
+                domain,
+                pid,
+                window,
+            },
+            fd,
+        )) = conn.recv_until(deadline).map_err(io_err)?
+        else {
+            return Err(protocol_error(id, "member list cut short"));
+        };
+        if pid <= 0 || list.iter().any(|m| m.domain == domain) {
+            return Err(protocol_error(id, "bad or repeated member"));
+        }
+        if i == 0 && pid != creator_pid {
+            return Err(protocol_error(id, "creator pid differs from its socket's"));
+        }
+        if domain == me && pid != my_pid() {
+            return Err(protocol_error(id, "this domain announced with another pid"));
+        }
+        list.push(Member {
+            domain,
+            pid,
+            window: Window::received(window, fd),
+        });
+    }
+    if !list.iter().any(|m| m.domain == me) {
+        return Err(protocol_error(id, "this domain is not in the member list"));
+    }
+    Ok(list)
+}
+
+/// A message waiting to be sent, with the descriptor it carries.
+struct Out {
+    msg: Msg,
+    fd: Option<Arc<OwnedFd>>,
+}
+
+/// A joiner as the creator holds it: its connection and what is queued for it.
+struct Joined {
+    conn: Socket,
+    member: Member,
+    outbox: VecDeque<Out>,
+    /// Since when its queue has been waiting for room.
+    stalled_since: Option<Instant>,
+    gone: bool,
+}
+
+impl Joined {
+    fn queue(&mut self, out: Out) {
+        if self.outbox.len() >= OUTBOX {
+            self.gone = true;
+        } else {
+            self.outbox.push_back(out);
+        }
+    }
+
+    /// Sends what the socket takes now; a member that stops reading is dropped once
+    /// it has stalled for `STALL`.
+    fn flush(&mut self, now: Instant) {
+        while let Some(out) = self.outbox.front() {
+            let fd = out.fd.as_ref().map(|f| f.as_raw_fd());
+            match self.conn.send(out.msg, fd) {
+                Ok(()) => {
+                    self.outbox.pop_front();
+                    self.stalled_since = None;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let since = *self.stalled_since.get_or_insert(now);
+                    if now.duration_since(since) >= STALL {
+                        self.gone = true;
+                    }
+                    return;
+                }
+                Err(_) => {
+                    self.gone = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Reads what the member sent: only `Leave` (or end-of-file) is expected, so
+    /// anything that arrives ends its membership.
+    fn read(&mut self) {
+        match self.conn.recv() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            _ => self.gone = true,
+        }
+    }
+}
+
+/// A connection that has not presented its join yet.
+struct Pending {
+    conn: Socket,
+    deadline: Instant,
+}
+
+/// The creator's control thread.
+struct Creator<'a> {
+    group: &'a Group,
     me: Member,
     listen: Socket,
     token: DomainId,
     listener: Arc<dyn Listener>,
-) {
-    let mut joiners: Vec<Joiner> = Vec::new();
-    let mut pending: Vec<Socket> = Vec::new();
-    loop {
-        let n_pending = pending.len();
-        let mut fds = vec![group.waker.fd(), listen.fd()];
-        fds.extend(pending.iter().map(Socket::fd));
-        fds.extend(joiners.iter().map(|j| j.conn.fd()));
-        let Ok(ready) = wait_readable(&fds, -1) else {
-            break;
-        };
-        if ready[0] {
-            for j in &joiners {
-                let _ = j.conn.send(Msg::Destroy);
-            }
-            for j in &joiners {
-                listener.member_left(group.id, j.member.domain, false);
-            }
-            listener.group_gone(group.id, false);
-            return;
-        }
-        if ready[1]
-            && let Ok(s) = listen.accept()
-        {
-            pending.push(s);
-        }
-        // Connections that have not joined yet: expect a Join.
-        let first_pending = 2;
-        let mut still_pending = Vec::new();
-        let mut admitted = Vec::new();
-        for (i, s) in pending.drain(..).enumerate() {
-            if !ready.get(first_pending + i).copied().unwrap_or(false) {
-                still_pending.push(s);
-                continue;
-            }
-            if let Ok(Some((
-                Msg::Join {
-                    domain,
-                    token: t,
-                    window,
-                    ..
-                },
-                fd,
-            ))) = s.recv_with_fd()
-            {
-                match admit(&s, &me, &joiners, &admitted, domain, t, &token) {
-                    Ok(mut member) => {
-                        member.window = Window::received(window, fd);
-                        admitted.push(Joiner { conn: s, member })
-                    }
-                    Err(errno) => {
-                        let _ = s.send(Msg::Refuse { errno });
-                    }
-                }
-            }
-        }
-        pending = still_pending;
-        // Members that spoke or hung up: only Leave or end-of-file is expected.
-        let first_joiner = first_pending + n_pending;
-        let mut gone = Vec::new();
-        for (i, j) in joiners.iter().enumerate() {
-            if ready.get(first_joiner + i).copied().unwrap_or(false) {
-                match j.conn.recv() {
-                    Ok(Some(Msg::Leave)) | Ok(None) | Err(_) => gone.push(i),
-                    Ok(Some(_)) => {}
-                }
-            }
-        }
-        for i in gone.into_iter().rev() {
-            let left = joiners.remove(i);
-            for j in joiners.iter().chain(admitted.iter()) {
-                let _ = j.conn.send(Msg::Left {
-                    domain: left.member.domain,
-                });
-            }
-            listener.member_left(group.id, left.member.domain, true);
-        }
-        for new in admitted {
-            // Known here before the newcomer hears it is in, so that once its join
-            // returns the creator can already give its handler.
-            let m = &new.member;
-            listener.member_added(group.id, m.domain, m.pid, m.window.as_ref());
-            // The newcomer learns every member (itself included); the others learn it.
-            let everyone: Vec<&Member> = std::iter::once(&me)
-                .chain(joiners.iter().map(|j| &j.member))
-                .chain(std::iter::once(m))
-                .collect();
-            let welcomed = new
-                .conn
-                .send(Msg::Accept {
-                    members: everyone.len() as u32,
-                })
-                .is_ok()
-                && everyone.iter().all(|e| e.announce(&new.conn).is_ok());
-            if !welcomed {
-                listener.member_left(group.id, m.domain, false);
-                continue;
-            }
-            for j in &joiners {
-                let _ = m.announce(&j.conn);
-            }
-            joiners.push(new);
-        }
-    }
+    joined: Vec<Joined>,
+    pending: Vec<Pending>,
+    /// Accepting is paused until then (we ran out of descriptors).
+    paused_until: Option<Instant>,
 }
 
-/// The creator's admission rules: the right token, a domain not yet in the group,
-/// and a peer of the same user (or root).
-fn admit(
-    s: &Socket,
-    me: &Member,
-    joiners: &[Joiner],
-    admitted: &[Joiner],
-    domain: DomainId,
-    presented: DomainId,
-    token: &DomainId,
-) -> core::result::Result<Member, i32> {
-    if presented != *token {
-        return Err(-libc::EACCES);
-    }
-    let taken = me.domain == domain
-        || joiners
-            .iter()
-            .chain(admitted)
-            .any(|j| j.member.domain == domain);
-    if taken {
-        return Err(-libc::EEXIST);
-    }
-    let (pid, uid) = s.peer().map_err(|_| -libc::EPERM)?;
-    // SAFETY: getuid has no memory effects.
-    let my_uid = unsafe { libc::getuid() };
-    if uid != my_uid && uid != 0 {
-        return Err(-libc::EPERM);
-    }
-    Ok(Member {
-        domain,
-        pid,
-        window: None,
-    })
-}
-
-fn joiner_loop(group: &Group, conn: Socket, listener: Arc<dyn Listener>) {
-    while let Ok(ready) = wait_readable(&[group.waker.fd(), conn.fd()], -1) {
-        if ready[0] {
-            let _ = conn.send(Msg::Leave);
-            listener.group_gone(group.id, false);
-            return;
+impl<'a> Creator<'a> {
+    fn new(
+        group: &'a Group,
+        me: Member,
+        listen: Socket,
+        token: DomainId,
+        listener: Arc<dyn Listener>,
+    ) -> Creator<'a> {
+        Creator {
+            group,
+            me,
+            listen,
+            token,
+            listener,
+            joined: Vec::new(),
+            pending: Vec::new(),
+            paused_until: None,
         }
-        match conn.recv_with_fd() {
-            Ok(Some((
-                Msg::Member {
-                    domain,
-                    pid,
-                    window,
-                },
-                fd,
-            ))) => {
-                let window = Window::received(window, fd);
-                listener.member_added(group.id, domain, pid, window.as_ref())
+    }
+
+    fn run(mut self) {
+        loop {
+            let now = Instant::now();
+            let accepting =
+                self.pending.len() < MAX_PENDING && self.paused_until.is_none_or(|t| now >= t);
+            let mut fds = vec![
+                pollfd(self.group.waker.fd(), libc::POLLIN),
+                pollfd(if accepting { self.listen.fd() } else { -1 }, libc::POLLIN),
+            ];
+            fds.extend(
+                self.pending
+                    .iter()
+                    .map(|p| pollfd(p.conn.fd(), libc::POLLIN)),
+            );
+            fds.extend(self.joined.iter().map(|j| {
+                let out = if j.outbox.is_empty() {
+                    0
+                } else {
+                    libc::POLLOUT
+                };
+                pollfd(j.conn.fd(), libc::POLLIN | out)
+            }));
+            if poll(&mut fds, self.timeout_ms()).is_err() {
+                break;
             }
-            Ok(Some((Msg::Left { domain }, _))) => listener.member_left(group.id, domain, true),
-            Ok(Some((Msg::Destroy, _))) | Ok(None) | Err(_) => {
-                listener.group_gone(group.id, true);
-                // Stay until the application leaves, so `end` has a thread to join.
-                let _ = wait_readable(&[group.waker.fd()], -1);
+            if fds[0].revents != 0 {
+                self.shut_down();
                 return;
             }
-            Ok(Some(_)) => {}
+            let now = Instant::now();
+            let first_joined = 2 + self.pending.len();
+            for (j, p) in self.joined.iter_mut().zip(&fds[first_joined..]) {
+                if p.revents & !libc::POLLOUT != 0 {
+                    j.read();
+                }
+            }
+            // Departures first, so a newcomer is checked against the current list
+            // and never hears of a member that left before it joined.
+            self.sweep();
+            let ready: Vec<bool> = fds[2..first_joined]
+                .iter()
+                .map(|p| p.revents != 0)
+                .collect();
+            self.handle_joins(&ready, now);
+            if fds[1].revents != 0 {
+                self.accept(now);
+            }
+            for j in &mut self.joined {
+                j.flush(now);
+            }
+            self.sweep();
+        }
+        self.shut_down();
+    }
+
+    /// Until the next deadline: a pending handshake, a stalled member, the pause.
+    fn timeout_ms(&self) -> i32 {
+        let deadlines = self
+            .pending
+            .iter()
+            .map(|p| p.deadline)
+            .chain(
+                self.joined
+                    .iter()
+                    .filter_map(|j| j.stalled_since.map(|t| t + STALL)),
+            )
+            .chain(self.paused_until);
+        deadlines.min().map_or(-1, ms_until)
+    }
+
+    fn accept(&mut self, now: Instant) {
+        while self.pending.len() < MAX_PENDING {
+            match self.listen.accept() {
+                Ok(conn) => self.pending.push(Pending {
+                    conn,
+                    deadline: now + HANDSHAKE,
+                }),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    dma_log!(
+                        WARNING,
+                        "group {}: out of descriptors, not accepting for a while",
+                        self.group.id
+                    );
+                    self.paused_until = Some(now + FD_PAUSE);
+                    return;
+                }
+                Err(_) => return,
+            }
         }
     }
+
+    /// Reads the joins of the pending connections that spoke, admits or refuses
+    /// each; drops the connections whose handshake time is up.
+    fn handle_joins(&mut self, ready: &[bool], now: Instant) {
+        let pending = std::mem::take(&mut self.pending);
+        for (p, &spoke) in pending.into_iter().zip(ready) {
+            if !spoke {
+                if now < p.deadline {
+                    self.pending.push(p);
+                }
+                continue;
+            }
+            match p.conn.recv() {
+                Ok(Some((
+                    Msg::Join {
+                        domain,
+                        token,
+                        window,
+                        ..
+                    },
+                    fd,
+                ))) => self.join(p.conn, domain, token, Window::received(window, fd)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && now < p.deadline => {
+                    self.pending.push(p)
+                }
+                _ => {} // anything else: the connection is closed
+            }
+        }
+    }
+
+    fn join(&mut self, conn: Socket, domain: DomainId, token: DomainId, window: Option<Window>) {
+        let member = match self.admit(&conn, domain, &token) {
+            Ok(pid) => Member {
+                domain,
+                pid,
+                window,
+            },
+            Err(errno) => {
+                let _ = conn.send(Msg::Refuse { errno }, None);
+                return;
+            }
+        };
+        // Known here before the newcomer hears it is in, so that once its join
+        // returns the creator can already give its handler.
+        if !self
+            .listener
+            .member_added(self.group.id, domain, member.pid, member.window.as_ref())
+        {
+            let _ = conn.send(
+                Msg::Refuse {
+                    errno: -libc::ENOSPC,
+                },
+                None,
+            );
+            return;
+        }
+        let mut new = Joined {
+            conn,
+            member,
+            outbox: VecDeque::new(),
+            stalled_since: None,
+            gone: false,
+        };
+        // The newcomer learns every member (itself last); the others learn it.
+        new.queue(Out {
+            msg: Msg::Accept {
+                members: (self.joined.len() + 2) as u32,
+            },
+            fd: None,
+        });
+        new.queue(self.me.announcement());
+        for j in &self.joined {
+            new.queue(j.member.announcement());
+        }
+        new.queue(new.member.announcement());
+        for j in &mut self.joined {
+            j.queue(new.member.announcement());
+        }
+        self.joined.push(new);
+    }
+
+    /// The admission rules: the right token, room in the group, a domain not yet in
+    /// it, and a peer of the same user (or root). Returns the peer's pid.
+    fn admit(
+        &self,
+        conn: &Socket,
+        domain: DomainId,
+        token: &DomainId,
+    ) -> core::result::Result<i32, i32> {
+        if !same_token(token, &self.token) {
+            return Err(-libc::EACCES);
+        }
+        if self.joined.len() + 1 >= MAX_MEMBERS {
+            dma_log!(
+                ERR,
+                "group {} is full ({} members): refusing a join",
+                self.group.id,
+                MAX_MEMBERS
+            );
+            return Err(-libc::ENOSPC);
+        }
+        let taken =
+            self.me.domain == domain || self.joined.iter().any(|j| j.member.domain == domain);
+        if taken {
+            return Err(-libc::EEXIST);
+        }
+        let (pid, uid) = conn.peer().map_err(|_| -libc::EPERM)?;
+        if (uid != my_uid() && uid != 0) || pid <= 0 {
+            return Err(-libc::EPERM);
+        }
+        Ok(pid)
+    }
+
+    /// Removes the members marked gone, telling the device and the others (which
+    /// may mark more of them gone when their queues overflow).
+    fn sweep(&mut self) {
+        while let Some(i) = self.joined.iter().position(|j| j.gone) {
+            let left = self.joined.remove(i);
+            let domain = left.member.domain;
+            self.listener.member_left(self.group.id, domain, true);
+            for j in &mut self.joined {
+                j.queue(Out {
+                    msg: Msg::Left { domain },
+                    fd: None,
+                });
+            }
+        }
+    }
+
+    /// The group is destroyed: joiners are told (as far as their queues take it; the
+    /// end-of-file that follows tells the rest), then the device.
+    fn shut_down(&mut self) {
+        for j in &mut self.joined {
+            j.outbox.clear();
+            let _ = j.conn.send(Msg::Destroy, None);
+        }
+        for j in &self.joined {
+            self.listener
+                .member_left(self.group.id, j.member.domain, false);
+        }
+        self.listener.group_gone(self.group.id, false);
+    }
+}
+
+fn joiner_loop(group: &Group, conn: Socket, mut known: Vec<DomainId>, listener: Arc<dyn Listener>) {
+    let fds: [RawFd; 2] = [group.waker.fd(), conn.fd()];
+    loop {
+        let mut p = [pollfd(fds[0], libc::POLLIN), pollfd(fds[1], libc::POLLIN)];
+        if poll(&mut p, -1).is_err() {
+            break;
+        }
+        if p[0].revents != 0 {
+            // Best effort: if the creator's queue is full, our end-of-file says it.
+            let _ = conn.send(Msg::Leave, None);
+            listener.group_gone(group.id, false);
+            return;
+        }
+        loop {
+            match conn.recv() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Ok(Some((
+                    Msg::Member {
+                        domain,
+                        pid,
+                        window,
+                    },
+                    fd,
+                ))) if pid > 0 && known.len() < MAX_MEMBERS && !known.contains(&domain) => {
+                    known.push(domain);
+                    let window = Window::received(window, fd);
+                    if !listener.member_added(group.id, domain, pid, window.as_ref()) {
+                        dma_log!(
+                            ERR,
+                            "group {}: a new member cannot be addressed here",
+                            group.id
+                        );
+                    }
+                }
+                Ok(Some((Msg::Left { domain }, _))) if known.contains(&domain) => {
+                    known.retain(|d| *d != domain);
+                    listener.member_left(group.id, domain, true)
+                }
+                // Destroy, end-of-file, an error, or a message breaking the protocol:
+                // the group is over for us.
+                _ => {
+                    listener.group_gone(group.id, true);
+                    // Stay until the application leaves, so `end` has a thread to join.
+                    let _ = poll(&mut [pollfd(fds[0], libc::POLLIN)], -1);
+                    return;
+                }
+            }
+        }
+    }
+    listener.group_gone(group.id, true);
 }

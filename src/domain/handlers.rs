@@ -1,9 +1,14 @@
 //! A device's member handlers: the small numbers `rte_dma_access_pair_group_handler_get`
 //! hands out and `rte_dma_vchan_conf.domain` names. Handlers are per device and per
-//! process, never 0, and stay unique for the device's life (a departed member's
-//! handler is never given to another), so a stale handler can only ever fail.
+//! process and never 0. A departed member's handler is never given to another member
+//! while the group it was issued in lives here (a stale handler can only fail); once
+//! the group ends for this process its handlers go back to the pool, and are handed
+//! out again only after every other free one (round robin over 1..=65535). When all
+//! 65535 are live or retired, new members get none (`member_added` says so).
 use super::group::{DomainId, Listener, Window};
+use super::ptracer;
 use crate::abi::{rte_dma_access_pair_group_event_cb_t, rte_dma_access_pair_group_event_type};
+use crate::dma_log;
 use core::sync::atomic::{AtomicBool, AtomicI16, Ordering};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
@@ -24,20 +29,32 @@ unsafe impl Send for MappedWindow {}
 unsafe impl Sync for MappedWindow {}
 
 impl MappedWindow {
+    /// Maps a peer's window once `Window::received` checked it (sealed against
+    /// shrinking, as large as claimed), so no access through it can fault.
     fn map(w: &Window) -> Option<MappedWindow> {
-        // SAFETY: maps the peer's memfd shared, as large as the peer says its heap is
-        // (the file has that size for its whole life); the result is checked.
+        let len = usize::try_from(w.info.len).ok()?;
+        // SAFETY: maps the peer's memfd shared; its size cannot drop below `len` (sealed
+        // and checked); the result is checked.
         let p = unsafe {
             libc::mmap(
                 core::ptr::null_mut(),
-                w.info.len as usize,
+                len,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED | libc::MAP_NORESERVE,
                 w.fd.as_raw_fd(),
                 0,
             )
         };
-        (p != libc::MAP_FAILED).then(|| MappedWindow {
+        if p == libc::MAP_FAILED {
+            dma_log!(
+                WARNING,
+                "cannot map a peer's window of {} bytes: {}",
+                len,
+                std::io::Error::last_os_error()
+            );
+            return None;
+        }
+        Some(MappedWindow {
             peer_base: w.info.base,
             len: w.info.len,
             local: p.cast(),
@@ -91,9 +108,70 @@ struct Entry {
     window: Option<Arc<MappedWindow>>,
 }
 
+/// Which handlers are taken: live, or retired in a group that still lives.
+struct HandlerSpace {
+    taken: Vec<u64>,
+    last: u16,
+    /// Handlers of departed members, per group, freed when the group ends.
+    retired: Vec<(i16, u16)>,
+}
+
+impl Default for HandlerSpace {
+    fn default() -> Self {
+        HandlerSpace {
+            taken: vec![0; 1 << 10],
+            last: 0,
+            retired: Vec::new(),
+        }
+    }
+}
+
+impl HandlerSpace {
+    fn is_taken(&self, h: u16) -> bool {
+        self.taken[h as usize / 64] & (1 << (h % 64)) != 0
+    }
+    fn set(&mut self, h: u16, on: bool) {
+        let bit = 1u64 << (h % 64);
+        let word = &mut self.taken[h as usize / 64];
+        *word = if on { *word | bit } else { *word & !bit };
+    }
+
+    /// The next free handler after the last one given (bounded: one lap).
+    fn take(&mut self) -> Option<u16> {
+        let mut h = self.last;
+        for _ in 0..u16::MAX {
+            h = h.wrapping_add(1).max(1);
+            if !self.is_taken(h) {
+                self.set(h, true);
+                self.last = h;
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    fn retire(&mut self, group_id: i16, h: u16) {
+        self.retired.push((group_id, h));
+    }
+
+    /// Frees the handlers retired in `group_id` and `live` ones of it.
+    fn release_group(&mut self, group_id: i16, live: &[u16]) {
+        let mut freed = Vec::new();
+        self.retired.retain(|&(g, h)| {
+            if g == group_id {
+                freed.push(h);
+            }
+            g != group_id
+        });
+        for h in freed.into_iter().chain(live.iter().copied()) {
+            self.set(h, false);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
-    last: u16,
+    space: HandlerSpace,
     entries: Vec<Entry>,
     callbacks: Vec<(i16, rte_dma_access_pair_group_event_cb_t)>,
     /// The creator's domain of each group (the first member we learned).
@@ -169,16 +247,6 @@ impl Handlers {
             .collect()
     }
 
-    fn next_handler(i: &Inner) -> u16 {
-        let mut h = i.last;
-        loop {
-            h = h.wrapping_add(1).max(1);
-            if !i.entries.iter().any(|e| e.handler == h) {
-                return h;
-            }
-        }
-    }
-
     fn notify(
         &self,
         cb: rte_dma_access_pair_group_event_cb_t,
@@ -200,22 +268,41 @@ impl Handlers {
         }
     }
 
+    /// Removes one member of a group (retiring its handler), or the whole group
+    /// (`domain` None: its handlers go back to the pool).
     fn remove(i: &mut Inner, group_id: i16, domain: Option<&DomainId>) {
+        let me = std::process::id() as i32;
+        let mut gone = Vec::new();
         i.entries.retain(|e| {
             let hit = e.group_id == group_id && domain.is_none_or(|d| e.domain == *d);
             if hit {
                 e.alive.store(false, Ordering::Release);
+                if e.pid != me {
+                    ptracer::remove(e.pid);
+                }
+                gone.push(e.handler);
             }
             !hit
         });
+        match domain {
+            Some(_) => gone.into_iter().for_each(|h| i.space.retire(group_id, h)),
+            None => i.space.release_group(group_id, &gone),
+        }
     }
 }
 
 impl Listener for Handlers {
-    fn member_added(&self, group_id: i16, domain: DomainId, pid: i32, window: Option<&Window>) {
+    fn member_added(
+        &self,
+        group_id: i16,
+        domain: DomainId,
+        pid: i32,
+        window: Option<&Window>,
+    ) -> bool {
+        let me = std::process::id() as i32;
         // Map a peer's heap once, outside the lock; our own heap needs no window.
         let window = window
-            .filter(|_| pid != std::process::id() as i32)
+            .filter(|_| pid != me)
             .and_then(MappedWindow::map)
             .map(Arc::new);
         let mut i = self.inner();
@@ -223,13 +310,23 @@ impl Listener for Handlers {
             .iter()
             .any(|e| e.group_id == group_id && e.domain == domain)
         {
-            return;
+            return true;
         }
+        let Some(handler) = i.space.take() else {
+            dma_log!(
+                ERR,
+                "no free handler on device {} for a member of group {}",
+                self.dev_id.load(Ordering::Relaxed),
+                group_id
+            );
+            return false;
+        };
         if !i.creators.iter().any(|(g, _)| *g == group_id) {
             i.creators.push((group_id, domain));
         }
-        let handler = Self::next_handler(&i);
-        i.last = handler;
+        if pid != me {
+            ptracer::add(pid);
+        }
         i.entries.push(Entry {
             handler,
             group_id,
@@ -238,6 +335,7 @@ impl Listener for Handlers {
             alive: Arc::new(AtomicBool::new(true)),
             window,
         });
+        true
     }
 
     fn member_left(&self, group_id: i16, domain: DomainId, notify: bool) {
@@ -323,5 +421,41 @@ mod tests {
         h.group_gone(3, false);
         assert_eq!(h.handler_of(3, &[1; 16]), None);
         assert!(h.endpoint(0).is_none());
+    }
+
+    fn domain(n: u32) -> DomainId {
+        let mut d = [0u8; 16];
+        d[..4].copy_from_slice(&n.to_le_bytes());
+        d
+    }
+
+    #[test]
+    fn churn_never_reuses_a_handler_in_a_live_group_and_exhaustion_is_refused() {
+        let h = Handlers::default();
+        let me = std::process::id() as i32;
+        assert!(h.member_added(1, domain(0), me, None));
+        let mut seen = std::collections::HashSet::new();
+        // Every join/leave cycle in group 1 gets a handler never seen in it before.
+        let mut n = 1;
+        loop {
+            if !h.member_added(1, domain(n), me, None) {
+                break;
+            }
+            let handler = h.handler_of(1, &domain(n)).unwrap();
+            assert!(seen.insert(handler), "handler {handler} given twice");
+            h.member_left(1, domain(n), false);
+            n += 1;
+            assert!(n < 70_000, "the handler space never ran out");
+        }
+        assert_eq!(
+            seen.len(),
+            65534,
+            "all but the creator's handler were used once"
+        );
+        // Another group cannot get one either, until group 1 ends here.
+        assert!(!h.member_added(2, domain(1), me, None));
+        h.group_gone(1, false);
+        assert!(h.member_added(2, domain(1), me, None));
+        assert!(h.handler_of(2, &domain(1)).is_some());
     }
 }

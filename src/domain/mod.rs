@@ -3,9 +3,11 @@
 //!
 //! `wire` is the message format, `socket` the UNIX sockets, `rundir` the rendezvous
 //! directory and group ids, `group` one group's membership and control thread,
-//! `handlers` the device's table of member handlers, `remote` cross-memory attach.
+//! `handlers` the device's table of member handlers, `ptracer` who may attach to us,
+//! `remote` cross-memory attach.
 pub mod group;
 pub mod handlers;
+pub mod ptracer;
 pub mod remote;
 pub mod rundir;
 pub mod socket;

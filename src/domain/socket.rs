@@ -1,10 +1,14 @@
 //! The UNIX `SOCK_SEQPACKET` sockets of the control plane: one message per packet,
 //! the kernel's credentials of the peer, and an end-of-file the moment the peer's
 //! process is gone (exit or kill -9), which is how departures are noticed.
+//!
+//! Every socket is non-blocking: a peer that stops reading or answering can make a
+//! call fail with `WouldBlock` or `TimedOut`, never hang the caller.
 use super::wire::{FRAME, Msg};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 pub struct Socket(OwnedFd);
 
@@ -15,6 +19,10 @@ fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
         Ok(rc)
     }
 }
+
+/// Most descriptors one received message may carry before the rest are closed
+/// unread (a message of ours carries at most one).
+const MAX_FDS_PER_MSG: usize = 4;
 
 fn sockaddr(path: &Path) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
     use std::os::unix::ffi::OsStrExt;
@@ -35,35 +43,66 @@ fn sockaddr(path: &Path) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
     Ok((addr, len as libc::socklen_t))
 }
 
+/// Milliseconds left until `deadline`, for `poll` (0 once it passed).
+pub fn ms_until(deadline: Instant) -> i32 {
+    let left = deadline.saturating_duration_since(Instant::now());
+    // Round up so a poll never returns just before the deadline and spins.
+    left.as_millis().saturating_add(1).min(i32::MAX as u128) as i32
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what.to_string())
+}
+
 impl Socket {
     fn new() -> io::Result<Socket> {
         // SAFETY: plain socket creation; the fd is owned right away.
         let fd = cvt(unsafe {
-            libc::socket(libc::AF_UNIX, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0)
+            libc::socket(
+                libc::AF_UNIX,
+                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+                0,
+            )
         })?;
         // SAFETY: `fd` is a new descriptor nobody else owns.
         Ok(Socket(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
 
     /// A listening socket bound at `path` (fails with AddrInUse if the path exists).
-    pub fn listen(path: &Path) -> io::Result<Socket> {
+    pub fn listen(path: &Path, backlog: i32) -> io::Result<Socket> {
         let s = Socket::new()?;
         let (addr, len) = sockaddr(path)?;
         // SAFETY: `addr` is a valid sockaddr_un of `len` bytes.
         cvt(unsafe { libc::bind(s.fd(), &addr as *const _ as *const libc::sockaddr, len) })?;
         // SAFETY: a bound socket.
-        cvt(unsafe { libc::listen(s.fd(), 64) })?;
+        cvt(unsafe { libc::listen(s.fd(), backlog) })?;
         Ok(s)
     }
 
-    pub fn connect(path: &Path) -> io::Result<Socket> {
-        let s = Socket::new()?;
+    /// Connects to the socket at `path`, retrying while its backlog is full, until
+    /// `deadline` (a listener that stopped accepting makes this time out).
+    pub fn connect(path: &Path, deadline: Instant) -> io::Result<Socket> {
         let (addr, len) = sockaddr(path)?;
-        // SAFETY: `addr` is a valid sockaddr_un of `len` bytes.
-        cvt(unsafe { libc::connect(s.fd(), &addr as *const _ as *const libc::sockaddr, len) })?;
-        Ok(s)
+        loop {
+            let s = Socket::new()?;
+            // SAFETY: `addr` is a valid sockaddr_un of `len` bytes.
+            let rc =
+                unsafe { libc::connect(s.fd(), &addr as *const _ as *const libc::sockaddr, len) };
+            if rc == 0 {
+                return Ok(s);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::WouldBlock {
+                return Err(e);
+            }
+            if Instant::now() >= deadline {
+                return Err(timed_out("the group's creator does not accept connections"));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
+    /// The next pending connection; `WouldBlock` when there is none.
     pub fn accept(&self) -> io::Result<Socket> {
         // SAFETY: NULL address output is allowed.
         let fd = cvt(unsafe {
@@ -71,7 +110,7 @@ impl Socket {
                 self.fd(),
                 core::ptr::null_mut(),
                 core::ptr::null_mut(),
-                libc::SOCK_CLOEXEC,
+                libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
             )
         })?;
         // SAFETY: `fd` is a new descriptor nobody else owns.
@@ -82,12 +121,9 @@ impl Socket {
         self.0.as_raw_fd()
     }
 
-    pub fn send(&self, msg: Msg) -> io::Result<()> {
-        self.send_with_fd(msg, None)
-    }
-
-    /// Sends a message, with a descriptor as `SCM_RIGHTS` if given.
-    pub fn send_with_fd(&self, msg: Msg, fd: Option<RawFd>) -> io::Result<()> {
+    /// Sends a message, with a descriptor as `SCM_RIGHTS` if given, without waiting:
+    /// `WouldBlock` when the peer's queue is full.
+    pub fn send(&self, msg: Msg, fd: Option<RawFd>) -> io::Result<()> {
         let mut f = msg.encode();
         let mut iov = libc::iovec {
             iov_base: f.as_mut_ptr().cast(),
@@ -112,27 +148,42 @@ impl Socket {
             }
         }
         // SAFETY: `hdr` points at live buffers; MSG_NOSIGNAL avoids SIGPIPE.
-        let n = unsafe { libc::sendmsg(self.fd(), &hdr, libc::MSG_NOSIGNAL) };
+        let n = unsafe { libc::sendmsg(self.fd(), &hdr, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
         if n == FRAME as isize {
             Ok(())
-        } else {
+        } else if n < 0 {
             Err(io::Error::last_os_error())
+        } else {
+            Err(io::Error::new(io::ErrorKind::WriteZero, "short send"))
         }
     }
 
-    /// The next message; `Ok(None)` at end of file (the peer closed or died).
-    pub fn recv(&self) -> io::Result<Option<Msg>> {
-        Ok(self.recv_with_fd()?.map(|(m, _)| m))
+    /// Sends a message, waiting for room until `deadline`.
+    pub fn send_until(&self, msg: Msg, fd: Option<RawFd>, deadline: Instant) -> io::Result<()> {
+        loop {
+            match self.send(msg, fd) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return Err(timed_out("the peer does not read its messages"));
+                    }
+                    poll(&mut [pollfd(self.fd(), libc::POLLOUT)], ms_until(deadline))?;
+                }
+                r => return r,
+            }
+        }
     }
 
-    /// The next message and the descriptor that came with it, if any.
-    pub fn recv_with_fd(&self) -> io::Result<Option<(Msg, Option<OwnedFd>)>> {
+    /// The next message and the descriptor that came with it, if any, without
+    /// waiting (`WouldBlock` when none is queued); `Ok(None)` at end of file (the
+    /// peer closed or died). Descriptors beyond the first are closed.
+    pub fn recv(&self) -> io::Result<Option<(Msg, Option<OwnedFd>)>> {
         let mut f = [0u8; FRAME + 1];
         let mut iov = libc::iovec {
             iov_base: f.as_mut_ptr().cast(),
             iov_len: f.len(),
         };
-        let mut cbuf = [0u64; 4];
+        // Room for one cmsg of MAX_FDS_PER_MSG ints; the kernel closes what does not fit.
+        let mut cbuf = [0u64; 2 + MAX_FDS_PER_MSG / 2];
         // SAFETY: an all-zero msghdr is valid; fields are set below.
         let mut hdr: libc::msghdr = unsafe { core::mem::zeroed() };
         hdr.msg_iov = &mut iov;
@@ -140,18 +191,31 @@ impl Socket {
         hdr.msg_control = cbuf.as_mut_ptr().cast();
         hdr.msg_controllen = core::mem::size_of_val(&cbuf) as _;
         // SAFETY: `hdr` points at live buffers.
-        let n = unsafe { libc::recvmsg(self.fd(), &mut hdr, libc::MSG_CMSG_CLOEXEC) };
+        let n = unsafe {
+            libc::recvmsg(
+                self.fd(),
+                &mut hdr,
+                libc::MSG_CMSG_CLOEXEC | libc::MSG_DONTWAIT,
+            )
+        };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
-        let mut fd = None;
-        // SAFETY: walking the control buffer the kernel filled, as CMSG_* define.
+        // Take ownership of every descriptor first, so none leaks whatever follows.
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        // SAFETY: walking the control buffer the kernel filled, as CMSG_* define; each
+        // SCM_RIGHTS int in it is a new descriptor installed for us.
         unsafe {
             let mut c = libc::CMSG_FIRSTHDR(&hdr);
             while !c.is_null() {
                 if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
-                    let raw = core::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::c_int);
-                    fd = Some(OwnedFd::from_raw_fd(raw));
+                    let data = libc::CMSG_DATA(c);
+                    let bytes = ((*c).cmsg_len as usize)
+                        .saturating_sub(data.offset_from(c.cast::<u8>()) as usize);
+                    for i in 0..bytes / 4 {
+                        let raw = core::ptr::read_unaligned((data as *const libc::c_int).add(i));
+                        fds.push(OwnedFd::from_raw_fd(raw));
+                    }
                 }
                 c = libc::CMSG_NXTHDR(&hdr, c);
             }
@@ -159,35 +223,35 @@ impl Socket {
         if n == 0 {
             return Ok(None);
         }
+        if hdr.msg_flags & libc::MSG_CTRUNC != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "control message carried too many descriptors",
+            ));
+        }
         let msg = Msg::decode(&f[..n as usize]).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, "malformed control message")
         })?;
-        Ok(Some((msg, fd)))
+        Ok(Some((msg, fds.into_iter().next())))
     }
 
-    /// Like `recv`, but gives up with TimedOut after `timeout_ms`.
-    pub fn recv_timeout(&self, timeout_ms: i32) -> io::Result<Option<Msg>> {
-        Ok(self.recv_timeout_with_fd(timeout_ms)?.map(|(m, _)| m))
-    }
-
-    pub fn recv_timeout_with_fd(
-        &self,
-        timeout_ms: i32,
-    ) -> io::Result<Option<(Msg, Option<OwnedFd>)>> {
-        if !wait_readable(&[self.fd()], timeout_ms)?
-            .first()
-            .copied()
-            .unwrap_or(false)
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no answer from the group's creator",
-            ));
+    /// Like `recv`, but waits for a message until `deadline` (then `TimedOut`).
+    pub fn recv_until(&self, deadline: Instant) -> io::Result<Option<(Msg, Option<OwnedFd>)>> {
+        loop {
+            match self.recv() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return Err(timed_out("no answer from the group's creator"));
+                    }
+                    poll(&mut [pollfd(self.fd(), libc::POLLIN)], ms_until(deadline))?;
+                }
+                r => return r,
+            }
         }
-        self.recv_with_fd()
     }
 
-    /// Process and user id of the connected peer, as the kernel saw them at connect.
+    /// Process and user id of the connected peer, as the kernel saw them at connect
+    /// (for the connecting side: at the listener's `listen`).
     pub fn peer(&self) -> io::Result<(i32, u32)> {
         // SAFETY: an all-zero ucred is valid; the kernel fills it.
         let mut cred: libc::ucred = unsafe { core::mem::zeroed() };
@@ -206,27 +270,26 @@ impl Socket {
     }
 }
 
-/// Waits until one of `fds` is readable (or hung up); returns which are.
-pub fn wait_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<Vec<bool>> {
-    let mut p: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|&fd| libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
+pub fn pollfd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
+    libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    }
+}
+
+/// `poll(2)` over `fds`, retried on EINTR; `timeout_ms` -1 waits forever.
+pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
     loop {
-        // SAFETY: `p` holds `p.len()` valid pollfd entries.
-        let rc = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout_ms) };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
+        // SAFETY: `fds` holds `fds.len()` valid pollfd entries.
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+        if rc >= 0 {
+            return Ok(rc as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
             return Err(e);
         }
-        return Ok(p.iter().map(|x| x.revents != 0).collect());
     }
 }
 
@@ -254,37 +317,179 @@ impl Waker {
 mod tests {
     use super::*;
 
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(1)
+    }
+
+    fn open_fds() -> usize {
+        std::fs::read_dir("/proc/self/fd").unwrap().count()
+    }
+
     #[test]
     fn messages_cross_a_socket_pair_and_eof_is_seen() {
         let dir = std::env::temp_dir().join(format!("dmadev-sock-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.sock");
         let _ = std::fs::remove_file(&path);
-        let listener = Socket::listen(&path).unwrap();
+        let listener = Socket::listen(&path, 4).unwrap();
         assert_eq!(
-            Socket::listen(&path).err().map(|e| e.kind()),
+            Socket::listen(&path, 4).err().map(|e| e.kind()),
             Some(io::ErrorKind::AddrInUse)
         );
-        let client = Socket::connect(&path).unwrap();
+        let client = Socket::connect(&path, soon()).unwrap();
         let server = listener.accept().unwrap();
         let (pid, uid) = server.peer().unwrap();
         assert_eq!(pid as u32, std::process::id());
         // SAFETY: getuid has no memory effects.
         assert_eq!(uid, unsafe { libc::getuid() });
-        client.send(Msg::Leave).unwrap();
-        assert_eq!(server.recv_timeout(1000).unwrap(), Some(Msg::Leave));
+        assert_eq!(
+            server.recv().err().map(|e| e.kind()),
+            Some(io::ErrorKind::WouldBlock),
+            "nothing queued: no wait"
+        );
+        client.send(Msg::Leave, None).unwrap();
+        assert_eq!(server.recv_until(soon()).unwrap().unwrap().0, Msg::Leave);
         // A descriptor travels with a message.
         let w = Waker::new().unwrap();
-        client.send_with_fd(Msg::Destroy, Some(w.fd())).unwrap();
-        let (m, fd) = server.recv_timeout_with_fd(1000).unwrap().unwrap();
+        client.send(Msg::Destroy, Some(w.fd())).unwrap();
+        let (m, fd) = server.recv_until(soon()).unwrap().unwrap();
         assert_eq!(m, Msg::Destroy);
         assert!(fd.is_some_and(|f| f.as_raw_fd() != w.fd()));
         drop(client);
-        assert_eq!(server.recv_timeout(1000).unwrap(), None);
+        assert!(server.recv_until(soon()).unwrap().is_none());
+        let _quiet = Socket::connect(&path, soon()).unwrap();
+        let waiting = listener.accept().unwrap();
+        let t = Instant::now();
         assert_eq!(
-            listener.recv_timeout(10).err().map(|e| e.kind()),
+            waiting
+                .recv_until(Instant::now() + Duration::from_millis(10))
+                .err()
+                .map(|e| e.kind()),
             Some(io::ErrorKind::TimedOut)
         );
+        assert!(t.elapsed() < Duration::from_millis(500));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Sends one frame carrying `n` descriptors, as a hostile peer could.
+    fn send_with_fds(s: &Socket, fds: &[RawFd]) {
+        let mut f = Msg::Leave.encode();
+        let mut iov = libc::iovec {
+            iov_base: f.as_mut_ptr().cast(),
+            iov_len: FRAME,
+        };
+        let mut cbuf = [0u64; 16];
+        // SAFETY: as in `send`, with room for up to 16 ints.
+        unsafe {
+            let mut hdr: libc::msghdr = core::mem::zeroed();
+            hdr.msg_iov = &mut iov;
+            hdr.msg_iovlen = 1;
+            hdr.msg_control = cbuf.as_mut_ptr().cast();
+            hdr.msg_controllen = libc::CMSG_SPACE(4 * fds.len() as u32) as _;
+            let c = libc::CMSG_FIRSTHDR(&hdr);
+            (*c).cmsg_level = libc::SOL_SOCKET;
+            (*c).cmsg_type = libc::SCM_RIGHTS;
+            (*c).cmsg_len = libc::CMSG_LEN(4 * fds.len() as u32) as _;
+            for (i, fd) in fds.iter().enumerate() {
+                core::ptr::write_unaligned((libc::CMSG_DATA(c) as *mut libc::c_int).add(i), *fd);
+            }
+            assert_eq!(libc::sendmsg(s.fd(), &hdr, 0), FRAME as isize);
+        }
+    }
+
+    #[test]
+    fn received_descriptors_beyond_the_first_are_closed() {
+        let mut pair = [0; 2];
+        // SAFETY: fills two descriptors we own below.
+        let rc = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+                0,
+                pair.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, 0);
+        // SAFETY: both are new descriptors nobody else owns.
+        let (a, b) = unsafe {
+            (
+                Socket(OwnedFd::from_raw_fd(pair[0])),
+                Socket(OwnedFd::from_raw_fd(pair[1])),
+            )
+        };
+        let w = Waker::new().unwrap();
+        let before = open_fds();
+        for n in [1usize, 4, 8] {
+            for _ in 0..20 {
+                send_with_fds(&a, &vec![w.fd(); n]);
+                match b.recv() {
+                    Ok(Some((m, fd))) => {
+                        assert_eq!(m, Msg::Leave);
+                        assert!(fd.is_some());
+                    }
+                    Err(e) => assert_eq!(e.kind(), io::ErrorKind::InvalidData, "n={n}"),
+                    Ok(None) => panic!("unexpected end of file"),
+                }
+            }
+        }
+        assert_eq!(open_fds(), before, "no descriptor kept");
+    }
+
+    #[test]
+    fn a_full_listener_makes_connect_time_out_not_hang() {
+        let dir = std::env::temp_dir().join(format!("dmadev-sock-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.sock");
+        let _ = std::fs::remove_file(&path);
+        let _listener = Socket::listen(&path, 1).unwrap();
+        let mut held = Vec::new();
+        let t = Instant::now();
+        let err = loop {
+            match Socket::connect(&path, Instant::now() + Duration::from_millis(50)) {
+                Ok(s) => held.push(s),
+                Err(e) => break e,
+            }
+            assert!(held.len() < 100, "the backlog never filled");
+        };
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(t.elapsed() < Duration::from_secs(2));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_peer_that_never_reads_makes_sends_fail_not_block() {
+        let mut pair = [0; 2];
+        // SAFETY: fills two descriptors we own below.
+        let rc = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+                0,
+                pair.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, 0);
+        // SAFETY: both are new descriptors nobody else owns.
+        let (a, _b) = unsafe {
+            (
+                Socket(OwnedFd::from_raw_fd(pair[0])),
+                Socket(OwnedFd::from_raw_fd(pair[1])),
+            )
+        };
+        let mut sent = 0;
+        let err = loop {
+            match a.send(Msg::Leave, None) {
+                Ok(()) => sent += 1,
+                Err(e) => break e,
+            }
+            assert!(sent < 1_000_000);
+        };
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        let t = Instant::now();
+        let e = a
+            .send_until(Msg::Leave, None, Instant::now() + Duration::from_millis(20))
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert!(t.elapsed() < Duration::from_millis(500));
     }
 }

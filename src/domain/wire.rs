@@ -1,4 +1,4 @@
-//! The messages of the access-pair-group control plane: fixed 48-byte frames on a
+//! The messages of the access-pair-group control plane: fixed 64-byte frames on a
 //! `SOCK_SEQPACKET` UNIX socket (one message per packet, in order, reliable).
 //!
 //! | byte | field |

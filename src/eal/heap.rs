@@ -1,4 +1,4 @@
-//! The memory behind `rte_malloc`: one sealed-size memfd mapped shared, so that a
+//! The memory behind `rte_malloc`: one memfd sealed at its size, mapped shared, so that a
 //! process joining an access pair group can hand its whole heap to its peers as a
 //! window (they map it once and copy with plain memcpy instead of system calls).
 //!
@@ -63,7 +63,12 @@ pub struct Window {
 
 fn create() -> Option<Heap> {
     // SAFETY: a NUL-terminated name and flags only.
-    let fd = unsafe { libc::memfd_create(c"rte_malloc heap".as_ptr(), libc::MFD_CLOEXEC) };
+    let fd = unsafe {
+        libc::memfd_create(
+            c"rte_malloc heap".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
     if fd < 0 {
         return None;
     }
@@ -71,7 +76,12 @@ fn create() -> Option<Heap> {
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: plain calls on our own descriptor; the mapping is checked below.
     let base = unsafe {
-        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0 {
+        // Sealed at its final size before anyone sees it: a peer we hand it to can
+        // neither shrink it under our feet (SIGBUS) nor change the seals.
+        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0
+            || libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) != 0
+        {
             return None;
         }
         libc::mmap(
