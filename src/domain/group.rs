@@ -40,6 +40,8 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 const STALL: Duration = Duration::from_secs(2);
 /// Messages queued to one member (a full welcome fits twice).
 const OUTBOX: usize = 2 * MAX_MEMBERS + 8;
+/// Connections accepted per wake-up, so a flood cannot starve the members.
+const ACCEPTS_PER_WAKE: usize = 64;
 /// How long the creator stops accepting when it runs out of descriptors.
 const FD_PAUSE: Duration = Duration::from_millis(100);
 /// Largest window a peer may offer (our own heap is 32 GiB).
@@ -213,7 +215,7 @@ pub struct Group {
 }
 
 fn io_err(e: io::Error) -> Error {
-    Error::Errno(e.raw_os_error().unwrap_or(libc::EIO))
+    Error::from_errno(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
 fn my_pid() -> i32 {
@@ -636,13 +638,22 @@ impl<'a> Creator<'a> {
         deadlines.min().map_or(-1, ms_until)
     }
 
+    /// Accepts what is queued. A joiner sends its join right after connecting, so
+    /// each new connection is read at once; past `MAX_PENDING` silent ones, the
+    /// oldest is dropped, so idle connections cannot lock joiners out.
     fn accept(&mut self, now: Instant) {
-        while self.pending.len() < MAX_PENDING {
+        for _ in 0..ACCEPTS_PER_WAKE {
             match self.listen.accept() {
-                Ok(conn) => self.pending.push(Pending {
-                    conn,
-                    deadline: now + HANDSHAKE,
-                }),
+                Ok(conn) => {
+                    let p = Pending {
+                        conn,
+                        deadline: now + HANDSHAKE,
+                    };
+                    self.handle_join(p, now);
+                    if self.pending.len() > MAX_PENDING {
+                        self.pending.remove(0);
+                    }
+                }
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
                     dma_log!(
                         WARNING,
@@ -657,32 +668,36 @@ impl<'a> Creator<'a> {
         }
     }
 
-    /// Reads the joins of the pending connections that spoke, admits or refuses
-    /// each; drops the connections whose handshake time is up.
+    /// Reads the joins of the pending connections that spoke; drops the ones whose
+    /// handshake time is up.
     fn handle_joins(&mut self, ready: &[bool], now: Instant) {
         let pending = std::mem::take(&mut self.pending);
         for (p, &spoke) in pending.into_iter().zip(ready) {
-            if !spoke {
-                if now < p.deadline {
-                    self.pending.push(p);
-                }
-                continue;
+            if spoke {
+                self.handle_join(p, now);
+            } else if now < p.deadline {
+                self.pending.push(p);
             }
-            match p.conn.recv() {
-                Ok(Some((
-                    Msg::Join {
-                        domain,
-                        token,
-                        window,
-                        ..
-                    },
-                    fd,
-                ))) => self.join(p.conn, domain, token, Window::received(window, fd)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock && now < p.deadline => {
-                    self.pending.push(p)
-                }
-                _ => {} // anything else: the connection is closed
+        }
+    }
+
+    /// Admits or refuses a connection's join; keeps it pending while it has said
+    /// nothing yet and has time left; closes it on anything else.
+    fn handle_join(&mut self, p: Pending, now: Instant) {
+        match p.conn.recv() {
+            Ok(Some((
+                Msg::Join {
+                    domain,
+                    token,
+                    window,
+                    ..
+                },
+                fd,
+            ))) => self.join(p.conn, domain, token, Window::received(window, fd)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && now < p.deadline => {
+                self.pending.push(p)
             }
+            _ => {}
         }
     }
 

@@ -197,17 +197,22 @@ impl RunDir {
                     libc::O_RDWR | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC,
                     0o600 as libc::c_uint,
                 )
-            })
-            .map_err(|e| {
-                dma_log!(
-                    ERR,
-                    "cannot open {}/{}: {}",
-                    self.path.display(),
-                    lock_name(id),
-                    e
-                );
-                e
-            })?;
+            });
+            let fd = match fd {
+                Ok(fd) => fd,
+                // Not a file we made (a symlink, say): this id is unusable, not ours.
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    dma_log!(
+                        WARNING,
+                        "skipping group id {}: {}/{} is not a regular file",
+                        id,
+                        self.path.display(),
+                        lock_name(id)
+                    );
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
             // SAFETY: `fd` is a new descriptor nobody else owns.
             let fd = unsafe { OwnedFd::from_raw_fd(fd) };
             // SAFETY: flock on our own descriptor; never waits.
@@ -343,8 +348,10 @@ mod tests {
         let rd = Arc::new(RunDir::open_at(&d).unwrap());
         let target = scratch("plant-target");
         std::os::unix::fs::symlink(&target, d.join("group-0.lock")).unwrap();
-        assert!(rd.reserve_group().is_err());
+        let (g, _s) = rd.reserve_group().unwrap();
+        assert_eq!(g.id, 1, "the id with a planted lock is skipped");
         assert!(!target.exists(), "no file created where the symlink points");
+        drop(g);
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
