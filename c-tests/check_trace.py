@@ -97,12 +97,16 @@ def main():
                 "conf_domain_dst_handler": hex(int(handler.group(1))),
                 "ret": "0",
             }),
-            (by_name["access_pair_group_create"][0], {"group_id": handler.group(2), "ret": "0"}),
+            (by_name["access_pair_group_create"][0], {"group_id": handler.group(2), "token_set": "0x1", "ret": "0"}),
         ]
         for got, want in checks:
             for k, v in want.items():
                 if got.get(k) != v:
                     fail(f"field {k}: expected {v}, got {got.get(k)} in {got}")
+        # The group token is a secret: no field may hold it.
+        create = by_name["access_pair_group_create"][0]
+        if "token" in create or any(k != "domain_id" and "[15]" in v for k, v in create.items()):
+            fail(f"the group token reached the trace: {create}")
         completed = [e for e in by_name["completed"] if e["ret"] != "0x0"]
         if not completed or completed[-1]["last_idx_val"] != "0x1":
             fail(f"completed events {by_name['completed'][-3:]}")

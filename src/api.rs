@@ -405,6 +405,11 @@ fn group_ops(dev_id: i16) -> Result<(*mut rte_dma_dev, &'static rte_dma_dev_ops)
     Ok((dev, unsafe { ops(dev)? }))
 }
 
+/// What the trace records of a token: whether it is set, never its bytes.
+fn token_set(token: &[u8; 16]) -> u8 {
+    token.iter().any(|&b| b != 0) as u8
+}
+
 /// # Safety
 /// `domain_id` and `token` point at 16 readable bytes.
 pub unsafe fn group_create(
@@ -434,7 +439,7 @@ pub unsafe fn group_create(
                 &*(token as *const [u8; 16]),
             )
         };
-        w.i16(dev_id).uuid(d).uuid(t).i16(group_id).i32(rc);
+        w.i16(dev_id).uuid(d).u8(token_set(t)).i16(group_id).i32(rc);
     });
     check(rc)?;
     Ok(group_id)
@@ -472,7 +477,7 @@ pub unsafe fn group_join(
                 &*(token as *const [u8; 16]),
             )
         };
-        w.i16(dev_id).uuid(d).uuid(t).i16(group_id).i32(rc);
+        w.i16(dev_id).uuid(d).u8(token_set(t)).i16(group_id).i32(rc);
     });
     check(rc)
 }

@@ -248,7 +248,8 @@ pub static GROUP_CREATE: TracePoint = TracePoint {
     fields: &[
         f("dev_id", I16),
         f("domain_id", Uuid),
-        f("token", Uuid),
+        // The token is a secret: only whether one was given (non-zero) is traced.
+        f("token_set", U8),
         f("group_id", I16),
         f("ret", I32),
     ],
@@ -264,7 +265,8 @@ pub static GROUP_JOIN: TracePoint = TracePoint {
     fields: &[
         f("dev_id", I16),
         f("domain_id", Uuid),
-        f("token", Uuid),
+        // The token is a secret: only whether one was given (non-zero) is traced.
+        f("token_set", U8),
         f("group_id", I16),
         f("ret", I32),
     ],
