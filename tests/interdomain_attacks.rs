@@ -943,3 +943,54 @@ fn joins_never_fail_spuriously_while_others_join_and_leave() {
     api::close(creator).unwrap();
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+// ---- limits, each with a clear error ----
+
+#[test]
+fn a_full_group_and_a_process_in_too_many_groups_are_refused_with_enospc() {
+    if role().is_some() {
+        return;
+    }
+    let _s = serial();
+    let d = rundir("limits");
+    use_rundir(&d);
+    let (dev, other) = (device(), device());
+    let g = create(dev, [1; 16]).unwrap();
+    // Fill the group with raw members (the creator is one of MAX_MEMBERS).
+    let max = dmadev::domain::group::MAX_MEMBERS;
+    let mut members = Vec::new();
+    for n in 1..max {
+        let s = raw_connect(&socket_of(&d, g)).unwrap();
+        let mut dom = [0x33u8; 16];
+        dom[0] = n as u8;
+        let j = Msg::Join {
+            domain: dom,
+            token: TOKEN,
+            pid: 0,
+            window: WindowInfo::default(),
+        };
+        assert!(send(&s, &j, &[]));
+        assert!(
+            matches!(recv(&s, 2000), Some((Msg::Accept { .. }, _))),
+            "member {n} was not admitted"
+        );
+        members.push(s);
+    }
+    assert_eq!(join(other, [2; 16], TOKEN, g), Err(Error::NoSpace));
+    drop(members);
+    api::group_destroy(dev, g).unwrap();
+    // Groups one process is in: the next create or join beyond the limit is refused.
+    let groups: Vec<i16> = (0..dmadev::domain::group::MAX_GROUPS)
+        .map(|_| create(dev, [1; 16]).unwrap())
+        .collect();
+    assert_eq!(create(dev, [1; 16]), Err(Error::NoSpace));
+    assert_eq!(join(other, [2; 16], TOKEN, groups[0]), Err(Error::NoSpace));
+    for g in groups {
+        api::group_destroy(dev, g).unwrap();
+    }
+    let g = create(dev, [1; 16]).unwrap();
+    api::group_destroy(dev, g).unwrap();
+    api::close(dev).unwrap();
+    api::close(other).unwrap();
+    std::fs::remove_dir_all(&d).unwrap();
+}
