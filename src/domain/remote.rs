@@ -532,3 +532,437 @@ fn one_call(
         Err(e) => fault_status(dir, e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Random batches against this process as its own peer (cross-memory attach on
+    //! our own pid works as on any peer), checked byte by byte against a model.
+    use super::*;
+    use crate::engines::ring::Access;
+    use core::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    const PAGE: usize = 4096;
+    const SRC_LEN: usize = 16 << 20;
+    const DST_LEN: usize = 40 << 20;
+    const OPS: usize = 1200;
+
+    /// xorshift64*: deterministic per seed, no crate needed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.below(100) < percent
+        }
+        fn fill(&mut self, b: &mut [u8]) {
+            for c in b.chunks_mut(8) {
+                let v = self.next().to_le_bytes();
+                c.copy_from_slice(&v[..c.len()]);
+            }
+        }
+    }
+
+    /// An anonymous mapping, unmapped on drop.
+    struct Map {
+        base: *mut u8,
+        len: usize,
+    }
+
+    impl Map {
+        fn new(len: usize, prot: i32) -> Map {
+            // SAFETY: a fresh anonymous mapping; checked below.
+            let p = unsafe {
+                libc::mmap(
+                    core::ptr::null_mut(),
+                    len,
+                    prot,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            assert_ne!(p, libc::MAP_FAILED);
+            Map {
+                base: p.cast(),
+                len,
+            }
+        }
+        fn addr(&self) -> u64 {
+            self.base as u64
+        }
+        fn contains(&self, a: u64) -> bool {
+            a >= self.addr() && a < self.addr() + self.len as u64
+        }
+        fn protect(&self, page: usize, prot: i32) {
+            // SAFETY: a page of our own mapping.
+            let rc = unsafe { libc::mprotect(self.base.add(page * PAGE).cast(), PAGE, prot) };
+            assert_eq!(rc, 0);
+        }
+        /// `[off, off + n)`, which must be readable.
+        fn read(&self, off: usize, n: usize) -> &[u8] {
+            assert!(off + n <= self.len);
+            // SAFETY: inside the mapping; the caller names readable pages.
+            unsafe { core::slice::from_raw_parts(self.base.add(off), n) }
+        }
+    }
+
+    impl Drop for Map {
+        fn drop(&mut self) {
+            // SAFETY: exactly the mapping made in `new`.
+            unsafe { libc::munmap(self.base.cast(), self.len) };
+        }
+    }
+
+    fn self_peer() -> Endpoint {
+        Endpoint::Peer {
+            pid: std::process::id() as i32,
+            alive: Arc::new(AtomicBool::new(true)),
+            window: None,
+        }
+    }
+
+    /// Memory the operations use: a source arena with unreadable pages, a destination
+    /// arena with read-only pages, and a region where nothing is accessible.
+    struct World {
+        src: Map,
+        dst: Map,
+        dead: Map,
+        src_holes: Vec<usize>,
+        dst_holes: Vec<usize>,
+        /// Next free destination offset: destinations never overlap.
+        bump: usize,
+    }
+
+    impl World {
+        fn new(rng: &mut Rng) -> World {
+            let src = Map::new(SRC_LEN, libc::PROT_READ | libc::PROT_WRITE);
+            // SAFETY: the whole arena is writable before the holes are made.
+            rng.fill(unsafe { core::slice::from_raw_parts_mut(src.base, SRC_LEN) });
+            let src_holes: Vec<usize> = (0..48)
+                .map(|_| rng.below((SRC_LEN / PAGE) as u64) as usize)
+                .collect();
+            for &p in &src_holes {
+                src.protect(p, libc::PROT_NONE);
+            }
+            let dst = Map::new(DST_LEN, libc::PROT_READ | libc::PROT_WRITE);
+            // SAFETY: as above.
+            rng.fill(unsafe { core::slice::from_raw_parts_mut(dst.base, DST_LEN) });
+            let dst_holes: Vec<usize> = (0..64)
+                .map(|_| rng.below((DST_LEN / PAGE) as u64) as usize)
+                .collect();
+            for &p in &dst_holes {
+                dst.protect(p, libc::PROT_READ);
+            }
+            World {
+                src,
+                dst,
+                dead: Map::new(1 << 20, libc::PROT_NONE),
+                src_holes,
+                dst_holes,
+                bump: 0,
+            }
+        }
+
+        /// A bad address for `n` bytes: below `MIN_ADDR` or in the dead region.
+        fn bad(&self, rng: &mut Rng, n: usize) -> u64 {
+            if rng.chance(50) {
+                4096 + rng.below(4096)
+            } else {
+                self.dead.addr() + rng.below(self.dead.len.saturating_sub(n) as u64 + 1)
+            }
+        }
+
+        fn src_seg(&self, rng: &mut Rng, n: usize) -> rte_dma_sge {
+            let addr = if rng.chance(4) {
+                self.bad(rng, n)
+            } else if rng.chance(6) {
+                // Across an unreadable page.
+                let h = self.src_holes[rng.below(self.src_holes.len() as u64) as usize] * PAGE;
+                let start = h.saturating_sub(rng.below(n as u64) as usize);
+                self.src.addr() + start.min(SRC_LEN - n) as u64
+            } else {
+                self.src.addr() + rng.below((SRC_LEN - n) as u64 + 1)
+            };
+            rte_dma_sge {
+                addr,
+                length: n as u32,
+            }
+        }
+
+        /// None when the arena is used up.
+        fn dst_seg(&mut self, rng: &mut Rng, n: usize) -> Option<rte_dma_sge> {
+            if rng.chance(4) {
+                let addr = self.bad(rng, n);
+                return Some(rte_dma_sge {
+                    addr,
+                    length: n as u32,
+                });
+            }
+            let start = self.bump + rng.below(300) as usize;
+            if start + n > DST_LEN {
+                return None;
+            }
+            self.bump = start + n;
+            if n > 0 && rng.chance(6) {
+                // Across a read-only page.
+                let p = (start + rng.below(n as u64) as usize) / PAGE;
+                self.dst.protect(p, libc::PROT_READ);
+                self.dst_holes.push(p);
+            }
+            Some(rte_dma_sge {
+                addr: self.dst.addr() + start as u64,
+                length: n as u32,
+            })
+        }
+
+        /// Stream offset of the first byte of `segs` (first `len` bytes) that cannot
+        /// be read (`src`) or written (`!src`).
+        fn first_bad(&self, segs: &[rte_dma_sge], len: usize, src: bool) -> Option<usize> {
+            let (arena, holes) = if src {
+                (&self.src, &self.src_holes)
+            } else {
+                (&self.dst, &self.dst_holes)
+            };
+            let mut at = 0;
+            for s in segs {
+                let n = (s.length as usize).min(len - at);
+                if n == 0 {
+                    continue;
+                }
+                if !arena.contains(s.addr) {
+                    return Some(at);
+                }
+                let off = (s.addr - arena.addr()) as usize;
+                let hole = (off / PAGE..(off + n).div_ceil(PAGE))
+                    .find(|p| holes.contains(p))
+                    .map(|p| (p * PAGE).max(off) - off);
+                if let Some(h) = hole {
+                    return Some(at + h);
+                }
+                at += n;
+            }
+            None
+        }
+
+        /// The first `len` bytes of a stream of (readable) segments in `arena`.
+        fn gather(arena: &Map, segs: &[rte_dma_sge], len: usize, out: &mut Vec<u8>) {
+            out.clear();
+            for s in segs {
+                let n = (s.length as usize).min(len - out.len());
+                if n > 0 {
+                    out.extend_from_slice(arena.read((s.addr - arena.addr()) as usize, n));
+                }
+            }
+        }
+    }
+
+    /// Splits `total` into `parts` random lengths (some may be 0).
+    fn split(rng: &mut Rng, total: usize, parts: usize) -> Vec<usize> {
+        let mut cuts: Vec<usize> = (1..parts)
+            .map(|_| rng.below(total as u64 + 1) as usize)
+            .collect();
+        cuts.push(0);
+        cuts.push(total);
+        cuts.sort_unstable();
+        cuts.windows(2).map(|w| w[1] - w[0]).collect()
+    }
+
+    /// One generated operation.
+    struct Gen {
+        src: Vec<rte_dma_sge>,
+        dst: Vec<rte_dma_sge>,
+        fill: Option<u64>,
+        /// Bytes it moves or fills.
+        len: usize,
+    }
+
+    fn generate(rng: &mut Rng, w: &mut World, fills: bool) -> Option<Gen> {
+        let len = if rng.chance(1) {
+            256 * 1024 + rng.below(1 << 20) as usize
+        } else if rng.chance(20) {
+            1 + rng.below(64) as usize
+        } else {
+            1 + rng.below(3 * PAGE as u64) as usize
+        };
+        if fills && rng.chance(5) {
+            let d = w.dst_seg(rng, len)?;
+            return Some(Gen {
+                src: vec![],
+                dst: vec![d],
+                fill: Some(rng.next()),
+                len,
+            });
+        }
+        let (ns, nd) = if rng.chance(50) {
+            (1, 1)
+        } else {
+            (1 + rng.below(4) as usize, 1 + rng.below(4) as usize)
+        };
+        // One side may be longer than the other; the operation moves the shorter.
+        let extra = rng.below(64) as usize * rng.chance(20) as usize;
+        let (ts, td) = if rng.chance(50) {
+            (len + extra, len)
+        } else {
+            (len, len + extra)
+        };
+        let src = split(rng, ts, ns)
+            .into_iter()
+            .map(|n| w.src_seg(rng, n))
+            .collect();
+        let dst = split(rng, td, nd)
+            .into_iter()
+            .map(|n| w.dst_seg(rng, n))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Gen {
+            src,
+            dst,
+            fill: None,
+            len,
+        })
+    }
+
+    fn push(ring: &Ring, g: &Gen) {
+        let d = |kind, src, dst, len| Desc {
+            src,
+            dst,
+            len,
+            kind,
+            nb_src: g.src.len() as u8,
+            nb_dst: g.dst.len() as u8,
+            flags: 0,
+        };
+        let r = match g.fill {
+            Some(p) => ring.push(d(OpKind::Fill, p, g.dst[0].addr, g.len as u32), None, false),
+            None if g.src.len() == 1 && g.dst.len() == 1 && g.src[0].length == g.dst[0].length => {
+                ring.push(
+                    d(OpKind::Copy, g.src[0].addr, g.dst[0].addr, g.len as u32),
+                    None,
+                    false,
+                )
+            }
+            None => ring.push(
+                d(OpKind::CopySg, 0, 0, g.len as u32),
+                Some((&g.src, &g.dst)),
+                false,
+            ),
+        };
+        r.unwrap();
+    }
+
+    /// One random batch from `src` to `dst`, executed and checked.
+    fn round(seed: u64, src: Endpoint, dst: Endpoint, fills: bool) {
+        let ctx = format!("seed {seed} {src:?} -> {dst:?}");
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let mut w = World::new(&mut rng);
+        let mut ops = Vec::new();
+        while ops.len() < OPS {
+            match generate(&mut rng, &mut w, fills) {
+                Some(g) => ops.push(g),
+                None => break,
+            }
+        }
+        let before = w.dst.read(0, DST_LEN).to_vec();
+        let ring = Ring::with_access(2048, Access::Domain { src, dst }).unwrap();
+        for g in &ops {
+            push(&ring, g);
+        }
+        ring.publish();
+        let (from, to) = ring.pending();
+        let Access::Domain { src, dst } = &ring.access else {
+            unreachable!()
+        };
+        let mut sc = Scratch::default();
+        let failed = drain(&ring, from, to, src, dst, &mut sc);
+        ring.finish(to, failed);
+        let mut st = vec![RTE_DMA_STATUS_SUCCESSFUL; ops.len()];
+        assert_eq!(ring.reap_status(&mut st).0 as usize, ops.len());
+        assert_eq!(
+            failed as usize,
+            st.iter()
+                .filter(|&&s| s != RTE_DMA_STATUS_SUCCESSFUL)
+                .count(),
+            "{ctx}: failure count"
+        );
+
+        // Destination bytes each operation may have changed: (offset, length).
+        let mut touched = Vec::new();
+        let (mut want, mut got) = (Vec::new(), Vec::new());
+        for (i, g) in ops.iter().enumerate() {
+            let bad_src = match g.fill {
+                Some(_) => None,
+                None => w.first_bad(&g.src, g.len, true),
+            };
+            let bad_dst = w.first_bad(&g.dst, g.len, false);
+            let expect: &[rte_dma_status_code] = match (bad_src, bad_dst) {
+                (None, None) => &[RTE_DMA_STATUS_SUCCESSFUL],
+                (Some(_), None) => &[RTE_DMA_STATUS_INVALID_SRC_ADDR],
+                (None, Some(_)) => &[RTE_DMA_STATUS_INVALID_DST_ADDR],
+                // Both sides bad: either may be named.
+                (Some(_), Some(_)) => &[
+                    RTE_DMA_STATUS_INVALID_SRC_ADDR,
+                    RTE_DMA_STATUS_INVALID_DST_ADDR,
+                ],
+            };
+            assert!(
+                expect.contains(&st[i]),
+                "{ctx}: op {i} (len {}, src {:x?}, dst {:x?}) got {:?}, want {expect:?}",
+                g.len,
+                g.src,
+                g.dst,
+                st[i]
+            );
+            let mut left = g.len;
+            for d in &g.dst {
+                let n = (d.length as usize).min(left);
+                left -= n;
+                if n > 0 && w.dst.contains(d.addr) {
+                    touched.push(((d.addr - w.dst.addr()) as usize, n));
+                }
+            }
+            if st[i] != RTE_DMA_STATUS_SUCCESSFUL {
+                continue;
+            }
+            match g.fill {
+                Some(p) => {
+                    want.clear();
+                    want.extend((0..g.len).map(|k| p.to_ne_bytes()[k % 8]));
+                }
+                None => World::gather(&w.src, &g.src, g.len, &mut want),
+            }
+            World::gather(&w.dst, &g.dst, g.len, &mut got);
+            assert!(
+                want == got,
+                "{ctx}: op {i} (len {}) moved wrong bytes",
+                g.len
+            );
+        }
+        // Nothing outside the operations' destination ranges changed.
+        touched.sort_unstable();
+        let now = w.dst.read(0, DST_LEN);
+        let mut at = 0;
+        for &(off, n) in touched.iter().chain([(DST_LEN, 0)].iter()) {
+            assert!(
+                now[at..off] == before[at..off],
+                "{ctx}: bytes changed in [{at:#x}, {off:#x}) outside any destination"
+            );
+            at = off + n;
+        }
+    }
+
+    #[test]
+    fn random_batches_give_every_operation_its_own_status() {
+        for seed in 1..=6 {
+            round(seed, self_peer(), Endpoint::Local, false);
+            round(seed, Endpoint::Local, self_peer(), true);
+        }
+    }
+}
