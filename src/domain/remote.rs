@@ -690,7 +690,7 @@ mod tests {
     //! our own pid works as on any peer), checked byte by byte against a model.
     use super::*;
     use crate::engines::ring::Access;
-    use core::sync::atomic::AtomicBool;
+    use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
     use std::sync::Arc;
 
     const PAGE: usize = 4096;
@@ -823,12 +823,13 @@ mod tests {
             }
         }
 
-        /// A bad address for `n` bytes: below `MIN_ADDR` or in the dead region.
+        /// A bad address for `n` bytes: below `MIN_ADDR`, in the dead region, or
+        /// outside user space (a local iovec there fails the whole call).
         fn bad(&self, rng: &mut Rng, n: usize) -> u64 {
-            if rng.chance(50) {
-                4096 + rng.below(4096)
-            } else {
-                self.dead.addr() + rng.below(self.dead.len.saturating_sub(n) as u64 + 1)
+            match rng.below(4) {
+                0 => 4096 + rng.below(4096),
+                1 => 0xffff_8880_0000_0000 + rng.below(1 << 20),
+                _ => self.dead.addr() + rng.below(self.dead.len.saturating_sub(n) as u64 + 1),
             }
         }
 
@@ -1123,6 +1124,170 @@ mod tests {
             round(seed, Endpoint::Local, self_peer(), true);
             round(seed, Endpoint::Local, Endpoint::Local, true);
             round(seed, self_peer(), self_peer(), true);
+        }
+    }
+
+    /// Good copies around one `rte_dma_op` of `NS` source segments (more than
+    /// `IOV_MAX`), the op's segment `bad` (if any) at an inaccessible address.
+    fn big_op(src: Endpoint, dst: Endpoint, bad: Option<usize>) {
+        const NS: usize = 3000;
+        let ctx = format!("{src:?} -> {dst:?}, bad segment {bad:?}");
+        let mut rng = Rng(7);
+        let mut from = vec![0u8; NS * 64];
+        rng.fill(&mut from);
+        let mut to = vec![0u8; NS * 64 + 4096];
+        let dead = Map::new(1 << 16, libc::PROT_NONE);
+        let mut segs: Vec<rte_dma_sge> = (0..NS)
+            .map(|i| rte_dma_sge {
+                addr: from.as_ptr() as u64 + 64 * i as u64,
+                length: 1 + rng.below(64) as u32,
+            })
+            .collect();
+        if let Some(b) = bad {
+            segs[b].addr = dead.addr();
+        }
+        let len = total(&segs);
+        let half = (len / 2) as u32;
+        // Two destinations with a gap between them.
+        let gap = half as usize + 4096;
+        let (a, b) = (to.as_mut_ptr() as u64, to.as_mut_ptr() as u64 + gap as u64);
+        segs.push(rte_dma_sge {
+            addr: a,
+            length: half,
+        });
+        segs.push(rte_dma_sge {
+            addr: b,
+            length: len as u32 - half,
+        });
+        // The op, its segments right after it (u64 words keep it aligned).
+        let words = (size_of::<rte_dma_op>() + segs.len() * size_of::<rte_dma_sge>()) / 8;
+        let mut op_mem = vec![0u64; words];
+        let op = op_mem.as_mut_ptr().cast::<rte_dma_op>();
+        // SAFETY: `op_mem` holds the op and its segments.
+        unsafe {
+            (*op).nb_src = NS as u16;
+            (*op).nb_dst = 2;
+            core::ptr::copy_nonoverlapping(
+                segs.as_ptr(),
+                op.add(1).cast::<rte_dma_sge>(),
+                segs.len(),
+            );
+        }
+        let mut small = vec![0u8; 2 * 100];
+        let ring = Ring::with_access(64, Access::Domain { src, dst }).unwrap();
+        let copy = |s: u64, d: u64, kind, len| Desc {
+            src: s,
+            dst: d,
+            len,
+            kind,
+            nb_src: 0,
+            nb_dst: 0,
+            flags: 0,
+        };
+        let s0 = from.as_ptr() as u64;
+        let d0 = small.as_mut_ptr() as u64;
+        ring.push(copy(s0, d0, OpKind::Copy, 100), None, false)
+            .unwrap();
+        ring.push(copy(op as u64, 0, OpKind::Op, 0), None, false)
+            .unwrap();
+        ring.push(copy(s0 + 100, d0 + 100, OpKind::Copy, 100), None, false)
+            .unwrap();
+        ring.publish();
+        let (lo, hi) = ring.pending();
+        let Access::Domain { src, dst } = &ring.access else {
+            unreachable!()
+        };
+        let failed = drain(&ring, lo, hi, src, dst, &mut Scratch::default());
+        ring.finish(hi, failed);
+        let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 3];
+        ring.reap_status(&mut st);
+        let want = match bad {
+            Some(_) => RTE_DMA_STATUS_INVALID_SRC_ADDR,
+            None => RTE_DMA_STATUS_SUCCESSFUL,
+        };
+        assert_eq!(
+            st,
+            [RTE_DMA_STATUS_SUCCESSFUL, want, RTE_DMA_STATUS_SUCCESSFUL],
+            "{ctx}"
+        );
+        assert_eq!(small, from[..200], "{ctx}");
+        if bad.is_none() {
+            let mut want = Vec::new();
+            for s in &segs[..NS] {
+                want.extend_from_slice(&from[(s.addr - s0) as usize..][..s.length as usize]);
+            }
+            assert_eq!(&to[..half as usize], &want[..half as usize], "{ctx}");
+            assert_eq!(
+                &to[gap..gap + len - half as usize],
+                &want[half as usize..],
+                "{ctx}"
+            );
+            assert!(to[half as usize..gap].iter().all(|&b| b == 0), "{ctx}");
+        }
+    }
+
+    #[test]
+    fn an_op_with_more_segments_than_iov_max() {
+        for bad in [None, Some(2500)] {
+            big_op(self_peer(), Endpoint::Local, bad);
+            big_op(Endpoint::Local, self_peer(), bad);
+            big_op(Endpoint::Local, Endpoint::Local, bad);
+            big_op(self_peer(), self_peer(), bad);
+        }
+    }
+
+    #[test]
+    fn a_dead_or_gone_peer_fails_everything_without_touching_memory() {
+        let src = [0x5au8; 64];
+        let mut dst = [0u8; 64];
+        let dead = Endpoint::Peer {
+            pid: std::process::id() as i32,
+            alive: Arc::new(AtomicBool::new(false)),
+            window: None,
+        };
+        let gone = Endpoint::Peer {
+            pid: i32::MAX,
+            alive: Arc::new(AtomicBool::new(true)),
+            window: None,
+        };
+        for (s, d) in [
+            (dead.clone(), Endpoint::Local),
+            (Endpoint::Local, dead.clone()),
+            (gone.clone(), Endpoint::Local),
+            (Endpoint::Local, gone.clone()),
+            (gone.clone(), self_peer()),
+        ] {
+            let ring = Ring::with_access(8, Access::Domain { src: s, dst: d }).unwrap();
+            for kind in [OpKind::Copy, OpKind::Fill] {
+                let d = Desc {
+                    src: src.as_ptr() as u64,
+                    dst: dst.as_mut_ptr() as u64,
+                    len: 64,
+                    kind,
+                    nb_src: 0,
+                    nb_dst: 0,
+                    flags: 0,
+                };
+                ring.push(d, None, false).unwrap();
+            }
+            ring.publish();
+            let (lo, hi) = ring.pending();
+            let Access::Domain { src: s, dst: d } = &ring.access else {
+                unreachable!()
+            };
+            let failed = drain(&ring, lo, hi, s, d, &mut Scratch::default());
+            ring.finish(hi, failed);
+            let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 2];
+            ring.reap_status(&mut st);
+            // A fill involves the destination only.
+            let fill = match d {
+                Endpoint::Peer { pid, alive, .. } if *pid == i32::MAX || !alive.load(Relaxed) => {
+                    RTE_DMA_STATUS_DEV_LINK_ERROR
+                }
+                _ => RTE_DMA_STATUS_SUCCESSFUL,
+            };
+            assert_eq!(st, [RTE_DMA_STATUS_DEV_LINK_ERROR, fill], "{s:?} -> {d:?}");
+            dst = [0; 64];
         }
     }
 }
