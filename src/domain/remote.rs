@@ -253,10 +253,10 @@ fn flush(ring: &Ring, tg: Target, sc: &mut Scratch) -> u64 {
         let (lj, loff) = locate(&sc.local, op.local, k);
         let (rj, roff) = locate(&sc.remote, op.remote, k);
         let (lsave, rsave) = (sc.local[lj], sc.remote[rj]);
-        // SAFETY (both): `off` is inside the iovec, so the address stays in its range.
-        sc.local[lj].iov_base = unsafe { lsave.iov_base.byte_add(loff) };
+        // Start both lists at the cursor (the addresses are only handed to the kernel).
+        sc.local[lj].iov_base = lsave.iov_base.wrapping_byte_add(loff);
         sc.local[lj].iov_len -= loff;
-        sc.remote[rj].iov_base = unsafe { rsave.iov_base.byte_add(roff) };
+        sc.remote[rj].iov_base = rsave.iov_base.wrapping_byte_add(roff);
         sc.remote[rj].iov_len -= roff;
         let (lend, rend) = if step {
             let n = sc.local[lj].iov_len.min(sc.remote[rj].iov_len);
