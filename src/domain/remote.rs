@@ -543,8 +543,10 @@ fn call_fill(pattern: u64, seg: &rte_dma_sge, pid: i32, sc: &mut Scratch) -> rte
     if sc.pattern.len() != FILL_CHUNK {
         sc.pattern.resize(FILL_CHUNK, 0);
     }
-    // SAFETY: `pattern` holds FILL_CHUNK bytes.
-    unsafe { memops::fill(pattern, sc.pattern.as_mut_ptr() as u64, FILL_CHUNK) };
+    // Only as much pattern as one piece uses.
+    let used = FILL_CHUNK.min(len.next_multiple_of(8));
+    // SAFETY: `pattern` holds FILL_CHUNK >= `used` bytes.
+    unsafe { memops::fill(pattern, sc.pattern.as_mut_ptr() as u64, used) };
     let pattern_buf = sc.pattern.as_mut_ptr();
     let mut off = 0;
     // The pending batch was flushed before this fill, so the iovec list is free.
@@ -561,7 +563,7 @@ fn call_fill(pattern: u64, seg: &rte_dma_sge, pid: i32, sc: &mut Scratch) -> rte
             off += n;
         }
         let remote = [libc::iovec {
-            iov_base: (seg.addr as usize + start) as *mut libc::c_void,
+            iov_base: (seg.addr as usize).wrapping_add(start) as *mut libc::c_void,
             iov_len: off - start,
         }];
         let r = call(Dir::Write, pid, &sc.local, &remote);
@@ -611,7 +613,7 @@ impl Cursor {
                     return false;
                 }
                 out.push(libc::iovec {
-                    iov_base: (s.addr as usize + self.off) as *mut libc::c_void,
+                    iov_base: (s.addr as usize).wrapping_add(self.off) as *mut libc::c_void,
                     iov_len: take,
                 });
             }
@@ -1288,6 +1290,58 @@ mod tests {
             };
             assert_eq!(st, [RTE_DMA_STATUS_DEV_LINK_ERROR, fill], "{s:?} -> {d:?}");
             dst = [0; 64];
+        }
+    }
+
+    #[test]
+    fn peer_to_peer_moves_more_than_the_bounce_buffer_in_chunks() {
+        const LEN: usize = 4 * BOUNCE + 3;
+        let mut rng = Rng(11);
+        let src = Map::new(LEN + PAGE, libc::PROT_READ | libc::PROT_WRITE);
+        // SAFETY: the whole mapping is writable here.
+        rng.fill(unsafe { core::slice::from_raw_parts_mut(src.base, LEN + PAGE) });
+        let dst = Map::new(LEN + PAGE, libc::PROT_READ | libc::PROT_WRITE);
+        for bad_page in [None, Some(2 * BOUNCE / PAGE + 7)] {
+            let ring = Ring::with_access(
+                8,
+                Access::Domain {
+                    src: self_peer(),
+                    dst: self_peer(),
+                },
+            )
+            .unwrap();
+            if let Some(p) = bad_page {
+                src.protect(p, libc::PROT_NONE);
+            }
+            let d = Desc {
+                src: src.addr(),
+                dst: dst.addr(),
+                len: LEN as u32,
+                kind: OpKind::Copy,
+                nb_src: 0,
+                nb_dst: 0,
+                flags: 0,
+            };
+            ring.push(d, None, true).unwrap();
+            let (lo, hi) = ring.pending();
+            let Access::Domain { src: s, dst: t } = &ring.access else {
+                unreachable!()
+            };
+            let mut sc = Scratch::default();
+            let failed = drain(&ring, lo, hi, s, t, &mut sc);
+            ring.finish(hi, failed);
+            assert_eq!(sc.bounce.len(), BOUNCE, "the bounce buffer stays bounded");
+            let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 1];
+            ring.reap_status(&mut st);
+            // The chunks before the bad page arrived; nothing after the op's range.
+            let good = bad_page.map_or(LEN, |p| p * PAGE / BOUNCE * BOUNCE);
+            assert_eq!(dst.read(0, good), src.read(0, good));
+            assert!(dst.read(LEN, PAGE).iter().all(|&b| b == 0));
+            let want = match bad_page {
+                None => RTE_DMA_STATUS_SUCCESSFUL,
+                Some(_) => RTE_DMA_STATUS_INVALID_SRC_ADDR,
+            };
+            assert_eq!(st[0], want);
         }
     }
 }
