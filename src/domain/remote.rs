@@ -28,9 +28,20 @@ const BATCH_BYTES: usize = 4 << 20;
 const BOUNCE: usize = 256 << 10;
 /// Bytes of the pattern buffer a fill by system call repeats.
 const FILL_CHUNK: usize = 64 << 10;
-/// Lowest address a process can map (`vm.mmap_min_addr`'s usual value): anything
-/// below is a bad address, caught before any system call.
+/// Lowest address a process can map (`vm.mmap_min_addr`'s usual value).
 const MIN_ADDR: u64 = 65536;
+/// No 64-bit Linux gives user space addresses from here up (x86-64 with 5-level
+/// paging stops at 2^56). The kernel refuses a local iovec past its own limit for the
+/// whole call, so such ranges are caught first.
+const USER_END: u64 = 1 << 56;
+
+/// A range no process can have mapped: caught before any system call.
+fn impossible(addr: u64, len: usize) -> bool {
+    addr < MIN_ADDR
+        || addr
+            .checked_add(len as u64)
+            .is_none_or(|end| end > USER_END)
+}
 
 use rte_dma_status_code::*;
 
@@ -134,7 +145,7 @@ fn push_iovs(out: &mut Vec<libc::iovec>, segs: &[rte_dma_sge], mut limit: usize)
         if n == 0 {
             continue;
         }
-        if s.addr < MIN_ADDR {
+        if impossible(s.addr, n) {
             return false;
         }
         out.push(libc::iovec {
@@ -396,7 +407,7 @@ pub fn drain(
 }
 
 /// Adds a move to the pending call (flushing it first when full); returns how many
-/// operations failed meanwhile. An address below `MIN_ADDR` fails the operation at
+/// operations failed meanwhile. An `impossible` range fails the operation at
 /// once, naming that side (the local one if both are).
 fn queue(
     ring: &Ring,
@@ -513,7 +524,7 @@ fn fill(pattern: u64, seg: &rte_dma_sge, dst: &Endpoint, sc: &mut Scratch) -> rt
     if !dst.is_alive() {
         return RTE_DMA_STATUS_DEV_LINK_ERROR;
     }
-    if seg.addr < MIN_ADDR {
+    if impossible(seg.addr, seg.length as usize) {
         return RTE_DMA_STATUS_INVALID_DST_ADDR;
     }
     let len = seg.length as usize;
@@ -601,15 +612,15 @@ impl Cursor {
         n
     }
 
-    /// Appends iovecs for the next `n` bytes and moves past them; false if an
-    /// address is below `MIN_ADDR`.
+    /// Appends iovecs for the next `n` bytes and moves past them; false if a range
+    /// is `impossible`.
     fn take(&mut self, segs: &[rte_dma_sge], mut n: usize, out: &mut Vec<libc::iovec>) -> bool {
         out.clear();
         while n > 0 {
             let s = &segs[self.seg];
             let take = (s.length as usize - self.off).min(n);
             if take > 0 {
-                if s.addr < MIN_ADDR {
+                if impossible(s.addr, self.off + take) {
                     return false;
                 }
                 out.push(libc::iovec {
@@ -825,12 +836,14 @@ mod tests {
             }
         }
 
-        /// A bad address for `n` bytes: below `MIN_ADDR`, in the dead region, or
-        /// outside user space (a local iovec there fails the whole call).
+        /// A bad address for `n` bytes: below `MIN_ADDR`, in the dead region, in
+        /// kernel space, or just above 4-level user space (unmapped with 5 levels;
+        /// with 4, a local iovec there makes the kernel refuse the whole call).
         fn bad(&self, rng: &mut Rng, n: usize) -> u64 {
-            match rng.below(4) {
+            match rng.below(5) {
                 0 => 4096 + rng.below(4096),
                 1 => 0xffff_8880_0000_0000 + rng.below(1 << 20),
+                2 => (1 << 47) + rng.below(1 << 20),
                 _ => self.dead.addr() + rng.below(self.dead.len.saturating_sub(n) as u64 + 1),
             }
         }
