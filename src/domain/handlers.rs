@@ -25,8 +25,23 @@ unsafe impl Sync for MappedWindow {}
 
 impl MappedWindow {
     fn map(w: &Window) -> Option<MappedWindow> {
-        // SAFETY: maps the peer's memfd shared, as large as the peer says its heap is
-        // (the file has that size for its whole life); the result is checked.
+        // Only a file whose size is sealed and covers the window: our plain copies
+        // through the mapping can then never hit a page past its end (SIGBUS).
+        let fd = w.fd.as_raw_fd();
+        // SAFETY: plain queries on a descriptor we own; `st` is written by fstat.
+        let sized = unsafe {
+            let mut st: libc::stat = core::mem::zeroed();
+            let seals = libc::fcntl(fd, libc::F_GET_SEALS);
+            seals >= 0
+                && seals & libc::F_SEAL_SHRINK != 0
+                && libc::fstat(fd, &mut st) == 0
+                && u64::try_from(st.st_size).is_ok_and(|size| size >= w.info.len)
+        };
+        if !sized {
+            return None;
+        }
+        // SAFETY: maps the peer's memfd shared, no larger than the file, whose size
+        // cannot shrink (sealed); the result is checked.
         let p = unsafe {
             libc::mmap(
                 core::ptr::null_mut(),

@@ -1357,4 +1357,51 @@ mod tests {
             assert_eq!(st[0], want);
         }
     }
+
+    /// A window is mapped only from a file whose size is sealed and covers it: a
+    /// peer could otherwise shrink the file under our plain copies (SIGBUS).
+    #[test]
+    fn only_size_sealed_windows_are_mapped() {
+        use crate::domain::group::{Listener, Window};
+        use crate::domain::handlers::Handlers;
+        use crate::domain::wire::WindowInfo;
+        use std::os::fd::{FromRawFd, OwnedFd};
+        const LEN: u64 = 1 << 20;
+        let window = |seals: i32, size: u64| {
+            // SAFETY: plain calls making and sizing a new memfd we own.
+            let fd = unsafe {
+                let fd = libc::memfd_create(c"t".as_ptr(), libc::MFD_ALLOW_SEALING);
+                assert!(fd >= 0);
+                assert_eq!(libc::ftruncate(fd, size as libc::off_t), 0);
+                if seals != 0 {
+                    assert_eq!(libc::fcntl(fd, libc::F_ADD_SEALS, seals), 0);
+                }
+                OwnedFd::from_raw_fd(fd)
+            };
+            Window {
+                info: WindowInfo {
+                    base: 0x1000_0000,
+                    len: LEN,
+                },
+                fd: Arc::new(fd),
+            }
+        };
+        let h = Handlers::default();
+        let cases = [
+            (window(libc::F_SEAL_SHRINK, LEN), true),
+            (
+                window(libc::F_SEAL_SHRINK | libc::F_SEAL_GROW, 2 * LEN),
+                true,
+            ),
+            (window(0, LEN), false),
+            (window(libc::F_SEAL_GROW, LEN), false),
+            (window(libc::F_SEAL_SHRINK, LEN / 2), false),
+        ];
+        for (i, (w, mapped)) in cases.iter().enumerate() {
+            let domain = [i as u8 + 1; 16];
+            h.member_added(9, domain, i32::MAX, Some(w));
+            let e = h.endpoint(h.handler_of(9, &domain).unwrap()).unwrap();
+            assert_eq!(window_of(&e).is_some(), *mapped, "case {i}");
+        }
+    }
 }

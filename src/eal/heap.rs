@@ -63,7 +63,12 @@ pub struct Window {
 
 fn create() -> Option<Heap> {
     // SAFETY: a NUL-terminated name and flags only.
-    let fd = unsafe { libc::memfd_create(c"rte_malloc heap".as_ptr(), libc::MFD_CLOEXEC) };
+    let fd = unsafe {
+        libc::memfd_create(
+            c"rte_malloc heap".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
     if fd < 0 {
         return None;
     }
@@ -71,7 +76,14 @@ fn create() -> Option<Heap> {
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: plain calls on our own descriptor; the mapping is checked below.
     let base = unsafe {
-        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0 {
+        // The size is sealed so a peer mapping the heap can trust it (no SIGBUS).
+        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0
+            || libc::fcntl(
+                fd.as_raw_fd(),
+                libc::F_ADD_SEALS,
+                libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL,
+            ) != 0
+        {
             return None;
         }
         libc::mmap(
