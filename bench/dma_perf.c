@@ -117,6 +117,7 @@ static struct {
 	unsigned int max_inflight; /* 0: the ring's capacity */
 	bool wakeup;           /* the worker wake-up latency test */
 	bool interprocess;     /* --interprocess: only the inter-process mode */
+	bool local_mmap;       /* --local-mmap: the parent's buffers from mmap, not rte_malloc */
 	int peer_in, peer_out; /* hidden --peer=IN,OUT,PPID: the inter-process peer */
 	pid_t peer_parent;
 } opt = {
@@ -135,6 +136,7 @@ static struct {
 	.max_inflight = 0,
 	.wakeup = true,
 	.interprocess = false,
+	.local_mmap = false,
 	.peer_in = -1,
 	.peer_out = -1,
 	.peer_parent = 0,
@@ -177,6 +179,9 @@ usage(const char *prog)
 	       "                      peer's rte_malloc memory (mapped window) and its plain\n"
 	       "                      mmap memory (cross-memory attach), against copies on a\n"
 	       "                      local vchan and memcpy; checks the targets at the end\n"
+	       "  --local-mmap        with --interprocess: this process's buffers come from mmap\n"
+	       "                      instead of rte_malloc (outside the heap, so the device\n"
+	       "                      moves them by cross-memory attach on itself: checked)\n"
 	       "  --json              a JSON document on stdout (progress goes to stderr)\n"
 	       "  --help              this text\n",
 	       prog, WAKE_SIZE, WAKE_IDLE_US / 1000);
@@ -219,7 +224,8 @@ static int
 parse_options(int argc, char **argv)
 {
 	enum { O_SIZES = 256, O_RING, O_BURST, O_OPS, O_SECONDS, O_REPEAT, O_DEVICE,
-	       O_TESTS, O_MEM, O_LCORE, O_JSON, O_INFLIGHT, O_HELP, O_IP, O_PEER };
+	       O_TESTS, O_MEM, O_LCORE, O_JSON, O_INFLIGHT, O_HELP, O_IP, O_PEER,
+	       O_LOCAL_MMAP };
 	static const struct option longopts[] = {
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "ring", required_argument, NULL, O_RING },
@@ -234,6 +240,7 @@ parse_options(int argc, char **argv)
 		{ "max-inflight", required_argument, NULL, O_INFLIGHT },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "interprocess", no_argument, NULL, O_IP },
+		{ "local-mmap", no_argument, NULL, O_LOCAL_MMAP },
 		{ "peer", required_argument, NULL, O_PEER }, /* internal */
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -346,6 +353,9 @@ parse_options(int argc, char **argv)
 			break;
 		case O_IP:
 			opt.interprocess = true;
+			break;
+		case O_LOCAL_MMAP:
+			opt.local_mmap = true;
 			break;
 		case O_PEER: {
 			int ppid;
@@ -2691,6 +2701,28 @@ ip_poison(int p, uint64_t len, char *why, size_t why_len)
 	return 0;
 }
 
+/* This process's buffers: rte_malloc (the heap: plain memcpy), or with --local-mmap
+ * anonymous mmap (outside the heap: the device checks them by cross-memory attach). */
+static void *
+ip_local_alloc(const char *name, uint64_t len)
+{
+	if (!opt.local_mmap)
+		return rte_malloc(name, len, RTE_CACHE_LINE_SIZE);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+ip_local_free(void *p, uint64_t len)
+{
+	if (p == NULL)
+		return;
+	if (opt.local_mmap)
+		munmap(p, len);
+	else
+		rte_free(p);
+}
+
 /* The base addresses of path @p: in the peer's address space for its side. */
 static void
 ip_addrs(int p, rte_iova_t *src, rte_iova_t *dst)
@@ -2863,10 +2895,10 @@ ip_setup(const char *prog, uint32_t max_size, char *why, size_t why_len)
 	if (ip.area_len < (((uint64_t)max_size + 63) & ~UINT64_C(63)))
 		ip.area_len = ((uint64_t)max_size + 63) & ~UINT64_C(63);
 	ip.reply_ms = IP_REPLY_MS + ip.area_len / 100000; /* checks at >= 100 MB/s */
-	ip.lsrc = rte_malloc("dma_perf_ip_src", ip.area_len, RTE_CACHE_LINE_SIZE);
-	ip.ldst = rte_malloc("dma_perf_ip_dst", ip.area_len, RTE_CACHE_LINE_SIZE);
+	ip.lsrc = ip_local_alloc("dma_perf_ip_src", ip.area_len);
+	ip.ldst = ip_local_alloc("dma_perf_ip_dst", ip.area_len);
 	if (ip.lsrc == NULL || ip.ldst == NULL) {
-		snprintf(why, why_len, "rte_malloc of 2 x %" PRIu64 " bytes failed", ip.area_len);
+		snprintf(why, why_len, "allocation of 2 x %" PRIu64 " bytes failed", ip.area_len);
 		return -1;
 	}
 	ip.seed_local = rng();
@@ -2954,8 +2986,8 @@ ip_teardown(bool *ok)
 		}
 		ip.dev.id = -1;
 	}
-	rte_free(ip.lsrc);
-	rte_free(ip.ldst);
+	ip_local_free(ip.lsrc, ip.area_len);
+	ip_local_free(ip.ldst, ip.area_len);
 	ip.lsrc = ip.ldst = NULL;
 }
 
@@ -3023,6 +3055,9 @@ ip_print_table(const struct ip_case *cases, unsigned int nb)
 	fprintf(out, "(win: the peer's rte_malloc memory, through the mapped window; cma: its "
 		"mmap memory, by cross-memory attach; wk sys: the share of the device worker's "
 		"CPU time spent in the kernel, 10 ms resolution)\n");
+	if (opt.local_mmap)
+		fprintf(out, "(--local-mmap: this process's buffers are mmap memory outside its "
+			"heap, which the device moves by cross-memory attach on itself)\n");
 }
 
 struct ip_target {

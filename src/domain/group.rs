@@ -73,8 +73,9 @@ pub struct Window {
     pub fd: Arc<OwnedFd>,
 }
 
-/// The seals a window must carry: its size can never change, nor its seals.
-const WINDOW_SEALS: libc::c_int = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+/// The seal a window must carry: its file can never shrink under a mapping (growing,
+/// or sealing further, cannot hurt one). Our own heap carries SHRINK, GROW and SEAL.
+const REQUIRED_SEALS: libc::c_int = libc::F_SEAL_SHRINK;
 
 impl Window {
     /// This process's `rte_malloc` heap, if it is shared memory.
@@ -114,28 +115,37 @@ impl Window {
                 info.len, info.base
             ));
         }
-        // SAFETY: fcntl on a descriptor we own.
-        let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
-        if seals < 0 || seals & WINDOW_SEALS != WINDOW_SEALS {
-            return refuse("its memfd is not sealed against resizing".into());
-        }
-        // SAFETY: an all-zero stat is valid; the kernel fills it.
-        let mut st: libc::stat = unsafe { core::mem::zeroed() };
-        // SAFETY: `st` is writable; `fd` is open.
-        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0
-            || (st.st_mode & libc::S_IFMT) != libc::S_IFREG
-            || (st.st_size as u64) < info.len
-        {
-            return refuse(format!(
-                "its memfd holds {} bytes, not the {} claimed",
-                st.st_size, info.len
-            ));
+        if let Err(why) = fits(&fd, info.len) {
+            return refuse(why);
         }
         Some(Window {
             info,
             fd: Arc::new(fd),
         })
     }
+}
+
+/// Whether the memfd `fd` can back a window of `len` bytes for good: sealed so it can
+/// never shrink, and at least `len` bytes long.
+pub fn fits(fd: &OwnedFd, len: u64) -> core::result::Result<(), String> {
+    // SAFETY: fcntl on a descriptor we own.
+    let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+    if seals < 0 || seals & REQUIRED_SEALS != REQUIRED_SEALS {
+        return Err("its memfd is not sealed against shrinking".into());
+    }
+    // SAFETY: an all-zero stat is valid; the kernel fills it.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: `st` is writable; `fd` is open.
+    let ok = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0
+        && (st.st_mode & libc::S_IFMT) == libc::S_IFREG
+        && u64::try_from(st.st_size).is_ok_and(|size| size >= len);
+    if !ok {
+        return Err(format!(
+            "its memfd holds {} bytes, not the {} claimed",
+            st.st_size, len
+        ));
+    }
+    Ok(())
 }
 
 fn info_of(w: &Option<Window>) -> WindowInfo {

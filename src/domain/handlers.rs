@@ -29,10 +29,14 @@ unsafe impl Send for MappedWindow {}
 unsafe impl Sync for MappedWindow {}
 
 impl MappedWindow {
-    /// Maps a peer's window once `Window::received` checked it (sealed against
-    /// shrinking, as large as claimed), so no access through it can fault.
+    /// Maps a peer's window if its file is sealed and as large as claimed (checked
+    /// again here, where it matters), so no access through it can fault.
     fn map(w: &Window) -> Option<MappedWindow> {
         let len = usize::try_from(w.info.len).ok()?;
+        if let Err(why) = super::group::fits(&w.fd, w.info.len) {
+            dma_log!(WARNING, "not mapping a peer's window: {}", why);
+            return None;
+        }
         // SAFETY: maps the peer's memfd shared; its size cannot drop below `len` (sealed
         // and checked); the result is checked.
         let p = unsafe {
