@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering::Relaxed};
 /// Virtual size of the heap (sparse).
 const RESERVE: usize = 32 << 30;
 const MIN_SHIFT: u32 = 6;
+/// Alignment of the heap's address: the largest `rte_malloc` alignment (a `u32`).
+const BASE_ALIGN: usize = 1 << 31;
 /// Freed blocks at least this big have their pages released.
 const RELEASE_PAGES_FROM: usize = 64 << 10;
 
@@ -69,23 +71,11 @@ fn create() -> Option<Heap> {
     }
     // SAFETY: `fd` is a new descriptor nobody else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: plain calls on our own descriptor; the mapping is checked below.
-    let base = unsafe {
-        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0 {
-            return None;
-        }
-        libc::mmap(
-            ptr::null_mut(),
-            RESERVE,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_NORESERVE,
-            fd.as_raw_fd(),
-            0,
-        )
-    };
-    if base == libc::MAP_FAILED {
+    // SAFETY: a plain call on our own descriptor.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) } != 0 {
         return None;
     }
+    let base = map_aligned(fd.as_raw_fd())?;
     HEAP_BASE.store(base as usize, Relaxed);
     HEAP_FD.store(fd.as_raw_fd(), Relaxed);
     // SAFETY: registering a plain function; see `after_fork_in_child`.
@@ -97,6 +87,51 @@ fn create() -> Option<Heap> {
         free: vec![Vec::new(); 64],
         live: HashMap::new(),
     })
+}
+
+/// Maps the heap file at an address aligned to `BASE_ALIGN`, so that an offset
+/// aligned to any `rte_malloc` alignment is an address aligned to it too.
+fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
+    let span = RESERVE + BASE_ALIGN;
+    // SAFETY: reserves fresh address space (no access, no memory) to carve from.
+    let raw = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            span,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if raw == libc::MAP_FAILED {
+        return None;
+    }
+    let start = (raw as usize).next_multiple_of(BASE_ALIGN);
+    let head = start - raw as usize;
+    // SAFETY: `[start, start + RESERVE)` lies inside the reservation just made, which
+    // nothing else uses; the unmapped head and tail are its unused ends.
+    unsafe {
+        let base = libc::mmap(
+            start as *mut c_void,
+            RESERVE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_NORESERVE | libc::MAP_FIXED,
+            fd,
+            0,
+        );
+        if base == libc::MAP_FAILED {
+            libc::munmap(raw, span);
+            return None;
+        }
+        if head != 0 {
+            libc::munmap(raw, head);
+        }
+        if BASE_ALIGN - head != 0 {
+            libc::munmap((start + RESERVE) as *mut c_void, BASE_ALIGN - head);
+        }
+        Some(base)
+    }
 }
 
 /// A child created by `fork` must not allocate from the heap it shares with its
@@ -159,11 +194,14 @@ pub fn alloc(size: usize, align: usize) -> *mut c_void {
             return ptr::null_mut();
         };
         let block = 1usize << class;
-        let off = match h.free[class as usize].pop() {
-            Some(off) => off,
+        // A free block of the class is aligned to its size up to a page, and to
+        // whatever alignment it was first carved for: look for one that fits.
+        let list = &mut h.free[class as usize];
+        let off = match list.iter().rposition(|&o| o.is_multiple_of(align)) {
+            Some(i) => list.swap_remove(i),
             None => {
-                // Blocks start at a multiple of their size (up to a page), which
-                // satisfies any alignment up to the block size.
+                // Fresh blocks start at a multiple of their size up to a page, or of
+                // `align`; the base is aligned to any alignment (`BASE_ALIGN`).
                 let start = h.bump.next_multiple_of(block.min(4096).max(align));
                 if start.checked_add(block).is_none_or(|end| end > RESERVE) {
                     return ptr::null_mut();
