@@ -199,7 +199,13 @@ impl Driver for CpuEngine {
         self.config.caps
     }
 
+    /// Discards every vchan, as DPDK does: each must be set up again before start, so
+    /// nothing enqueued or executed under the old configuration survives it (neither
+    /// in a vchan the new one drops nor as a stale descriptor in ops mode).
     fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
+        self.shared.nb_vchans.store(0, Relaxed);
+        self.refresh_fast();
+        self.rings_mut().iter_mut().for_each(|r| *r = None);
         self.shared.nb_vchans.store(conf.nb_vchans, Relaxed);
         self.ops_mode
             .store(conf.flags & RTE_DMA_CFG_FLAG_ENQ_DEQ != 0, Relaxed);
