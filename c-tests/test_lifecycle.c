@@ -5,8 +5,11 @@
  *  - configure discards every vchan: work executed but never collected before the
  *    reconfiguration is not handed back afterwards (not even as rte_dma_op
  *    pointers in enqueue/dequeue mode), and a vchan dropped by the new
- *    configuration never runs what was left in it.
+ *    configuration never runs what was left in it;
+ *  - rte_eal_cleanup stops a started device and removes it, worker thread
+ *    included (the last case: the EAL is gone after it).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -146,9 +149,72 @@ test_removed_vchan_does_not_run(void)
 	return TEST_SUCCESS;
 }
 
+/* Threads of this process whose name starts with @prefix. */
+static int
+threads_named(const char *prefix)
+{
+	struct dirent *e;
+	int count = 0;
+	DIR *d = opendir("/proc/self/task");
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char path[300], name[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) != NULL &&
+		    strncmp(name, prefix, strlen(prefix)) == 0)
+			count++;
+		fclose(f);
+	}
+	closedir(d);
+	return count;
+}
+
+/* Waits up to a second for @count threads named @prefix (a thread names itself). */
+static int
+wait_threads_named(const char *prefix, int count)
+{
+	int n = -1;
+
+	for (int i = 0; i < 1000 && (n = threads_named(prefix)) != count; i++)
+		rte_delay_us_sleep(1000);
+	return n;
+}
+
+/* rte_eal_cleanup stops a started device, then removes it with its worker. */
+static int
+test_cleanup_stops_and_closes_started_device(void)
+{
+	int ret;
+
+	RTE_TEST_ASSERT_SUCCESS(configure(1, 0), "configure");
+	RTE_TEST_ASSERT_SUCCESS(setup(0), "vchan setup");
+	RTE_TEST_ASSERT_SUCCESS(rte_dma_start(dev_id), "start");
+	ret = wait_threads_named("dma-skel", 1);
+	RTE_TEST_ASSERT_EQUAL(ret, 1, "%d workers while started, expected 1", ret);
+	ret = rte_eal_cleanup();
+	RTE_TEST_ASSERT_SUCCESS(ret, "rte_eal_cleanup: %d", ret);
+	ret = rte_dma_get_dev_id_by_name(DEVICE_NAME);
+	RTE_TEST_ASSERT(ret < 0, "the device survived rte_eal_cleanup (id %d)", ret);
+	RTE_TEST_ASSERT_EQUAL(rte_dma_count_avail(), 0, "devices left after cleanup");
+	ret = wait_threads_named("dma-skel", 0);
+	RTE_TEST_ASSERT_EQUAL(ret, 0, "%d worker threads survived rte_eal_cleanup", ret);
+	return TEST_SUCCESS;
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_configure_discards_uncollected_work),
 	TEST_CASE(test_removed_vchan_does_not_run),
+	/* Last: it ends the EAL. */
+	TEST_CASE(test_cleanup_stops_and_closes_started_device),
 	TEST_CASES_END()
 };
 

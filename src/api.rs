@@ -511,10 +511,34 @@ pub unsafe fn group_handler_get(
     Ok(handler)
 }
 
+/// Stops every started device (for `rte_eal_cleanup`, before the buses remove
+/// theirs). Failures are logged and skipped.
+pub fn stop_all() {
+    for dev_id in (0..registry::dev_max()).filter(|&id| registry::is_valid(id)) {
+        if let Err(e) = stop(dev_id) {
+            dma_log!(ERR, "Device {} stop failed at cleanup: {}", dev_id, e);
+        }
+    }
+}
+
+/// Closes every device still allocated (for `rte_eal_cleanup`, after the buses
+/// removed theirs): a driver that registered a device itself gets its `dev_close`.
+pub fn close_all() {
+    for dev_id in (0..registry::dev_max()).filter(|&id| registry::is_valid(id)) {
+        if let Err(e) = pmd_release_id(dev_id) {
+            dma_log!(ERR, "Device {} close failed at cleanup: {}", dev_id, e);
+        }
+    }
+}
+
 /// DPDK's `rte_dma_pmd_release`: closes a ready device, or frees a registered one.
 pub fn pmd_release(name: &CStr) -> Result<()> {
     registry::check_name(name)?;
     let dev_id = registry::find_by_name(name).ok_or(Error::InvalidArgument)?;
+    pmd_release_id(dev_id)
+}
+
+fn pmd_release_id(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
     // SAFETY: `dev` is allocated.
     let state = unsafe { (*dev).state };
