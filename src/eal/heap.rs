@@ -6,7 +6,8 @@
 //! and never grows, so a peer's mapping of it is always valid. Blocks are powers of
 //! two from 64 bytes, carved by a bump pointer and recycled through one free list
 //! per size; large freed blocks give their pages back to the kernel. If the memfd
-//! cannot be made, `posix_memalign` serves instead and there is no window.
+//! cannot be made, or `DMADEV_MALLOC=libc` asks for it (a debugging mode for ASan and
+//! valgrind), `posix_memalign` serves instead, with exact sizes, and there is no window.
 use core::ffi::c_void;
 use core::ptr;
 use std::collections::HashMap;
@@ -156,13 +157,23 @@ extern "C" fn after_fork_in_child() {
     FORKED.store(true, Relaxed);
 }
 
+/// `DMADEV_MALLOC=libc`: serve `rte_malloc` from the C library with exact sizes (no
+/// shared heap, no window), so ASan and valgrind see every block's bounds. Read once,
+/// at the first allocation, so it works before `rte_eal_init`.
+pub const MALLOC_ENV: &str = "DMADEV_MALLOC";
+
+fn libc_requested() -> bool {
+    std::env::var_os(MALLOC_ENV).is_some_and(|v| v == "libc")
+}
+
 fn with_heap<T>(f: impl FnOnce(Option<&mut Heap>) -> T) -> T {
     if FORKED.load(Relaxed) {
         return f(None);
     }
     let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
     if matches!(*st, State::Untried) {
-        *st = match create() {
+        let heap = if libc_requested() { None } else { create() };
+        *st = match heap {
             Some(h) => State::Shared(h),
             None => State::Fallback,
         };
