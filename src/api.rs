@@ -540,8 +540,7 @@ pub fn pmd_release(name: &CStr) -> Result<()> {
 
 fn pmd_release_id(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
-    // SAFETY: `dev` is allocated.
-    let state = unsafe { (*dev).state };
+    let state = registry::state_of(dev);
     if state == rte_dma_dev_state::RTE_DMA_DEV_READY as u32 {
         return close(dev_id);
     }

@@ -4,14 +4,17 @@
 //! addresses are handed to drivers and to inline fast-path code in applications):
 //! `rte_dma_dev` (what drivers see), `rte_dma_dev_data`, and the exported
 //! `rte_dma_fp_objs` table that DPDK's inline `rte_dma_copy` indexes by `dev_id`.
-//! Like DPDK, the control path is not meant to be called from several threads at
-//! once; slot allocation and release still take a lock so two creators cannot
-//! claim the same slot.
+//! Like DPDK, the control path of one device is not meant to be called from several
+//! threads at once, but devices may be created, looked up and removed from different
+//! threads: allocation, release and name lookups take `SLOT_LOCK`, and a slot's
+//! `state` is read and written atomically (Release after the slot is filled in,
+//! Acquire before reading it), so lock-free readers of the state (`get`,
+//! `count_avail`) see a fully written slot.
 use crate::abi::*;
 use crate::{Error, Result, dma_log};
 use core::ffi::{CStr, c_int, c_void};
 use core::ptr;
-use core::sync::atomic::{AtomicI16, AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicI16, AtomicPtr, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 /// The fast-path table DPDK's inline functions read: one 128-byte entry per device.
@@ -88,9 +91,30 @@ pub fn slot(dev_id: i16) -> Option<*mut rte_dma_dev> {
     Some(unsafe { devices.add(dev_id as usize) })
 }
 
-fn state_of(dev: *const rte_dma_dev) -> u32 {
-    // SAFETY: `dev` points into the slot array, which lives forever.
-    unsafe { ptr::read_volatile(ptr::addr_of!((*dev).state)) }
+/// The slot's `state` as an atomic (a C driver may also write it plainly, as DPDK's
+/// PMDs do, when it sets `READY`).
+fn state_cell<'a>(dev: *const rte_dma_dev) -> &'a AtomicU32 {
+    // SAFETY: `dev` points into the slot array, which lives forever; the field is an
+    // aligned u32 that Rust code only accesses through this atomic.
+    unsafe { AtomicU32::from_ptr(ptr::addr_of!((*dev).state).cast_mut()) }
+}
+
+/// The slot's state (`rte_dma_dev_state`), read atomically.
+pub fn state_of(dev: *const rte_dma_dev) -> u32 {
+    state_cell(dev).load(Ordering::Acquire)
+}
+
+/// Marks an allocated slot ready (`RTE_DMA_DEV_READY`) once its driver filled in
+/// `dev_ops` and the fast-path entry; a reader that sees the state sees those too.
+///
+/// # Safety
+/// `dev` must be an allocated slot.
+pub unsafe fn set_ready(dev: *mut rte_dma_dev) {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    state_cell(dev).store(
+        rte_dma_dev_state::RTE_DMA_DEV_READY as u32,
+        Ordering::Release,
+    );
 }
 
 /// The device `dev_id` if it is allocated (DPDK's `rte_dma_pmd_get_dev_by_id`).
@@ -130,6 +154,12 @@ pub fn check_name(name: &CStr) -> Result<()> {
 
 /// Id of the allocated device called `name`.
 pub fn find_by_name(name: &CStr) -> Option<i16> {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    find_locked(name)
+}
+
+/// `find_by_name` for a caller holding `SLOT_LOCK` (names change only under it).
+fn find_locked(name: &CStr) -> Option<i16> {
     (0..dev_max()).find(|&id| {
         get(id).is_some_and(|dev| {
             // SAFETY: an allocated slot's `data` points at its NUL-terminated name.
@@ -151,7 +181,7 @@ pub fn allocate(name: &CStr, numa_node: i32, private_size: usize) -> Result<*mut
         dma_log!(ERR, "Cannot initialize dmadevs data");
         return Err(e);
     }
-    if find_by_name(name).is_some() {
+    if find_locked(name).is_some() {
         dma_log!(ERR, "DMA device already allocated");
         return Err(Error::Exists);
     }
@@ -177,15 +207,15 @@ pub fn allocate(name: &CStr, numa_node: i32, private_size: usize) -> Result<*mut
         (*data).dev_id = dev_id;
         (*data).numa_node = numa_node as i16;
         (*data).dev_private = private;
-        ptr::write_bytes(dev, 0, 1);
+        clear_slot(dev);
         (*dev).data = data;
         (*dev).fp_obj = rte_dma_fp_objs.add(dev_id as usize);
         set_dummy_fp((*dev).fp_obj);
-        ptr::write_volatile(
-            ptr::addr_of_mut!((*dev).state),
-            rte_dma_dev_state::RTE_DMA_DEV_REGISTERED as u32,
-        );
     }
+    state_cell(dev).store(
+        rte_dma_dev_state::RTE_DMA_DEV_REGISTERED as u32,
+        Ordering::Release,
+    );
     Ok(dev)
 }
 
@@ -207,13 +237,33 @@ fn alloc_private(size: usize) -> Result<*mut c_void> {
 /// `dev` must be an allocated slot whose driver no longer uses its private data.
 pub unsafe fn release(dev: *mut rte_dma_dev) {
     let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    // Unused first: lock-free readers of the state stop looking at the slot.
+    state_cell(dev).store(
+        rte_dma_dev_state::RTE_DMA_DEV_UNUSED as u32,
+        Ordering::Release,
+    );
     // SAFETY: the caller guarantees `dev` is an allocated slot with valid data/fp_obj.
     unsafe {
         let data = (*dev).data;
         libc::free((*data).dev_private);
         ptr::write_bytes(data, 0, 1);
         set_dummy_fp((*dev).fp_obj);
-        ptr::write_bytes(dev, 0, 1);
+        clear_slot(dev);
+    }
+}
+
+/// Zeroes every field of a slot but `state` (which lock-free readers load).
+///
+/// # Safety
+/// `dev` is a slot of the array, and the caller holds `SLOT_LOCK`.
+unsafe fn clear_slot(dev: *mut rte_dma_dev) {
+    // SAFETY: per the contract; plain field writes, `state` left alone.
+    unsafe {
+        (*dev).device = ptr::null_mut();
+        (*dev).data = ptr::null_mut();
+        (*dev).fp_obj = ptr::null_mut();
+        (*dev).dev_ops = ptr::null();
+        (*dev).reserved = [0; 2];
     }
 }
 
@@ -301,25 +351,28 @@ unsafe extern "C" fn dummy_dequeue(_: *mut c_void, _: u16, _: *mut *mut rte_dma_
 /// `obj` must point to a writable fast-path entry.
 pub unsafe fn set_dummy_fp(obj: *mut rte_dma_fp_object) {
     // SAFETY: the caller guarantees `obj` is writable.
-    unsafe {
-        obj.write(rte_dma_fp_object {
-            dev_private: ptr::null_mut(),
-            copy: Some(dummy_copy),
-            copy_sg: Some(dummy_copy_sg),
-            fill: Some(dummy_fill),
-            submit: Some(dummy_submit),
-            completed: Some(dummy_completed),
-            completed_status: Some(dummy_completed_status),
-            burst_capacity: Some(dummy_burst_capacity),
-            enqueue: Some(dummy_enqueue),
-            dequeue: Some(dummy_dequeue),
-        })
-    };
+    unsafe { obj.write(dummy_fp(ptr::null_mut())) };
+}
+
+fn dummy_fp(dev_private: *mut c_void) -> rte_dma_fp_object {
+    rte_dma_fp_object {
+        dev_private,
+        copy: Some(dummy_copy),
+        copy_sg: Some(dummy_copy_sg),
+        fill: Some(dummy_fill),
+        submit: Some(dummy_submit),
+        completed: Some(dummy_completed),
+        completed_status: Some(dummy_completed_status),
+        burst_capacity: Some(dummy_burst_capacity),
+        enqueue: Some(dummy_enqueue),
+        dequeue: Some(dummy_dequeue),
+    }
 }
 
 /// The id the next allocation will most likely get (for naming threads before the
 /// device exists).
 pub fn next_free_hint() -> i16 {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let data = DATA.load(Ordering::Acquire);
     if data.is_null() {
         return 0;
