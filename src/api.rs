@@ -174,11 +174,23 @@ pub fn close(dev_id: i16) -> Result<()> {
     }
     // SAFETY: `dev` is allocated.
     let close = unsafe { ops(dev)? }.dev_close.ok_or(Error::NotSupported)?;
+    // Unhook the fast path and wait for callers still inside it before the driver
+    // frees what they use; put it back if the driver refuses to close.
+    // SAFETY: `dev` is allocated, so `fp_obj` is its entry of the table.
+    let fp = unsafe { (*dev).fp_obj };
+    // SAFETY: as above; the entry is plain data.
+    let saved = unsafe { fp.read() };
+    // SAFETY: as above.
+    unsafe { registry::unhook_fp(fp) };
+    registry::wait_for_fast_path();
     // SAFETY: the driver's own callback with its own slot.
     let rc = unsafe { close(dev) };
     if rc == 0 {
         // SAFETY: the driver released its use of the slot in `dev_close`.
         unsafe { registry::release(dev) };
+    } else {
+        // SAFETY: as above.
+        unsafe { fp.write(saved) };
     }
     trace::emit(&tp::CLOSE, |w| {
         w.i16(dev_id).i32(rc);
