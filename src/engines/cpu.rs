@@ -211,9 +211,9 @@ impl Driver for CpuEngine {
         self.config.caps
     }
 
-    /// Discards every vchan, as DPDK does: each must be set up again before start, so
-    /// nothing enqueued or executed under the old configuration survives it (neither
-    /// in a vchan the new one drops nor as a stale descriptor in ops mode).
+    /// Discards every vchan: each must be set up again before start, so nothing
+    /// enqueued or executed under the old configuration survives it (neither in a
+    /// vchan the new one drops nor as a stale descriptor in ops mode).
     fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
         self.unhook_fast_path();
         self.rings_mut().iter_mut().for_each(|r| *r = None);
