@@ -174,11 +174,23 @@ pub fn close(dev_id: i16) -> Result<()> {
     }
     // SAFETY: `dev` is allocated.
     let close = unsafe { ops(dev)? }.dev_close.ok_or(Error::NotSupported)?;
+    // Unhook the fast path and wait for callers still inside it before the driver
+    // frees what they use; put it back if the driver refuses to close.
+    // SAFETY: `dev` is allocated, so `fp_obj` is its entry of the table.
+    let fp = unsafe { (*dev).fp_obj };
+    // SAFETY: as above; the entry is plain data.
+    let saved = unsafe { fp.read() };
+    // SAFETY: as above.
+    unsafe { registry::unhook_fp(fp) };
+    registry::wait_for_fast_path();
     // SAFETY: the driver's own callback with its own slot.
     let rc = unsafe { close(dev) };
     if rc == 0 {
         // SAFETY: the driver released its use of the slot in `dev_close`.
         unsafe { registry::release(dev) };
+    } else {
+        // SAFETY: as above.
+        unsafe { fp.write(saved) };
     }
     trace::emit(&tp::CLOSE, |w| {
         w.i16(dev_id).i32(rc);
@@ -516,13 +528,36 @@ pub unsafe fn group_handler_get(
     Ok(handler)
 }
 
+/// Stops every started device (for `rte_eal_cleanup`, before the buses remove
+/// theirs). Failures are logged and skipped.
+pub fn stop_all() {
+    for dev_id in (0..registry::dev_max()).filter(|&id| registry::is_valid(id)) {
+        if let Err(e) = stop(dev_id) {
+            dma_log!(ERR, "Device {} stop failed at cleanup: {}", dev_id, e);
+        }
+    }
+}
+
+/// Closes every device still allocated (for `rte_eal_cleanup`, after the buses
+/// removed theirs): a driver that registered a device itself gets its `dev_close`.
+pub fn close_all() {
+    for dev_id in (0..registry::dev_max()).filter(|&id| registry::is_valid(id)) {
+        if let Err(e) = pmd_release_id(dev_id) {
+            dma_log!(ERR, "Device {} close failed at cleanup: {}", dev_id, e);
+        }
+    }
+}
+
 /// DPDK's `rte_dma_pmd_release`: closes a ready device, or frees a registered one.
 pub fn pmd_release(name: &CStr) -> Result<()> {
     registry::check_name(name)?;
     let dev_id = registry::find_by_name(name).ok_or(Error::InvalidArgument)?;
+    pmd_release_id(dev_id)
+}
+
+fn pmd_release_id(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
-    // SAFETY: `dev` is allocated.
-    let state = unsafe { (*dev).state };
+    let state = registry::state_of(dev);
     if state == rte_dma_dev_state::RTE_DMA_DEV_READY as u32 {
         return close(dev_id);
     }

@@ -135,10 +135,7 @@ pub fn register<D: FastPath>(name: &CStr, numa_node: i32, driver: D) -> Result<i
         ptr::write(private as *mut D, driver);
         (*dev).dev_ops = &Trampolines::<D>::OPS;
         (*dev).fp_obj.write(Trampolines::<D>::fast_path(private));
-        ptr::write_volatile(
-            ptr::addr_of_mut!((*dev).state),
-            rte_dma_dev_state::RTE_DMA_DEV_READY as u32,
-        );
+        registry::set_ready(dev);
         Ok((*data).dev_id)
     }
 }

@@ -4,14 +4,17 @@
 //! addresses are handed to drivers and to inline fast-path code in applications):
 //! `rte_dma_dev` (what drivers see), `rte_dma_dev_data`, and the exported
 //! `rte_dma_fp_objs` table that DPDK's inline `rte_dma_copy` indexes by `dev_id`.
-//! Like DPDK, the control path is not meant to be called from several threads at
-//! once; slot allocation and release still take a lock so two creators cannot
-//! claim the same slot.
+//! Like DPDK, the control path of one device is not meant to be called from several
+//! threads at once, but devices may be created, looked up and removed from different
+//! threads: allocation, release and name lookups take `SLOT_LOCK`, and a slot's
+//! `state` is read and written atomically (Release after the slot is filled in,
+//! Acquire before reading it), so lock-free readers of the state (`get`,
+//! `count_avail`) see a fully written slot.
 use crate::abi::*;
 use crate::{Error, Result, dma_log};
 use core::ffi::{CStr, c_int, c_void};
 use core::ptr;
-use core::sync::atomic::{AtomicI16, AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicI16, AtomicPtr, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 /// The fast-path table DPDK's inline functions read: one 128-byte entry per device.
@@ -88,9 +91,30 @@ pub fn slot(dev_id: i16) -> Option<*mut rte_dma_dev> {
     Some(unsafe { devices.add(dev_id as usize) })
 }
 
-fn state_of(dev: *const rte_dma_dev) -> u32 {
-    // SAFETY: `dev` points into the slot array, which lives forever.
-    unsafe { ptr::read_volatile(ptr::addr_of!((*dev).state)) }
+/// The slot's `state` as an atomic (a C driver may also write it plainly, as DPDK's
+/// PMDs do, when it sets `READY`).
+fn state_cell<'a>(dev: *const rte_dma_dev) -> &'a AtomicU32 {
+    // SAFETY: `dev` points into the slot array, which lives forever; the field is an
+    // aligned u32 that Rust code only accesses through this atomic.
+    unsafe { AtomicU32::from_ptr(ptr::addr_of!((*dev).state).cast_mut()) }
+}
+
+/// The slot's state (`rte_dma_dev_state`), read atomically.
+pub fn state_of(dev: *const rte_dma_dev) -> u32 {
+    state_cell(dev).load(Ordering::Acquire)
+}
+
+/// Marks an allocated slot ready (`RTE_DMA_DEV_READY`) once its driver filled in
+/// `dev_ops` and the fast-path entry; a reader that sees the state sees those too.
+///
+/// # Safety
+/// `dev` must be an allocated slot.
+pub unsafe fn set_ready(dev: *mut rte_dma_dev) {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    state_cell(dev).store(
+        rte_dma_dev_state::RTE_DMA_DEV_READY as u32,
+        Ordering::Release,
+    );
 }
 
 /// The device `dev_id` if it is allocated (DPDK's `rte_dma_pmd_get_dev_by_id`).
@@ -130,6 +154,12 @@ pub fn check_name(name: &CStr) -> Result<()> {
 
 /// Id of the allocated device called `name`.
 pub fn find_by_name(name: &CStr) -> Option<i16> {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    find_locked(name)
+}
+
+/// `find_by_name` for a caller holding `SLOT_LOCK` (names change only under it).
+fn find_locked(name: &CStr) -> Option<i16> {
     (0..dev_max()).find(|&id| {
         get(id).is_some_and(|dev| {
             // SAFETY: an allocated slot's `data` points at its NUL-terminated name.
@@ -151,7 +181,7 @@ pub fn allocate(name: &CStr, numa_node: i32, private_size: usize) -> Result<*mut
         dma_log!(ERR, "Cannot initialize dmadevs data");
         return Err(e);
     }
-    if find_by_name(name).is_some() {
+    if find_locked(name).is_some() {
         dma_log!(ERR, "DMA device already allocated");
         return Err(Error::Exists);
     }
@@ -177,15 +207,15 @@ pub fn allocate(name: &CStr, numa_node: i32, private_size: usize) -> Result<*mut
         (*data).dev_id = dev_id;
         (*data).numa_node = numa_node as i16;
         (*data).dev_private = private;
-        ptr::write_bytes(dev, 0, 1);
+        clear_slot(dev);
         (*dev).data = data;
         (*dev).fp_obj = rte_dma_fp_objs.add(dev_id as usize);
         set_dummy_fp((*dev).fp_obj);
-        ptr::write_volatile(
-            ptr::addr_of_mut!((*dev).state),
-            rte_dma_dev_state::RTE_DMA_DEV_REGISTERED as u32,
-        );
     }
+    state_cell(dev).store(
+        rte_dma_dev_state::RTE_DMA_DEV_REGISTERED as u32,
+        Ordering::Release,
+    );
     Ok(dev)
 }
 
@@ -207,13 +237,33 @@ fn alloc_private(size: usize) -> Result<*mut c_void> {
 /// `dev` must be an allocated slot whose driver no longer uses its private data.
 pub unsafe fn release(dev: *mut rte_dma_dev) {
     let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    // Unused first: lock-free readers of the state stop looking at the slot.
+    state_cell(dev).store(
+        rte_dma_dev_state::RTE_DMA_DEV_UNUSED as u32,
+        Ordering::Release,
+    );
     // SAFETY: the caller guarantees `dev` is an allocated slot with valid data/fp_obj.
     unsafe {
         let data = (*dev).data;
         libc::free((*data).dev_private);
         ptr::write_bytes(data, 0, 1);
         set_dummy_fp((*dev).fp_obj);
-        ptr::write_bytes(dev, 0, 1);
+        clear_slot(dev);
+    }
+}
+
+/// Zeroes every field of a slot but `state` (which lock-free readers load).
+///
+/// # Safety
+/// `dev` is a slot of the array, and the caller holds `SLOT_LOCK`.
+unsafe fn clear_slot(dev: *mut rte_dma_dev) {
+    // SAFETY: per the contract; plain field writes, `state` left alone.
+    unsafe {
+        (*dev).device = ptr::null_mut();
+        (*dev).data = ptr::null_mut();
+        (*dev).fp_obj = ptr::null_mut();
+        (*dev).dev_ops = ptr::null();
+        (*dev).reserved = [0; 2];
     }
 }
 
@@ -301,25 +351,39 @@ unsafe extern "C" fn dummy_dequeue(_: *mut c_void, _: u16, _: *mut *mut rte_dma_
 /// `obj` must point to a writable fast-path entry.
 pub unsafe fn set_dummy_fp(obj: *mut rte_dma_fp_object) {
     // SAFETY: the caller guarantees `obj` is writable.
-    unsafe {
-        obj.write(rte_dma_fp_object {
-            dev_private: ptr::null_mut(),
-            copy: Some(dummy_copy),
-            copy_sg: Some(dummy_copy_sg),
-            fill: Some(dummy_fill),
-            submit: Some(dummy_submit),
-            completed: Some(dummy_completed),
-            completed_status: Some(dummy_completed_status),
-            burst_capacity: Some(dummy_burst_capacity),
-            enqueue: Some(dummy_enqueue),
-            dequeue: Some(dummy_dequeue),
-        })
-    };
+    unsafe { obj.write(dummy_fp(ptr::null_mut())) };
+}
+
+/// Points the functions of `obj` at the refusing ones but leaves `dev_private` as it
+/// is, so a caller reading the entry meanwhile gets either function with a valid
+/// private pointer (the refusing ones ignore it).
+///
+/// # Safety
+/// `obj` must point to a writable fast-path entry.
+pub unsafe fn unhook_fp(obj: *mut rte_dma_fp_object) {
+    // SAFETY: the caller guarantees `obj` is writable; `dev_private` keeps its value.
+    unsafe { obj.write(dummy_fp((*obj).dev_private)) };
+}
+
+fn dummy_fp(dev_private: *mut c_void) -> rte_dma_fp_object {
+    rte_dma_fp_object {
+        dev_private,
+        copy: Some(dummy_copy),
+        copy_sg: Some(dummy_copy_sg),
+        fill: Some(dummy_fill),
+        submit: Some(dummy_submit),
+        completed: Some(dummy_completed),
+        completed_status: Some(dummy_completed_status),
+        burst_capacity: Some(dummy_burst_capacity),
+        enqueue: Some(dummy_enqueue),
+        dequeue: Some(dummy_dequeue),
+    }
 }
 
 /// The id the next allocation will most likely get (for naming threads before the
 /// device exists).
 pub fn next_free_hint() -> i16 {
+    let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let data = DATA.load(Ordering::Acquire);
     if data.is_null() {
         return 0;
@@ -328,4 +392,220 @@ pub fn next_free_hint() -> i16 {
     (0..dev_max())
         .find(|&i| unsafe { (*data.add(i as usize)).dev_name[0] == 0 })
         .unwrap_or(-1)
+}
+
+// ---- Fencing out fast-path callers ----
+//
+// `close` (and a reconfiguration, which drops rings) must not free what a thread
+// inside an exported fast-path call (`rte_dma_completed`, ...) is using. Each calling
+// thread owns a counter, odd while it is inside a call; the closer unhooks the device
+// (dummy table entry, null ring pointers), then waits until every counter it saw odd
+// has moved on. The caller's side is two plain stores to its own cache line: the
+// ordering the closer needs (its unhooking against the caller's "inside" store) comes
+// from `membarrier`, which runs a full barrier on every thread of the process, so the
+// caller needs no fence of its own.
+
+/// Threads that get a counter of their own; later threads share `SHARED_INSIDE`.
+const GUARD_SLOTS: usize = 256;
+
+#[repr(align(64))]
+struct GuardSlot(AtomicU32);
+
+static GUARD: [GuardSlot; GUARD_SLOTS] = [const { GuardSlot(AtomicU32::new(0)) }; GUARD_SLOTS];
+/// Counters handed out so far (slots are not reused when a thread exits).
+static GUARD_USED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+/// Calls in progress by threads without a counter of their own.
+static SHARED_INSIDE: AtomicU32 = AtomicU32::new(0);
+/// `membarrier` is unavailable: callers fence themselves.
+static CALLER_FENCE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// This thread's counter index plus one (0: none yet). On x86-64 Linux it is an
+/// initial-exec TLS variable (one `fs:` load; `thread_local!` in a shared library
+/// costs a `__tls_get_addr` call on every fast-path call).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod my_slot {
+    core::arch::global_asm!(
+        ".pushsection .tbss,\"awT\",@nobits",
+        ".p2align 2",
+        // Global for the other crates that inline the fast path, hidden from
+        // everything outside the library.
+        ".globl dmadev_rs_fp_slot",
+        ".hidden dmadev_rs_fp_slot",
+        ".type dmadev_rs_fp_slot,@object",
+        ".size dmadev_rs_fp_slot,4",
+        "dmadev_rs_fp_slot:",
+        ".zero 4",
+        ".popsection",
+    );
+
+    #[inline(always)]
+    pub fn get() -> u32 {
+        let v: u32;
+        // SAFETY: reads this thread's own 4-byte TLS variable defined above.
+        unsafe {
+            core::arch::asm!(
+                "mov {off}, qword ptr [rip + dmadev_rs_fp_slot@GOTTPOFF]",
+                "mov {v:e}, dword ptr fs:[{off}]",
+                off = out(reg) _,
+                v = out(reg) v,
+                options(nostack, readonly, preserves_flags),
+            );
+        }
+        v
+    }
+
+    pub fn set(v: u32) {
+        // SAFETY: writes this thread's own 4-byte TLS variable defined above.
+        unsafe {
+            core::arch::asm!(
+                "mov {off}, qword ptr [rip + dmadev_rs_fp_slot@GOTTPOFF]",
+                "mov dword ptr fs:[{off}], {v:e}",
+                off = out(reg) _,
+                v = in(reg) v,
+                options(nostack, preserves_flags),
+            );
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+mod my_slot {
+    std::thread_local! {
+        static SLOT: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+    #[inline(always)]
+    pub fn get() -> u32 {
+        SLOT.get()
+    }
+    pub fn set(v: u32) {
+        SLOT.set(v)
+    }
+}
+
+/// Marks the current thread inside a fast-path call until dropped.
+pub struct FastPathGuard {
+    slot: Option<&'static AtomicU32>,
+}
+
+/// Enters a fast-path call: from now until the guard drops, `wait_for_fast_path`
+/// waits for this thread.
+#[inline(always)]
+pub fn enter_fast_path() -> FastPathGuard {
+    let mut i = my_slot::get();
+    if i == 0 {
+        i = take_slot();
+    }
+    let slot = match GUARD.get(i as usize - 1) {
+        Some(s) => {
+            // Only this thread writes its counter: a plain increment makes it odd.
+            let v = s.0.load(Ordering::Relaxed);
+            s.0.store(v.wrapping_add(1), Ordering::Relaxed);
+            Some(&s.0)
+        }
+        None => {
+            SHARED_INSIDE.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+    };
+    if CALLER_FENCE.load(Ordering::Relaxed) {
+        core::sync::atomic::fence(Ordering::SeqCst);
+    } else {
+        // The closer's membarrier orders our store before the loads below.
+        core::sync::atomic::compiler_fence(Ordering::SeqCst);
+    }
+    FastPathGuard { slot }
+}
+
+#[cold]
+fn take_slot() -> u32 {
+    // Index plus one; GUARD_SLOTS + 1 (no counter of its own) for later threads.
+    let i = GUARD_USED.fetch_add(1, Ordering::Relaxed).min(GUARD_SLOTS) as u32 + 1;
+    my_slot::set(i);
+    i
+}
+
+impl Drop for FastPathGuard {
+    #[inline(always)]
+    fn drop(&mut self) {
+        match self.slot {
+            Some(s) => s.store(s.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release),
+            None => {
+                SHARED_INSIDE.fetch_sub(1, Ordering::Release);
+            }
+        }
+    }
+}
+
+/// Runs a full memory barrier on every running thread of the process
+/// (`membarrier(PRIVATE_EXPEDITED)`); false if the kernel does not offer it.
+fn process_barrier() -> bool {
+    const CMD_PRIVATE_EXPEDITED: libc::c_long = 1 << 3;
+    const CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let registered = *REGISTERED.get_or_init(|| {
+        // SAFETY: a system call with integer arguments only.
+        unsafe { libc::syscall(libc::SYS_membarrier, CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 }
+    });
+    // SAFETY: as above.
+    registered && unsafe { libc::syscall(libc::SYS_membarrier, CMD_PRIVATE_EXPEDITED, 0, 0) == 0 }
+}
+
+/// Waits until every thread that may have seen the state before the caller's last
+/// change (an unhooked device, a null ring pointer) has left its fast-path call.
+/// Control path only; threads calling in afterwards see the change.
+pub fn wait_for_fast_path() {
+    if !process_barrier() {
+        // Without membarrier, callers fence from now on; one in flight whose store
+        // is not visible yet is given time to drain its store buffer (best effort).
+        CALLER_FENCE.store(true, Ordering::SeqCst);
+        core::sync::atomic::fence(Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let used = GUARD_USED.load(Ordering::Acquire).min(GUARD_SLOTS);
+    for s in &GUARD[..used] {
+        let v = s.0.load(Ordering::Acquire);
+        if v % 2 == 1 {
+            while s.0.load(Ordering::Acquire) == v {
+                std::thread::yield_now();
+            }
+        }
+    }
+    while SHARED_INSIDE.load(Ordering::Acquire) != 0 {
+        std::thread::yield_now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn wait_for_fast_path_waits_for_a_caller_inside() {
+        let (inside, entered) = mpsc::channel();
+        let caller = std::thread::spawn(move || {
+            let guard = enter_fast_path();
+            inside.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            drop(guard);
+            // Calls after the wait do not hold it up.
+            for _ in 0..1000 {
+                drop(enter_fast_path());
+            }
+        });
+        entered.recv().unwrap();
+        let t0 = Instant::now();
+        wait_for_fast_path();
+        assert!(
+            t0.elapsed() >= Duration::from_millis(150),
+            "returned while a caller was inside ({:?})",
+            t0.elapsed()
+        );
+        caller.join().unwrap();
+        // Nobody inside: returns at once.
+        let t0 = Instant::now();
+        wait_for_fast_path();
+        assert!(t0.elapsed() < Duration::from_millis(100));
+    }
 }

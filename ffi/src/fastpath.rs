@@ -2,7 +2,10 @@
 //! the fast-path table by `dev_id` and makes one indirect call, as DPDK's inline code
 //! does, after checking `dev_id` is inside the table (a bad id gives -EINVAL / 0
 //! instead of a wild read). Argument checks (zero length, NULL lists, vchan range)
-//! are done by the device behind the table, so inline callers get them too.
+//! are done by the device behind the table, so inline callers get them too. Each
+//! call marks its thread inside (`registry::enter_fast_path`) before it reads the
+//! table, so `rte_dma_close` or a reconfiguration on another thread waits for it
+//! instead of freeing what it uses (DPDK's own inline functions do not do this).
 use dmadev::abi::*;
 use dmadev::registry;
 use dmadev::trace::{emit, points as tp};
@@ -36,6 +39,7 @@ pub unsafe extern "C" fn rte_dma_copy(
     length: u32,
     flags: u64,
 ) -> c_int {
+    let _inside = registry::enter_fast_path();
     let ret = match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
@@ -67,6 +71,7 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
     nb_dst: u16,
     flags: u64,
 ) -> c_int {
+    let _inside = registry::enter_fast_path();
     if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
         return -libc::EINVAL;
     }
@@ -102,6 +107,7 @@ pub unsafe extern "C" fn rte_dma_fill(
     length: u32,
     flags: u64,
 ) -> c_int {
+    let _inside = registry::enter_fast_path();
     let ret = match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
@@ -122,6 +128,7 @@ pub unsafe extern "C" fn rte_dma_fill(
 /// Hands every enqueued operation of the vchan to the device.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
+    let _inside = registry::enter_fast_path();
     let ret = match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan) },
@@ -147,6 +154,7 @@ pub unsafe extern "C" fn rte_dma_completed(
     last_idx: *mut u16,
     has_error: *mut bool,
 ) -> u16 {
+    let _inside = registry::enter_fast_path();
     let Some((o, f)) = entry(dev_id).and_then(|o| o.completed.map(|f| (o, f))) else {
         return 0;
     };
@@ -192,6 +200,7 @@ pub unsafe extern "C" fn rte_dma_completed_status(
     last_idx: *mut u16,
     status: *mut rte_dma_status_code,
 ) -> u16 {
+    let _inside = registry::enter_fast_path();
     if status.is_null() {
         return 0;
     }
@@ -221,6 +230,7 @@ pub unsafe extern "C" fn rte_dma_completed_status(
 /// How many more operations the vchan accepts now.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
+    let _inside = registry::enter_fast_path();
     let ret = match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan) },
@@ -243,6 +253,7 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
     ops: *mut *mut rte_dma_op,
     nb_ops: u16,
 ) -> u16 {
+    let _inside = registry::enter_fast_path();
     let ret = match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
@@ -266,6 +277,7 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
     ops: *mut *mut rte_dma_op,
     nb_ops: u16,
 ) -> u16 {
+    let _inside = registry::enter_fast_path();
     let ret = match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
         // SAFETY: the entry's functions take the entry's private data.
         Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },

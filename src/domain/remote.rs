@@ -349,7 +349,7 @@ pub fn drain(
         sc.me = unsafe { libc::getpid() };
     }
     if sc.heap.is_none() {
-        sc.heap = crate::eal::heap::window().map(|w| (w.base, w.len));
+        sc.heap = crate::eal::heap::mapped_range();
     }
     let mut failed = 0;
     // Where moves that cannot be done with loads and stores go, in one call per batch.

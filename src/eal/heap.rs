@@ -6,7 +6,8 @@
 //! and never grows, so a peer's mapping of it is always valid. Blocks are powers of
 //! two from 64 bytes, carved by a bump pointer and recycled through one free list
 //! per size; large freed blocks give their pages back to the kernel. If the memfd
-//! cannot be made, `posix_memalign` serves instead and there is no window.
+//! cannot be made, or `DMADEV_MALLOC=libc` asks for it (a debugging mode for ASan and
+//! valgrind), `posix_memalign` serves instead, with exact sizes, and there is no window.
 use core::ffi::c_void;
 use core::ptr;
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering::Relaxed};
 /// Virtual size of the heap (sparse).
 const RESERVE: usize = 32 << 30;
 const MIN_SHIFT: u32 = 6;
+/// Alignment of the heap's address: the largest `rte_malloc` alignment (a `u32`).
+const BASE_ALIGN: usize = 1 << 31;
 /// Freed blocks at least this big have their pages released.
 const RELEASE_PAGES_FROM: usize = 64 << 10;
 
@@ -74,28 +77,17 @@ fn create() -> Option<Heap> {
     }
     // SAFETY: `fd` is a new descriptor nobody else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: plain calls on our own descriptor; the mapping is checked below.
-    let base = unsafe {
-        // Sealed at its final size before anyone sees it: a peer we hand it to can
-        // neither shrink it under our feet (SIGBUS) nor change the seals.
-        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
-        if libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0
+    // Sealed at its final size before anyone sees it: a peer we hand it to can
+    // neither shrink it under our feet (SIGBUS) nor change the seals.
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+    // SAFETY: plain calls on our own descriptor.
+    if unsafe {
+        libc::ftruncate(fd.as_raw_fd(), RESERVE as libc::off_t) != 0
             || libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) != 0
-        {
-            return None;
-        }
-        libc::mmap(
-            ptr::null_mut(),
-            RESERVE,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_NORESERVE,
-            fd.as_raw_fd(),
-            0,
-        )
-    };
-    if base == libc::MAP_FAILED {
+    } {
         return None;
     }
+    let base = map_aligned(fd.as_raw_fd())?;
     HEAP_BASE.store(base as usize, Relaxed);
     HEAP_FD.store(fd.as_raw_fd(), Relaxed);
     // SAFETY: registering a plain function; see `after_fork_in_child`.
@@ -107,6 +99,51 @@ fn create() -> Option<Heap> {
         free: vec![Vec::new(); 64],
         live: HashMap::new(),
     })
+}
+
+/// Maps the heap file at an address aligned to `BASE_ALIGN`, so that an offset
+/// aligned to any `rte_malloc` alignment is an address aligned to it too.
+fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
+    let span = RESERVE + BASE_ALIGN;
+    // SAFETY: reserves fresh address space (no access, no memory) to carve from.
+    let raw = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            span,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if raw == libc::MAP_FAILED {
+        return None;
+    }
+    let start = (raw as usize).next_multiple_of(BASE_ALIGN);
+    let head = start - raw as usize;
+    // SAFETY: `[start, start + RESERVE)` lies inside the reservation just made, which
+    // nothing else uses; the unmapped head and tail are its unused ends.
+    unsafe {
+        let base = libc::mmap(
+            start as *mut c_void,
+            RESERVE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_NORESERVE | libc::MAP_FIXED,
+            fd,
+            0,
+        );
+        if base == libc::MAP_FAILED {
+            libc::munmap(raw, span);
+            return None;
+        }
+        if head != 0 {
+            libc::munmap(raw, head);
+        }
+        if BASE_ALIGN - head != 0 {
+            libc::munmap((start + RESERVE) as *mut c_void, BASE_ALIGN - head);
+        }
+        Some(base)
+    }
 }
 
 /// A child created by `fork` must not allocate from the heap it shares with its
@@ -131,13 +168,23 @@ extern "C" fn after_fork_in_child() {
     FORKED.store(true, Relaxed);
 }
 
+/// `DMADEV_MALLOC=libc`: serve `rte_malloc` from the C library with exact sizes (no
+/// shared heap, no window), so ASan and valgrind see every block's bounds. Read once,
+/// at the first allocation, so it works before `rte_eal_init`.
+pub const MALLOC_ENV: &str = "DMADEV_MALLOC";
+
+fn libc_requested() -> bool {
+    std::env::var_os(MALLOC_ENV).is_some_and(|v| v == "libc")
+}
+
 fn with_heap<T>(f: impl FnOnce(Option<&mut Heap>) -> T) -> T {
     if FORKED.load(Relaxed) {
         return f(None);
     }
     let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
     if matches!(*st, State::Untried) {
-        *st = match create() {
+        let heap = if libc_requested() { None } else { create() };
+        *st = match heap {
             Some(h) => State::Shared(h),
             None => State::Fallback,
         };
@@ -169,11 +216,14 @@ pub fn alloc(size: usize, align: usize) -> *mut c_void {
             return ptr::null_mut();
         };
         let block = 1usize << class;
-        let off = match h.free[class as usize].pop() {
-            Some(off) => off,
+        // A free block of the class is aligned to its size up to a page, and to
+        // whatever alignment it was first carved for: look for one that fits.
+        let list = &mut h.free[class as usize];
+        let off = match list.iter().rposition(|&o| o.is_multiple_of(align)) {
+            Some(i) => list.swap_remove(i),
             None => {
-                // Blocks start at a multiple of their size (up to a page), which
-                // satisfies any alignment up to the block size.
+                // Fresh blocks start at a multiple of their size up to a page, or of
+                // `align`; the base is aligned to any alignment (`BASE_ALIGN`).
                 let start = h.bump.next_multiple_of(block.min(4096).max(align));
                 if start.checked_add(block).is_none_or(|end| end > RESERVE) {
                     return ptr::null_mut();
@@ -247,6 +297,14 @@ pub unsafe fn usable_size(p: *mut c_void) -> usize {
         // SAFETY: from posix_memalign, per the contract.
         None => unsafe { libc::malloc_usable_size(p) },
     })
+}
+
+/// Where the heap is mapped, `(base, length)`, read without the lock (fast path):
+/// every address in it stays mapped for the process's life, also in a forked child
+/// (privately). `None` before the heap exists or when it is not shared memory.
+pub fn mapped_range() -> Option<(u64, u64)> {
+    let base = HEAP_BASE.load(Relaxed);
+    (base != 0).then_some((base as u64, RESERVE as u64))
 }
 
 /// The heap as a window for peers, if it is shared memory.

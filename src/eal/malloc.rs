@@ -200,6 +200,37 @@ mod tests {
     }
 
     #[test]
+    fn alignments_above_a_page_are_honoured() {
+        // Fresh blocks, then blocks that could come back from a free list: a freed
+        // 64 KiB block aligned to a page only must not serve a 64 KiB alignment.
+        for round in 0..2 {
+            let mut held = Vec::new();
+            for shift in [13u32, 16, 21, 24, 30] {
+                for size in [100usize, 1 << shift, 3 << shift] {
+                    let p = malloc(size, 1 << shift);
+                    assert!(
+                        aligned(p, 1 << shift),
+                        "round {round} size {size} align 2^{shift}: {p:?}"
+                    );
+                    held.push(p);
+                }
+            }
+            let page_only: Vec<_> = (0..8).map(|_| malloc(1 << 16, 4096)).collect();
+            for p in page_only.into_iter().chain(held) {
+                // SAFETY: live blocks from this module, freed once.
+                unsafe { free(p) };
+            }
+        }
+        // SAFETY: a live block, resized then freed once.
+        unsafe {
+            let p = malloc(16, 0);
+            let r = realloc(p, 32, 1 << 16);
+            assert!(aligned(r, 1 << 16), "{r:?}");
+            free(r);
+        }
+    }
+
+    #[test]
     fn bad_sizes_and_sockets() {
         assert!(malloc(0, 0).is_null());
         assert!(zmalloc(0, 64).is_null());

@@ -251,9 +251,10 @@ pub fn log_level_usage() -> String {
     out
 }
 
-/// `rte_eal_cleanup`: destroys the virtual devices and forgets the lcores and the
-/// configuration; `init` may run again. `Errno(EALREADY)` if the EAL is not running.
-/// A device that fails to go away is logged and forgotten.
+/// `rte_eal_cleanup`: stops every started dmadev, destroys the virtual devices,
+/// closes any other dmadev left (one a driver registered itself), and forgets the
+/// lcores and the configuration; `init` may run again. `Errno(EALREADY)` if the EAL
+/// is not running. A device that fails to go away is logged and forgotten.
 pub fn cleanup() -> Result<()> {
     if STATE
         .compare_exchange(RUNNING, STOPPING, Ordering::AcqRel, Ordering::Acquire)
@@ -262,7 +263,9 @@ pub fn cleanup() -> Result<()> {
         crate::eal_log!(WARNING, "Already called cleanup");
         return Err(Error::Errno(libc::EALREADY));
     }
+    crate::api::stop_all();
     let _ = vdev::uninit_all();
+    crate::api::close_all();
     if crate::trace::is_enabled() {
         match crate::trace::save() {
             Ok(dir) => crate::eal_log!(INFO, "Trace dir: {}", dir.display()),

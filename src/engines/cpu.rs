@@ -117,6 +117,10 @@ impl CpuEngine {
             return Err(Error::InvalidArgument);
         }
         let ring = Ring::with_access(nb_desc, access)?;
+        if let Some(f) = self.fast.get(vchan as usize) {
+            f.store(core::ptr::null_mut(), Relaxed);
+        }
+        crate::registry::wait_for_fast_path();
         self.rings_mut()[vchan as usize] = Some(ring);
         self.refresh_fast();
         Ok(())
@@ -128,6 +132,14 @@ impl CpuEngine {
         // SAFETY: called only from configure/vchan_setup/close, which the library runs
         // on a stopped device (no worker, no fast path).
         unsafe { &mut *self.shared.rings.get() }
+    }
+
+    /// Forgets every vchan's ring pointer and waits until no fast-path caller that
+    /// read one is still inside (control path, before rings are dropped).
+    fn unhook_fast_path(&self) {
+        self.shared.nb_vchans.store(0, Relaxed);
+        self.refresh_fast();
+        crate::registry::wait_for_fast_path();
     }
 
     fn configured(&self) -> impl Iterator<Item = &Ring> {
@@ -199,7 +211,12 @@ impl Driver for CpuEngine {
         self.config.caps
     }
 
+    /// Discards every vchan: each must be set up again before start, so nothing
+    /// enqueued or executed under the old configuration survives it (neither in a
+    /// vchan the new one drops nor as a stale descriptor in ops mode).
     fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
+        self.unhook_fast_path();
+        self.rings_mut().iter_mut().for_each(|r| *r = None);
         self.shared.nb_vchans.store(conf.nb_vchans, Relaxed);
         self.ops_mode
             .store(conf.flags & RTE_DMA_CFG_FLAG_ENQ_DEQ != 0, Relaxed);
@@ -245,9 +262,7 @@ impl Driver for CpuEngine {
 
     fn close(&self) -> Result<()> {
         self.join_worker();
-        for f in &self.fast {
-            f.store(core::ptr::null_mut(), Relaxed);
-        }
+        self.unhook_fast_path();
         self.rings_mut().iter_mut().for_each(|r| *r = None);
         Ok(())
     }
