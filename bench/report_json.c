@@ -74,6 +74,14 @@ json_figures(FILE *f, const struct dev_result *r, const struct memcpy_ref *ref)
 		fprintf(f, "null");
 }
 
+/* Opens the next element of a list (a comma before all but the first). */
+static void
+json_next(FILE *f, bool *first)
+{
+	fprintf(f, "%s    ", *first ? "" : ",\n");
+	*first = false;
+}
+
 static void
 json_end(FILE *f, const struct run_totals *t)
 {
@@ -84,11 +92,15 @@ json_end(FILE *f, const struct run_totals *t)
 
 /* ---- the local mode ---- */
 
+/* Device @d in wake-up case @c, if it ran. */
 static void
-json_wake_case(FILE *f, const struct wake_case *c, int d)
+json_wake_case(FILE *f, const struct wake_case *c, int d, bool *first)
 {
 	const struct wake_result *r = &c->dev[d];
 
+	if (!r->ran)
+		return;
+	json_next(f, first);
 	fprintf(f, "{\"state\": \"%s\", \"size\": %d, \"idle_before_us\": %d, "
 		"\"device\": \"%s\", ", c->state == W_BUSY ? "busy" : "asleep", WAKE_SIZE,
 		c->state == W_BUSY ? 0 : WAKE_IDLE_US, dev_name[d]);
@@ -111,22 +123,21 @@ json_wake(FILE *f, const struct wake_case *cases, unsigned int nb)
 
 	fprintf(f, "  \"wakeup\": [\n");
 	for (unsigned int i = 0; i < nb; i++)
-		for (int d = 0; d < D_NB; d++) {
-			if (!cases[i].dev[d].ran)
-				continue;
-			fprintf(f, "%s    ", first ? "" : ",\n");
-			first = false;
-			json_wake_case(f, &cases[i], d);
-		}
+		for (int d = 0; d < D_NB; d++)
+			json_wake_case(f, &cases[i], d, &first);
 	fprintf(f, "\n  ],\n");
 }
 
+/* Device @d in case @c, if it ran. */
 static void
-json_case(FILE *f, const struct case_result *c, int d)
+json_case(FILE *f, const struct case_result *c, int d, bool *first)
 {
 	const struct dev_result *r = &c->dev[d];
 	const struct dev_result *rf = &c->dev[D_REF];
 
+	if (!r->ran)
+		return;
+	json_next(f, first);
 	fprintf(f, "{\"op\": \"%s\", \"size\": %u, \"device\": \"%s\", ", kind_name[c->k],
 		c->size, dev_name[d]);
 	json_case_head(f, r->passed, r->why, &c->dist);
@@ -169,13 +180,8 @@ print_json(const struct case_result *cases, unsigned int nb, const struct wake_c
 		opt.repeat, opt.mem, SG_SEGS, opt.worker_lcore, hz, rtt_base);
 	fprintf(f, "  \"cases\": [\n");
 	for (unsigned int i = 0; i < nb; i++)
-		for (int d = 0; d < D_NB; d++) {
-			if (!cases[i].dev[d].ran)
-				continue;
-			fprintf(f, "%s    ", first ? "" : ",\n");
-			first = false;
-			json_case(f, &cases[i], d);
-		}
+		for (int d = 0; d < D_NB; d++)
+			json_case(f, &cases[i], d, &first);
 	fprintf(f, "\n  ],\n");
 	json_wake(f, wcases, nb_wake);
 	json_end(f, t);
@@ -211,6 +217,7 @@ void
 ip_print_json(const struct ip_case *cases, unsigned int nb, const struct run_totals *t)
 {
 	FILE *f = stdout;
+	bool first = true;
 
 	json_begin(f);
 	fprintf(f, ",\n  \"mode\": \"interprocess\",\n  \"config\": {\"device\": \"%s\", "
@@ -222,7 +229,7 @@ ip_print_json(const struct ip_case *cases, unsigned int nb, const struct run_tot
 	fprintf(f, "  \"cases\": [\n");
 	for (unsigned int i = 0; i < nb; i++)
 		for (int p = 0; p < P_NB; p++) {
-			fprintf(f, "%s    ", i == 0 && p == 0 ? "" : ",\n");
+			json_next(f, &first);
 			ip_json_case(f, &cases[i], p);
 		}
 	fprintf(f, "\n  ],\n");
