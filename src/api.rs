@@ -1,15 +1,21 @@
 //! DPDK's library layer: each public control-path call validates its arguments in
 //! DPDK's order (via `validate`), then calls the driver through its ops table, and
 //! keeps the shared device data (configuration, started bit) as DPDK does.
+//!
+//! Devices are reached through `registry::DevRef`; the only `unsafe` here is the call
+//! of a driver's function pointer (C or Rust trampoline), whose contract is DPDK's:
+//! the driver's own slot and valid buffers of the sizes passed.
 use crate::abi::*;
+use crate::config::{DeviceConfig, VchanConfig};
 use crate::error::check;
+use crate::registry::DevRef;
 use crate::trace::{self, points as tp};
 use crate::{Error, Result, dma_log, registry, validate};
-use core::ffi::{CStr, c_uchar};
+use core::ffi::CStr;
 
 /// The allocated device `dev_id`, or `-EINVAL` (logged).
-fn device(dev_id: i16) -> Result<*mut rte_dma_dev> {
-    registry::get(dev_id).ok_or_else(|| {
+fn device(dev_id: i16) -> Result<DevRef> {
+    registry::device(dev_id).ok_or_else(|| {
         dma_log!(ERR, "Invalid dev_id={}", dev_id);
         Error::InvalidArgument
     })
@@ -21,22 +27,6 @@ pub fn null_argument(dev_id: i16, what: &str) -> Error {
     Error::InvalidArgument
 }
 
-/// The ops table of an allocated device.
-///
-/// # Safety
-/// `dev` must be an allocated slot.
-unsafe fn ops<'a>(dev: *const rte_dma_dev) -> Result<&'a rte_dma_dev_ops> {
-    // SAFETY: a driver's ops table outlives its device.
-    unsafe { (*dev).dev_ops.as_ref() }.ok_or(Error::NotSupported)
-}
-
-/// # Safety
-/// `dev` must be an allocated slot.
-unsafe fn data<'a>(dev: *const rte_dma_dev) -> &'a rte_dma_dev_data {
-    // SAFETY: allocated slots point at their data entry.
-    unsafe { &*(*dev).data }
-}
-
 pub fn get_dev_id_by_name(name: &CStr) -> Result<i16> {
     registry::check_name(name)?;
     registry::find_by_name(name).ok_or(Error::InvalidArgument)
@@ -44,23 +34,21 @@ pub fn get_dev_id_by_name(name: &CStr) -> Result<i16> {
 
 pub fn info_get(dev_id: i16) -> Result<rte_dma_info> {
     let dev = device(dev_id)?;
-    // SAFETY: `dev` is allocated.
-    let (ops, data) = unsafe { (ops(dev)?, data(dev)) };
-    let info_get = ops.dev_info_get.ok_or(Error::NotSupported)?;
+    let info_get = dev.ops()?.dev_info_get.ok_or(Error::NotSupported)?;
     let mut info = rte_dma_info::default();
+    let size = core::mem::size_of::<rte_dma_info>() as u32;
     // SAFETY: the driver's own callback with its own slot and a valid buffer.
-    check(unsafe { info_get(dev, &mut info, core::mem::size_of::<rte_dma_info>() as u32) })?;
+    check(unsafe { info_get(dev.raw(), &mut info, size) })?;
     if info.dev_capa & RTE_DMA_CAPA_PRI_POLICY_SP != 0 && info.nb_priorities <= 1 {
         dma_log!(ERR, "Num of priorities must be > 1 for Device {}", dev_id);
         return Err(Error::InvalidArgument);
     }
-    info.dev_name = data.dev_name.as_ptr();
-    info.numa_node = data.numa_node;
-    info.nb_vchans = data.dev_conf.nb_vchans;
+    info.dev_name = dev.name_ptr();
+    info.numa_node = dev.numa_node();
+    info.nb_vchans = dev.conf().nb_vchans;
     trace::emit(&tp::INFO_GET, |w| {
-        let name: Vec<u8> = data.dev_name.iter().map(|&c| c as u8).collect();
         w.i16(dev_id)
-            .str32(&name)
+            .str32(dev.name().as_bytes())
             .u64(info.dev_capa)
             .u16(info.max_vchans)
             .u16(info.max_desc);
@@ -80,9 +68,8 @@ fn info_for_check(dev_id: i16) -> Result<rte_dma_info> {
     })
 }
 
-fn refuse_if_started(dev: *const rte_dma_dev, dev_id: i16) -> Result<()> {
-    // SAFETY: `dev` is allocated.
-    if unsafe { registry::is_started(dev) } {
+fn refuse_if_started(dev: DevRef, dev_id: i16) -> Result<()> {
+    if dev.is_started() {
         dma_log!(
             ERR,
             "Device {} must be stopped to allow configuration",
@@ -97,13 +84,12 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf) -> Result<()> {
     let dev = device(dev_id)?;
     refuse_if_started(dev, dev_id)?;
     let info = info_for_check(dev_id)?;
-    validate::configure(dev_id, conf, &info)?;
-    // SAFETY: `dev` is allocated.
-    let configure = unsafe { ops(dev)? }
-        .dev_configure
-        .ok_or(Error::NotSupported)?;
+    let typed: DeviceConfig = validate::configure(dev_id, conf, &info)?;
+    let configure = dev.ops()?.dev_configure.ok_or(Error::NotSupported)?;
+    let conf = typed.to_c();
+    let size = core::mem::size_of::<rte_dma_conf>() as u32;
     // SAFETY: the driver's own callback with its own slot and a validated configuration.
-    let rc = unsafe { configure(dev, conf, core::mem::size_of::<rte_dma_conf>() as u32) };
+    let rc = unsafe { configure(dev.raw(), &conf, size) };
     trace::emit(&tp::CONFIGURE, |w| {
         w.i16(dev_id)
             .u16(conf.nb_vchans)
@@ -112,85 +98,68 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf) -> Result<()> {
             .i32(rc);
     });
     check(rc)?;
-    // SAFETY: `dev` is allocated; the control path is single-threaded per DPDK's rules.
-    unsafe { (*(*dev).data).dev_conf = *conf };
+    dev.set_conf(conf);
     Ok(())
 }
 
 pub fn start(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
-    // SAFETY: `dev` is allocated.
-    let data = unsafe { data(dev) };
-    if data.dev_conf.nb_vchans == 0 {
+    if dev.conf().nb_vchans == 0 {
         dma_log!(ERR, "Device {} must be configured first", dev_id);
         return Err(Error::InvalidArgument);
     }
-    // SAFETY: `dev` is allocated.
-    if unsafe { registry::is_started(dev) } {
+    if dev.is_started() {
         dma_log!(WARNING, "Device {} already started", dev_id);
         return Ok(());
     }
-    // SAFETY: `dev` is allocated; a missing callback means nothing to do.
-    if let Some(start) = unsafe { ops(dev)? }.dev_start {
+    // A missing callback means nothing to do.
+    if let Some(start) = dev.ops()?.dev_start {
         // SAFETY: the driver's own callback with its own slot.
-        let rc = unsafe { start(dev) };
+        let rc = unsafe { start(dev.raw()) };
         trace::emit(&tp::START, |w| {
             w.i16(dev_id).i32(rc);
         });
         check(rc)?;
     }
-    // SAFETY: `dev` is allocated.
-    unsafe { registry::set_started(dev, true) };
+    dev.set_started(true);
     Ok(())
 }
 
 pub fn stop(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
-    // SAFETY: `dev` is allocated.
-    if !unsafe { registry::is_started(dev) } {
+    if !dev.is_started() {
         dma_log!(WARNING, "Device {} already stopped", dev_id);
         return Ok(());
     }
-    // SAFETY: `dev` is allocated; a missing callback means nothing to do.
-    if let Some(stop) = unsafe { ops(dev)? }.dev_stop {
+    if let Some(stop) = dev.ops()?.dev_stop {
         // SAFETY: the driver's own callback with its own slot.
-        let rc = unsafe { stop(dev) };
+        let rc = unsafe { stop(dev.raw()) };
         trace::emit(&tp::STOP, |w| {
             w.i16(dev_id).i32(rc);
         });
         check(rc)?;
     }
-    // SAFETY: `dev` is allocated.
-    unsafe { registry::set_started(dev, false) };
+    dev.set_started(false);
     Ok(())
 }
 
 pub fn close(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
-    // SAFETY: `dev` is allocated.
-    if unsafe { registry::is_started(dev) } {
+    if dev.is_started() {
         dma_log!(ERR, "Device {} must be stopped before closing", dev_id);
         return Err(Error::Busy);
     }
-    // SAFETY: `dev` is allocated.
-    let close = unsafe { ops(dev)? }.dev_close.ok_or(Error::NotSupported)?;
+    let close = dev.ops()?.dev_close.ok_or(Error::NotSupported)?;
     // Unhook the fast path and wait for callers still inside it before the driver
     // frees what they use; put it back if the driver refuses to close.
-    // SAFETY: `dev` is allocated, so `fp_obj` is its entry of the table.
-    let fp = unsafe { (*dev).fp_obj };
-    // SAFETY: as above; the entry is plain data.
-    let saved = unsafe { fp.read() };
-    // SAFETY: as above.
-    unsafe { registry::unhook_fp(fp) };
+    let saved = registry::unhook_fp(dev);
     registry::wait_for_fast_path();
     // SAFETY: the driver's own callback with its own slot.
-    let rc = unsafe { close(dev) };
+    let rc = unsafe { close(dev.raw()) };
     if rc == 0 {
-        // SAFETY: the driver released its use of the slot in `dev_close`.
-        unsafe { registry::release(dev) };
+        registry::release(dev);
     } else {
-        // SAFETY: as above.
-        unsafe { fp.write(saved) };
+        registry::rehook_fp(dev, saved);
     }
     trace::emit(&tp::CLOSE, |w| {
         w.i16(dev_id).i32(rc);
@@ -201,33 +170,27 @@ pub fn close(dev_id: i16) -> Result<()> {
 pub fn vchan_setup(dev_id: i16, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()> {
     let dev = device(dev_id)?;
     refuse_if_started(dev, dev_id)?;
-    validate::vchan_conf(dev_id, conf)?;
+    let typed: VchanConfig = validate::vchan_conf(dev_id, conf)?;
     let info = info_for_check(dev_id)?;
-    validate::vchan_setup(dev_id, vchan, conf, &info)?;
-    // SAFETY: `dev` is allocated.
-    let setup = unsafe { ops(dev)? }
-        .vchan_setup
-        .ok_or(Error::NotSupported)?;
+    validate::vchan_setup(dev_id, vchan, &typed, &info)?;
+    let setup = dev.ops()?.vchan_setup.ok_or(Error::NotSupported)?;
+    let conf = typed.to_c();
+    let size = core::mem::size_of::<rte_dma_vchan_conf>() as u32;
     // SAFETY: the driver's own callback with its own slot and a validated configuration.
-    let rc = unsafe {
-        setup(
-            dev,
-            vchan,
-            conf,
-            core::mem::size_of::<rte_dma_vchan_conf>() as u32,
-        )
-    };
+    let rc = unsafe { setup(dev.raw(), vchan, &conf, size) };
     trace::emit(&tp::VCHAN_SETUP, |w| {
-        // SAFETY: `val` aliases the first 8 bytes of the 16-byte pcie union.
-        let (src_pcie, dst_pcie) = unsafe { (conf.src_port.pcie.val, conf.dst_port.pcie.val) };
+        let pcie = |p: crate::config::Port| match p {
+            crate::config::Port::Pcie(raw) => raw[0],
+            crate::config::Port::None => 0,
+        };
         w.i16(dev_id)
             .u16(vchan)
             .i32(conf.direction as i32)
             .u16(conf.nb_desc);
         w.i32(conf.src_port.port_type as i32)
-            .u64(src_pcie)
+            .u64(pcie(typed.src_port))
             .i32(conf.dst_port.port_type as i32)
-            .u64(dst_pcie);
+            .u64(pcie(typed.dst_port));
         w.ptr(conf.auto_free.m2d.pool)
             .i32(conf.domain.r#type as i32);
         w.u16(conf.domain.src_handler)
@@ -237,21 +200,19 @@ pub fn vchan_setup(dev_id: i16, vchan: u16, conf: &rte_dma_vchan_conf) -> Result
     check(rc)
 }
 
-fn configured_vchans(dev: *const rte_dma_dev) -> u16 {
-    // SAFETY: callers pass allocated slots.
-    unsafe { data(dev) }.dev_conf.nb_vchans
+fn configured_vchans(dev: DevRef) -> u16 {
+    dev.conf().nb_vchans
 }
 
 pub fn stats_get(dev_id: i16, vchan: u16) -> Result<rte_dma_stats> {
     let dev = device(dev_id)?;
     validate::stats_vchan(dev_id, vchan, configured_vchans(dev))?;
-    // SAFETY: `dev` is allocated.
-    let get = unsafe { ops(dev)? }.stats_get.ok_or(Error::NotSupported)?;
+    let get = dev.ops()?.stats_get.ok_or(Error::NotSupported)?;
     let mut stats = rte_dma_stats::default();
     // SAFETY: the driver's own callback with its own slot and a valid buffer.
     let rc = unsafe {
         get(
-            dev,
+            dev.raw(),
             vchan,
             &mut stats,
             core::mem::size_of::<rte_dma_stats>() as u32,
@@ -272,12 +233,9 @@ pub fn stats_get(dev_id: i16, vchan: u16) -> Result<rte_dma_stats> {
 pub fn stats_reset(dev_id: i16, vchan: u16) -> Result<()> {
     let dev = device(dev_id)?;
     validate::stats_vchan(dev_id, vchan, configured_vchans(dev))?;
-    // SAFETY: `dev` is allocated.
-    let reset = unsafe { ops(dev)? }
-        .stats_reset
-        .ok_or(Error::NotSupported)?;
+    let reset = dev.ops()?.stats_reset.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    let rc = unsafe { reset(dev, vchan) };
+    let rc = unsafe { reset(dev.raw(), vchan) };
     trace::emit(&tp::STATS_RESET, |w| {
         w.i16(dev_id).u16(vchan).i32(rc);
     });
@@ -287,16 +245,13 @@ pub fn stats_reset(dev_id: i16, vchan: u16) -> Result<()> {
 pub fn vchan_status(dev_id: i16, vchan: u16) -> Result<rte_dma_vchan_status> {
     let dev = device(dev_id)?;
     validate::status_vchan(dev_id, vchan, configured_vchans(dev))?;
-    // SAFETY: `dev` is allocated.
-    let status_fn = unsafe { ops(dev)? }
-        .vchan_status
-        .ok_or(Error::NotSupported)?;
+    let status_fn = dev.ops()?.vchan_status.ok_or(Error::NotSupported)?;
     // A C driver may store any integer; read it as one and decode.
     let mut raw: u32 = 0;
     // SAFETY: the driver's own callback; `raw` has the size and alignment of the enum.
     let rc = unsafe {
         status_fn(
-            dev,
+            dev.raw(),
             vchan,
             &mut raw as *mut u32 as *mut rte_dma_vchan_status,
         )
@@ -335,16 +290,14 @@ pub fn capability_name(capa: u64) -> &'static str {
 }
 
 /// The library's part of `rte_dma_dump`: identity, capabilities, configuration.
-pub fn dump_header(dev_id: i16, info: &rte_dma_info, data: &rte_dma_dev_data) -> String {
+pub fn dump_header(dev: DevRef, info: &rte_dma_info) -> String {
     use core::fmt::Write;
-    // SAFETY: device names are NUL-terminated within their array.
-    let name = unsafe { CStr::from_ptr(data.dev_name.as_ptr()) }.to_string_lossy();
-    let started = if data.dev_started & 1 != 0 {
+    let started = if dev.is_started() {
         "started"
     } else {
         "stopped"
     };
-    let mut s = format!("DMA Dev {dev_id}, '{name}' [{started}]\n");
+    let mut s = format!("DMA Dev {}, '{}' [{started}]\n", dev.id(), dev.name());
     let _ = write!(s, "  dev_capa: 0x{:x} -", info.dev_capa);
     let mut capa = info.dev_capa;
     while capa != 0 {
@@ -353,13 +306,8 @@ pub fn dump_header(dev_id: i16, info: &rte_dma_info, data: &rte_dma_dev_data) ->
         capa &= !bit;
     }
     s.push('\n');
-    let on_off = |flag| {
-        if data.dev_conf.flags & flag != 0 {
-            "on"
-        } else {
-            "off"
-        }
-    };
+    let flags = dev.conf().flags;
+    let on_off = |flag| if flags & flag != 0 { "on" } else { "off" };
     let _ = writeln!(s, "  max_vchans_supported: {}", info.max_vchans);
     let _ = writeln!(s, "  nb_vchans_configured: {}", info.nb_vchans);
     let _ = writeln!(s, "  silent_mode: {}", on_off(RTE_DMA_CFG_FLAG_SILENT));
@@ -367,91 +315,59 @@ pub fn dump_header(dev_id: i16, info: &rte_dma_info, data: &rte_dma_dev_data) ->
     s
 }
 
-/// Writes `text` to a C stream.
-///
-/// # Safety
-/// `f` must be an open `FILE *`.
-pub unsafe fn write_to_file(f: *mut libc::FILE, text: &str) -> Result<()> {
-    // SAFETY: `text` is valid for its length; `f` is open per the contract.
-    let n = unsafe { libc::fwrite(text.as_ptr().cast(), 1, text.len(), f) };
-    if n == text.len() {
-        Ok(())
-    } else {
-        Err(Error::Errno(libc::EIO))
-    }
-}
-
-/// `rte_dma_dump`.
-///
-/// # Safety
-/// `f` must be an open `FILE *` (checked for NULL here).
-pub unsafe fn dump(dev_id: i16, f: *mut libc::FILE) -> Result<()> {
+/// `rte_dma_dump` (`f` is `None` for a NULL stream).
+pub fn dump(dev_id: i16, f: Option<CStream>) -> Result<()> {
     let dev = device(dev_id)?;
-    if f.is_null() {
+    let Some(f) = f else {
         return Err(null_argument(dev_id, "dump stream"));
-    }
+    };
     let info = info_for_check(dev_id)?;
-    // SAFETY: `dev` is allocated and `f` is open.
-    unsafe {
-        write_to_file(f, &dump_header(dev_id, &info, data(dev)))?;
-        let rc = match ops(dev)?.dev_dump {
-            Some(driver_dump) => driver_dump(dev, f),
-            None => 0,
-        };
-        trace::emit(&tp::DUMP, |w| {
-            w.i16(dev_id).ptr(f).i32(rc);
-        });
-        check(rc)
-    }
+    f.write(&dump_header(dev, &info))?;
+    let rc = match dev.ops()?.dev_dump {
+        // SAFETY: the driver's own callback with its own slot and an open stream.
+        Some(driver_dump) => unsafe { driver_dump(dev.raw(), f.as_ptr()) },
+        None => 0,
+    };
+    trace::emit(&tp::DUMP, |w| {
+        w.i16(dev_id).ptr(f.as_ptr()).i32(rc);
+    });
+    check(rc)
 }
 
 /// Common checks of the access-pair-group calls; returns the device's ops.
-fn group_ops(dev_id: i16) -> Result<(*mut rte_dma_dev, &'static rte_dma_dev_ops)> {
+fn group_ops(dev_id: i16) -> Result<(DevRef, &'static rte_dma_dev_ops)> {
     let dev = device(dev_id)?;
     let info = info_get(dev_id).map_err(|_| {
         dma_log!(ERR, "Device {} info query failure", dev_id);
         Error::InvalidArgument
     })?;
     validate::inter_domain_capable(dev_id, &info)?;
-    // SAFETY: `dev` is allocated.
-    Ok((dev, unsafe { ops(dev)? }))
+    Ok((dev, dev.ops()?))
 }
 
 /// What the trace records of a token: whether it is set, never its bytes.
-fn token_set(token: &[u8; 16]) -> u8 {
+fn token_set(token: &rte_uuid_t) -> u8 {
     token.iter().any(|&b| b != 0) as u8
 }
 
-/// # Safety
-/// `domain_id` and `token` point at 16 readable bytes.
-pub unsafe fn group_create(
+pub fn group_create(
     dev_id: i16,
-    domain_id: *const c_uchar,
-    token: *const c_uchar,
+    domain_id: &rte_uuid_t,
+    token: &rte_uuid_t,
     cb: rte_dma_access_pair_group_event_cb_t,
 ) -> Result<i16> {
     let (dev, ops) = group_ops(dev_id)?;
     let create = ops.access_pair_group_create.ok_or(Error::NotSupported)?;
     let mut group_id = -1i16;
-    // SAFETY: the driver's own callback; pointers are valid per the contract.
-    let rc = unsafe {
-        create(
-            dev,
-            domain_id.cast_mut(),
-            token.cast_mut(),
-            &mut group_id,
-            cb,
-        )
-    };
+    let (d, t) = (domain_id.as_ptr().cast_mut(), token.as_ptr().cast_mut());
+    // SAFETY: the driver's own callback; both ids are 16 bytes, read only.
+    let rc = unsafe { create(dev.raw(), d, t, &mut group_id, cb) };
     trace::emit(&tp::GROUP_CREATE, |w| {
-        // SAFETY: both point at 16 readable bytes per the contract.
-        let (d, t) = unsafe {
-            (
-                &*(domain_id as *const [u8; 16]),
-                &*(token as *const [u8; 16]),
-            )
-        };
-        w.i16(dev_id).uuid(d).u8(token_set(t)).i16(group_id).i32(rc);
+        w.i16(dev_id)
+            .uuid(domain_id)
+            .u8(token_set(token))
+            .i16(group_id)
+            .i32(rc);
     });
     check(rc)?;
     Ok(group_id)
@@ -461,35 +377,31 @@ pub fn group_destroy(dev_id: i16, group_id: i16) -> Result<()> {
     let (dev, ops) = group_ops(dev_id)?;
     let destroy = ops.access_pair_group_destroy.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    let rc = unsafe { destroy(dev, group_id) };
+    let rc = unsafe { destroy(dev.raw(), group_id) };
     trace::emit(&tp::GROUP_DESTROY, |w| {
         w.i16(dev_id).i16(group_id).i32(rc);
     });
     check(rc)
 }
 
-/// # Safety
-/// `domain_id` and `token` point at 16 readable bytes.
-pub unsafe fn group_join(
+pub fn group_join(
     dev_id: i16,
-    domain_id: *const c_uchar,
-    token: *const c_uchar,
+    domain_id: &rte_uuid_t,
+    token: &rte_uuid_t,
     group_id: i16,
     cb: rte_dma_access_pair_group_event_cb_t,
 ) -> Result<()> {
     let (dev, ops) = group_ops(dev_id)?;
     let join = ops.access_pair_group_join.ok_or(Error::NotSupported)?;
-    // SAFETY: the driver's own callback; pointers are valid per the contract.
-    let rc = unsafe { join(dev, domain_id.cast_mut(), token.cast_mut(), group_id, cb) };
+    let (d, t) = (domain_id.as_ptr().cast_mut(), token.as_ptr().cast_mut());
+    // SAFETY: the driver's own callback; both ids are 16 bytes, read only.
+    let rc = unsafe { join(dev.raw(), d, t, group_id, cb) };
     trace::emit(&tp::GROUP_JOIN, |w| {
-        // SAFETY: both point at 16 readable bytes per the contract.
-        let (d, t) = unsafe {
-            (
-                &*(domain_id as *const [u8; 16]),
-                &*(token as *const [u8; 16]),
-            )
-        };
-        w.i16(dev_id).uuid(d).u8(token_set(t)).i16(group_id).i32(rc);
+        w.i16(dev_id)
+            .uuid(domain_id)
+            .u8(token_set(token))
+            .i16(group_id)
+            .i32(rc);
     });
     check(rc)
 }
@@ -498,31 +410,28 @@ pub fn group_leave(dev_id: i16, group_id: i16) -> Result<()> {
     let (dev, ops) = group_ops(dev_id)?;
     let leave = ops.access_pair_group_leave.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
-    let rc = unsafe { leave(dev, group_id) };
+    let rc = unsafe { leave(dev.raw(), group_id) };
     trace::emit(&tp::GROUP_LEAVE, |w| {
         w.i16(dev_id).i16(group_id).i32(rc);
     });
     check(rc)
 }
 
-/// # Safety
-/// `domain_id` points at 16 readable bytes.
-pub unsafe fn group_handler_get(
-    dev_id: i16,
-    group_id: i16,
-    domain_id: *const c_uchar,
-) -> Result<u16> {
+pub fn group_handler_get(dev_id: i16, group_id: i16, domain_id: &rte_uuid_t) -> Result<u16> {
     let (dev, ops) = group_ops(dev_id)?;
     let get = ops
         .access_pair_group_handler_get
         .ok_or(Error::NotSupported)?;
     let mut handler = 0u16;
-    // SAFETY: the driver's own callback; pointers are valid per the contract.
-    let rc = unsafe { get(dev, group_id, domain_id.cast_mut(), &mut handler) };
+    let d = domain_id.as_ptr().cast_mut();
+    // SAFETY: the driver's own callback; the id is 16 bytes, read only.
+    let rc = unsafe { get(dev.raw(), group_id, d, &mut handler) };
     trace::emit(&tp::GROUP_HANDLER_GET, |w| {
-        // SAFETY: points at 16 readable bytes per the contract.
-        let d = unsafe { &*(domain_id as *const [u8; 16]) };
-        w.i16(dev_id).i16(group_id).uuid(d).u16(handler).i32(rc);
+        w.i16(dev_id)
+            .i16(group_id)
+            .uuid(domain_id)
+            .u16(handler)
+            .i32(rc);
     });
     check(rc)?;
     Ok(handler)
@@ -557,11 +466,10 @@ pub fn pmd_release(name: &CStr) -> Result<()> {
 
 fn pmd_release_id(dev_id: i16) -> Result<()> {
     let dev = device(dev_id)?;
-    let state = registry::state_of(dev);
-    if state == rte_dma_dev_state::RTE_DMA_DEV_READY as u32 {
+    if dev.state() == rte_dma_dev_state::RTE_DMA_DEV_READY as u32 {
         return close(dev_id);
     }
-    // SAFETY: a registered-only device has no driver using it yet.
-    unsafe { registry::release(dev) };
+    // A registered-only device has no driver using it yet.
+    registry::release(dev);
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! type, so the library layer (`api`) drives Rust and C drivers the same way and an
 //! application's inline `rte_dma_copy` reaches the Rust code in one indirect call.
 use crate::abi::*;
+use crate::config::{DeviceConfig, VchanConfig};
 use crate::{Error, Result, registry};
 use core::ffi::{CStr, c_int, c_uchar, c_void};
 use core::ptr;
@@ -27,8 +28,8 @@ pub struct Capabilities {
 /// never concurrently with another control call on the same device.
 pub trait Driver: Send + Sync + Sized + 'static {
     fn capabilities(&self) -> Capabilities;
-    fn configure(&self, conf: &rte_dma_conf) -> Result<()>;
-    fn vchan_setup(&self, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()>;
+    fn configure(&self, conf: &DeviceConfig) -> Result<()>;
+    fn vchan_setup(&self, vchan: u16, conf: &VchanConfig) -> Result<()>;
     fn start(&self) -> Result<()>;
     fn stop(&self) -> Result<()>;
     /// Called on a stopped device before its memory is released.
@@ -237,7 +238,10 @@ impl<D: FastPath> Trampolines<D> {
         _sz: u32,
     ) -> c_int {
         // SAFETY: the library passes its own slot and a validated configuration.
-        guarded(|| unsafe { Self::this(dev).configure(&*conf) })
+        guarded(|| unsafe {
+            let conf = DeviceConfig::from_c(&*conf).ok_or(Error::InvalidArgument)?;
+            Self::this(dev).configure(&conf)
+        })
     }
     unsafe extern "C" fn start(dev: *mut rte_dma_dev) -> c_int {
         // SAFETY: the library passes its own slot.
@@ -264,7 +268,10 @@ impl<D: FastPath> Trampolines<D> {
         _sz: u32,
     ) -> c_int {
         // SAFETY: the library passes its own slot and a validated configuration.
-        guarded(|| unsafe { Self::this(dev).vchan_setup(vchan, &*conf) })
+        guarded(|| unsafe {
+            let conf = VchanConfig::from_c(&*conf).ok_or(Error::InvalidArgument)?;
+            Self::this(dev).vchan_setup(vchan, &conf)
+        })
     }
     unsafe extern "C" fn stats_get(
         dev: *const rte_dma_dev,
@@ -298,7 +305,7 @@ impl<D: FastPath> Trampolines<D> {
         guarded(|| unsafe {
             let mut text = String::new();
             Self::this(dev).dump(&mut text);
-            crate::api::write_to_file(f, &text)
+            CStream::new(f).ok_or(Error::InvalidArgument)?.write(&text)
         })
     }
     unsafe extern "C" fn group_create(

@@ -9,6 +9,7 @@
 
 pub mod abi;
 pub mod api;
+pub mod config;
 pub mod domain;
 pub mod driver;
 pub mod eal;

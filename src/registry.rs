@@ -122,6 +122,97 @@ pub fn get(dev_id: i16) -> Option<*mut rte_dma_dev> {
     slot(dev_id).filter(|&d| state_of(d) != rte_dma_dev_state::RTE_DMA_DEV_UNUSED as u32)
 }
 
+/// An allocated device, for the library layer. The slot arrays are never freed, so
+/// the handle always points at valid memory; that the device is still allocated when
+/// it is used is DPDK's rule (one thread drives a device's control path), as in DPDK.
+/// Reads and writes of the shared data go through copies, never long-lived
+/// references, because drivers (C ones too) write the same memory.
+#[derive(Clone, Copy, Debug)]
+pub struct DevRef {
+    dev: *mut rte_dma_dev,
+    data: *mut rte_dma_dev_data,
+}
+
+/// The allocated device `dev_id`.
+pub fn device(dev_id: i16) -> Option<DevRef> {
+    let dev = get(dev_id)?;
+    // SAFETY: an allocated slot (state read with Acquire) has its data pointer set.
+    let data = unsafe { (*dev).data };
+    (!data.is_null()).then_some(DevRef { dev, data })
+}
+
+impl DevRef {
+    /// The slot, as DPDK's ops table and drivers take it.
+    pub fn raw(self) -> *mut rte_dma_dev {
+        self.dev
+    }
+
+    /// The driver's ops table (`-ENOTSUP` if it installed none).
+    pub fn ops(self) -> Result<&'static rte_dma_dev_ops> {
+        // SAFETY: `dev` is a slot; a driver's ops table outlives its devices.
+        unsafe { (*self.dev).dev_ops.as_ref() }.ok_or(Error::NotSupported)
+    }
+
+    /// The entry of the fast-path table this device owns.
+    pub fn fp_entry(self) -> *mut rte_dma_fp_object {
+        // SAFETY: `dev` is a slot; allocated slots point at their table entry.
+        unsafe { (*self.dev).fp_obj }
+    }
+
+    pub fn state(self) -> u32 {
+        state_of(self.dev)
+    }
+
+    pub fn id(self) -> i16 {
+        // SAFETY: as in `is_started`.
+        unsafe { (*self.data).dev_id }
+    }
+
+    pub fn is_started(self) -> bool {
+        // SAFETY: `data` is the slot's data entry (never freed); a plain read.
+        unsafe { (*self.data).dev_started & 1 != 0 }
+    }
+
+    pub fn set_started(self, started: bool) {
+        // SAFETY: as above; the control path is single-threaded per device.
+        unsafe {
+            let d = &mut (*self.data).dev_started;
+            *d = (*d & !1) | started as u32;
+        }
+    }
+
+    /// The configuration the device last accepted.
+    pub fn conf(self) -> rte_dma_conf {
+        // SAFETY: as in `is_started`.
+        unsafe { (*self.data).dev_conf }
+    }
+
+    pub fn set_conf(self, conf: rte_dma_conf) {
+        // SAFETY: as in `set_started`.
+        unsafe { (*self.data).dev_conf = conf };
+    }
+
+    pub fn numa_node(self) -> i16 {
+        // SAFETY: as in `is_started`.
+        unsafe { (*self.data).numa_node }
+    }
+
+    /// The device's name, NUL-terminated, where it lives for the slot's life (what
+    /// `rte_dma_info.dev_name` points at).
+    pub fn name_ptr(self) -> *const core::ffi::c_char {
+        // SAFETY: as in `is_started`; only an address is taken.
+        unsafe { (*self.data).dev_name.as_ptr() }
+    }
+
+    pub fn name(self) -> String {
+        // SAFETY: names are NUL-terminated within their array (allocate writes fewer
+        // than RTE_DEV_NAME_MAX_LEN bytes into a zeroed entry).
+        unsafe { CStr::from_ptr(self.name_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
 pub fn is_valid(dev_id: i16) -> bool {
     get(dev_id).is_some()
 }
@@ -231,24 +322,23 @@ fn alloc_private(size: usize) -> Result<*mut c_void> {
     Ok(p)
 }
 
-/// Frees a slot: its driver data, its shared data, its fast-path entry.
-///
-/// # Safety
-/// `dev` must be an allocated slot whose driver no longer uses its private data.
-pub unsafe fn release(dev: *mut rte_dma_dev) {
+/// Frees a slot: its driver data, its shared data, its fast-path entry. For the
+/// library layer only, after the driver's `dev_close` succeeded or for a device
+/// that was registered but never made ready (its driver holds nothing in it).
+pub(crate) fn release(dev: DevRef) {
     let _guard = SLOT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     // Unused first: lock-free readers of the state stop looking at the slot.
-    state_cell(dev).store(
+    state_cell(dev.dev).store(
         rte_dma_dev_state::RTE_DMA_DEV_UNUSED as u32,
         Ordering::Release,
     );
-    // SAFETY: the caller guarantees `dev` is an allocated slot with valid data/fp_obj.
+    // SAFETY: `dev` is an allocated slot (handle invariant) whose data and table entry
+    // are set; its driver is done with the private area (see above).
     unsafe {
-        let data = (*dev).data;
-        libc::free((*data).dev_private);
-        ptr::write_bytes(data, 0, 1);
-        set_dummy_fp((*dev).fp_obj);
-        clear_slot(dev);
+        libc::free((*dev.data).dev_private);
+        ptr::write_bytes(dev.data, 0, 1);
+        set_dummy_fp((*dev.dev).fp_obj);
+        clear_slot(dev.dev);
     }
 }
 
@@ -264,25 +354,6 @@ unsafe fn clear_slot(dev: *mut rte_dma_dev) {
         (*dev).fp_obj = ptr::null_mut();
         (*dev).dev_ops = ptr::null();
         (*dev).reserved = [0; 2];
-    }
-}
-
-/// Whether the device is started (bit 0 of `dev_started`).
-///
-/// # Safety
-/// `dev` must be an allocated slot.
-pub unsafe fn is_started(dev: *const rte_dma_dev) -> bool {
-    // SAFETY: allocated slots have valid data.
-    unsafe { (*(*dev).data).dev_started & 1 != 0 }
-}
-
-/// # Safety
-/// `dev` must be an allocated slot.
-pub unsafe fn set_started(dev: *mut rte_dma_dev, started: bool) {
-    // SAFETY: allocated slots have valid data.
-    unsafe {
-        let d = &mut (*(*dev).data).dev_started;
-        *d = (*d & !1) | started as u32;
     }
 }
 
@@ -354,15 +425,24 @@ pub unsafe fn set_dummy_fp(obj: *mut rte_dma_fp_object) {
     unsafe { obj.write(dummy_fp(ptr::null_mut())) };
 }
 
-/// Points the functions of `obj` at the refusing ones but leaves `dev_private` as it
-/// is, so a caller reading the entry meanwhile gets either function with a valid
-/// private pointer (the refusing ones ignore it).
-///
-/// # Safety
-/// `obj` must point to a writable fast-path entry.
-pub unsafe fn unhook_fp(obj: *mut rte_dma_fp_object) {
-    // SAFETY: the caller guarantees `obj` is writable; `dev_private` keeps its value.
-    unsafe { obj.write(dummy_fp((*obj).dev_private)) };
+/// Points the device's fast-path functions at the refusing ones but leaves
+/// `dev_private` as it is, so a caller reading the entry meanwhile gets either
+/// function with a valid private pointer (the refusing ones ignore it). Returns the
+/// entry as it was, for `rehook_fp`.
+pub fn unhook_fp(dev: DevRef) -> rte_dma_fp_object {
+    let obj = dev.fp_entry();
+    // SAFETY: an allocated device's entry of the table (never freed); plain data.
+    unsafe {
+        let saved = obj.read();
+        obj.write(dummy_fp(saved.dev_private));
+        saved
+    }
+}
+
+/// Puts back the entry `unhook_fp` returned (the driver refused to close).
+pub fn rehook_fp(dev: DevRef, saved: rte_dma_fp_object) {
+    // SAFETY: as in `unhook_fp`.
+    unsafe { dev.fp_entry().write(saved) };
 }
 
 fn dummy_fp(dev_private: *mut c_void) -> rte_dma_fp_object {

@@ -2,19 +2,19 @@
 //!
 //! Every check that DPDK's library layer (not its drivers) makes lives here, so every
 //! driver, Rust or C, gets the same answers. Each rejection logs one ERR line under
-//! `lib.dmadev` and returns `Error::InvalidArgument` (`-EINVAL`).
+//! `lib.dmadev` and returns `Error::InvalidArgument` (`-EINVAL`); what passes comes
+//! back as the typed configuration of `crate::config`.
 use crate::abi::*;
+use crate::config::{DeviceConfig, Direction, Domain, Port, VchanConfig};
 use crate::{Error, Result, dma_log};
 
-const VALID_CFG_FLAGS: u64 = RTE_DMA_CFG_FLAG_SILENT | RTE_DMA_CFG_FLAG_ENQ_DEQ;
-
-fn reject(dev_id: i16, what: core::fmt::Arguments<'_>) -> Result<()> {
+fn reject<T>(dev_id: i16, what: core::fmt::Arguments<'_>) -> Result<T> {
     dma_log!(ERR, "Device {} {}", dev_id, what);
     Err(Error::InvalidArgument)
 }
 
 /// `rte_dma_configure`'s rules, checked against the device's capabilities.
-pub fn configure(dev_id: i16, conf: &rte_dma_conf, info: &rte_dma_info) -> Result<()> {
+pub fn configure(dev_id: i16, conf: &rte_dma_conf, info: &rte_dma_info) -> Result<DeviceConfig> {
     if conf.nb_vchans == 0 {
         return reject(dev_id, format_args!("configure zero vchans"));
     }
@@ -28,49 +28,55 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf, info: &rte_dma_info) -> Resul
     } else if conf.priority != 0 {
         return reject(dev_id, format_args!("should not configure priority"));
     }
-    if conf.flags & !VALID_CFG_FLAGS != 0 {
+    let Some(typed) = DeviceConfig::from_c(conf) else {
         return reject(dev_id, format_args!("configure invalid flags"));
-    }
+    };
     if conf.flags & RTE_DMA_CFG_FLAG_SILENT != 0 && info.dev_capa & RTE_DMA_CAPA_SILENT == 0 {
         return reject(dev_id, format_args!("don't support silent"));
     }
     if conf.flags & RTE_DMA_CFG_FLAG_ENQ_DEQ != 0 && info.dev_capa & RTE_DMA_CAPA_OPS_ENQ_DEQ == 0 {
         return reject(dev_id, format_args!("don't support enqueue/dequeue"));
     }
-    Ok(())
+    Ok(typed)
 }
 
 /// Checks one access port: a known type, zero reserved words, and a device port
 /// exactly when the direction has a device on that side.
-fn port(dev_id: i16, p: &rte_dma_port_param, side: &str, side_is_dev: bool) -> Result<()> {
+fn port(dev_id: i16, p: &rte_dma_port_param, side: &str, side_is_dev: bool) -> Result<Port> {
     let none = rte_dma_port_type::RTE_DMA_PORT_NONE as u32;
     let pcie = rte_dma_port_type::RTE_DMA_PORT_PCIE as u32;
     if p.port_type != none && p.port_type != pcie {
         return reject(dev_id, format_args!("{side} port type unsupported"));
     }
-    if p.reserved != [0, 0] {
+    let Some(typed) = Port::from_c(p) else {
         return reject(
             dev_id,
             format_args!("{side} port has non-zero reserved fields"),
         );
-    }
-    if (p.port_type == none) == side_is_dev {
+    };
+    if (typed == Port::None) == side_is_dev {
         return reject(dev_id, format_args!("{side} port type invalid"));
     }
-    Ok(())
+    Ok(typed)
 }
 
 /// The rules on the vchan configuration alone (DPDK's `dma_check_vchan_conf`).
-pub fn vchan_conf(dev_id: i16, conf: &rte_dma_vchan_conf) -> Result<()> {
-    use rte_dma_direction::*;
-    let dir = conf.direction;
-    if dir > RTE_DMA_DIR_DEV_TO_DEV as u32 {
+pub fn vchan_conf(dev_id: i16, conf: &rte_dma_vchan_conf) -> Result<VchanConfig> {
+    let Some(direction) = Direction::from_raw(conf.direction) else {
         return reject(dev_id, format_args!("direction invalid!"));
-    }
-    let src_is_dev = dir == RTE_DMA_DIR_DEV_TO_MEM as u32 || dir == RTE_DMA_DIR_DEV_TO_DEV as u32;
-    port(dev_id, &conf.src_port, "source", src_is_dev)?;
-    let dst_is_dev = dir == RTE_DMA_DIR_MEM_TO_DEV as u32 || dir == RTE_DMA_DIR_DEV_TO_DEV as u32;
-    port(dev_id, &conf.dst_port, "destination", dst_is_dev)?;
+    };
+    let src_port = port(
+        dev_id,
+        &conf.src_port,
+        "source",
+        direction.source_is_device(),
+    )?;
+    let dst_port = port(
+        dev_id,
+        &conf.dst_port,
+        "destination",
+        direction.destination_is_device(),
+    )?;
     if conf.auto_free.reserved != [0, 0] {
         return reject(
             dev_id,
@@ -81,63 +87,54 @@ pub fn vchan_conf(dev_id: i16, conf: &rte_dma_vchan_conf) -> Result<()> {
     if domain.r#type > rte_dma_inter_domain_type::RTE_DMA_INTER_OS_DOMAIN as u32 {
         return reject(dev_id, format_args!("domain type invalid!"));
     }
-    if domain.reserved != [0, 0] {
+    let Some(domain) = Domain::from_c(domain) else {
         return reject(dev_id, format_args!("domain has non-zero reserved fields"));
-    }
-    let inter_domain = domain.r#type != rte_dma_inter_domain_type::RTE_DMA_INTER_DOMAIN_NONE as u32;
-    if inter_domain && dir != RTE_DMA_DIR_MEM_TO_MEM as u32 {
+    };
+    if domain != Domain::Local && direction != Direction::MemToMem {
         return reject(
             dev_id,
             format_args!("inter domain only support mem-to-mem transfer"),
         );
     }
-    Ok(())
+    Ok(VchanConfig {
+        direction,
+        nb_desc: conf.nb_desc,
+        src_port,
+        dst_port,
+        auto_free_pool: core::ptr::NonNull::new(conf.auto_free.m2d.pool),
+        domain,
+    })
 }
 
 /// The rules that need the device: vchan range, direction and features supported,
-/// descriptor count. `vchan_conf` must have passed (the direction is in range).
-pub fn vchan_setup(
-    dev_id: i16,
-    vchan: u16,
-    conf: &rte_dma_vchan_conf,
-    info: &rte_dma_info,
-) -> Result<()> {
+/// descriptor count.
+pub fn vchan_setup(dev_id: i16, vchan: u16, conf: &VchanConfig, info: &rte_dma_info) -> Result<()> {
     if info.nb_vchans == 0 {
         return reject(dev_id, format_args!("must be configured first"));
     }
     if vchan >= info.nb_vchans {
         return reject(dev_id, format_args!("vchan out range!"));
     }
-    let (capa, name) = match conf.direction {
-        0 => (RTE_DMA_CAPA_MEM_TO_MEM, "mem2mem"),
-        1 => (RTE_DMA_CAPA_MEM_TO_DEV, "mem2dev"),
-        2 => (RTE_DMA_CAPA_DEV_TO_MEM, "dev2mem"),
-        _ => (RTE_DMA_CAPA_DEV_TO_DEV, "dev2dev"),
-    };
+    let (capa, name) = conf.direction.capability();
     if info.dev_capa & capa == 0 {
         return reject(dev_id, format_args!("don't support {name} transfer"));
     }
     if conf.nb_desc < info.min_desc || conf.nb_desc > info.max_desc {
         return reject(dev_id, format_args!("number of descriptors invalid"));
     }
-    if !conf.auto_free.m2d.pool.is_null() && info.dev_capa & RTE_DMA_CAPA_M2D_AUTO_FREE == 0 {
+    if conf.auto_free_pool.is_some() && info.dev_capa & RTE_DMA_CAPA_M2D_AUTO_FREE == 0 {
         return reject(dev_id, format_args!("does not support m2d auto free"));
     }
-    let domain = conf.domain.r#type;
-    if domain == rte_dma_inter_domain_type::RTE_DMA_INTER_OS_DOMAIN as u32
-        && info.dev_capa & RTE_DMA_CAPA_INTER_OS_DOMAIN == 0
-    {
-        return reject(dev_id, format_args!("does not support inter os domain"));
-    }
-    if domain == rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32
-        && info.dev_capa & RTE_DMA_CAPA_INTER_PROCESS_DOMAIN == 0
-    {
-        return reject(
+    match conf.domain {
+        Domain::Os { .. } if info.dev_capa & RTE_DMA_CAPA_INTER_OS_DOMAIN == 0 => {
+            reject(dev_id, format_args!("does not support inter os domain"))
+        }
+        Domain::Process { .. } if info.dev_capa & RTE_DMA_CAPA_INTER_PROCESS_DOMAIN == 0 => reject(
             dev_id,
             format_args!("does not support inter process domain"),
-        );
+        ),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The stats calls accept a configured vchan or `RTE_DMA_ALL_VCHAN`.
@@ -194,7 +191,7 @@ mod tests {
     #[test]
     fn configure_rules() {
         let info = skeleton_like();
-        assert_eq!(configure(0, &conf(1, 0, 0), &info), Ok(()));
+        assert!(configure(0, &conf(1, 0, 0), &info).is_ok());
         assert_eq!(
             configure(0, &conf(0, 0, 0), &info),
             Err(Error::InvalidArgument)
@@ -230,7 +227,7 @@ mod tests {
             ..info
         };
         let both = RTE_DMA_CFG_FLAG_SILENT | RTE_DMA_CFG_FLAG_ENQ_DEQ;
-        assert_eq!(configure(0, &conf(1, 1, both), &capable), Ok(()));
+        assert!(configure(0, &conf(1, 1, both), &capable).is_ok());
         assert_eq!(
             configure(0, &conf(1, 2, 0), &capable),
             Err(Error::InvalidArgument)
@@ -246,11 +243,11 @@ mod tests {
 
     #[test]
     fn vchan_conf_rules() {
-        assert_eq!(vchan_conf(0, &mem2mem()), Ok(()));
+        assert!(vchan_conf(0, &mem2mem()).is_ok());
         let bad = |f: &dyn Fn(&mut rte_dma_vchan_conf)| {
             let mut c = mem2mem();
             f(&mut c);
-            vchan_conf(0, &c)
+            vchan_conf(0, &c).map(|_| ())
         };
         let einval = Err(Error::InvalidArgument);
         assert_eq!(bad(&|c| c.direction = 4), einval);
@@ -292,6 +289,10 @@ mod tests {
     #[test]
     fn vchan_setup_rules() {
         let info = skeleton_like();
+        let typed = |c: &rte_dma_vchan_conf| vchan_conf(0, c).unwrap();
+        let vchan_setup = |d: i16, v: u16, c: &rte_dma_vchan_conf, i: &rte_dma_info| {
+            vchan_setup(d, v, &typed(c), i)
+        };
         let c = mem2mem();
         assert_eq!(vchan_setup(0, 0, &c, &info), Ok(()));
         let einval = Err(Error::InvalidArgument);
@@ -316,10 +317,11 @@ mod tests {
             vchan_setup(0, 0, &rte_dma_vchan_conf { nb_desc: 8193, ..c }, &info),
             einval
         );
-        assert_eq!(
-            vchan_setup(0, 0, &rte_dma_vchan_conf { direction: 2, ..c }, &info),
-            einval
-        );
+        let dev2mem = VchanConfig {
+            direction: Direction::DevToMem,
+            ..typed(&c)
+        };
+        assert_eq!(super::vchan_setup(0, 0, &dev2mem, &info), einval);
         let mut pool = c;
         pool.auto_free.m2d.pool = core::ptr::NonNull::dangling().as_ptr();
         assert_eq!(vchan_setup(0, 0, &pool, &info), einval);

@@ -55,43 +55,40 @@ fn groups_handlers_and_events_between_two_devices() {
     let token = [0x70; 16];
     let cb: rte_dma_access_pair_group_event_cb_t = Some(on_event);
 
-    let g = unsafe { api::group_create(a, da.as_ptr(), token.as_ptr(), cb) }.unwrap();
+    let g = api::group_create(a, &da, &token, cb).unwrap();
     assert!(g >= 0);
-    let g2 = unsafe { api::group_create(a, dc.as_ptr(), token.as_ptr(), cb) }.unwrap();
+    let g2 = api::group_create(a, &dc, &token, cb).unwrap();
     assert_ne!(g, g2, "group ids are unique");
     assert_eq!(api::group_destroy(a, g2), Ok(()));
 
     // The wrong token is refused and changes nothing.
     let wrong = [0x71; 16];
     assert_eq!(
-        unsafe { api::group_join(b, db.as_ptr(), wrong.as_ptr(), g, cb) },
+        api::group_join(b, &db, &wrong, g, cb),
         Err(Error::Errno(libc::EACCES))
     );
     assert_eq!(
-        unsafe { api::group_handler_get(a, g, db.as_ptr()) },
+        api::group_handler_get(a, g, &db),
         Err(Error::InvalidArgument)
     );
     // A group that does not exist.
-    assert!(unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), 9999, cb) }.is_err());
+    assert!(api::group_join(b, &db, &token, 9999, cb).is_err());
     // The right token gets in; the same domain cannot join twice.
-    unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) }.unwrap();
-    assert_eq!(
-        unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) },
-        Err(Error::Exists)
-    );
+    api::group_join(b, &db, &token, g, cb).unwrap();
+    assert_eq!(api::group_join(b, &db, &token, g, cb), Err(Error::Exists));
 
     // Both sides see both members, with non-zero handlers.
     let deadline = Instant::now() + Duration::from_secs(2);
-    while unsafe { api::group_handler_get(a, g, db.as_ptr()) }.is_err() {
+    while api::group_handler_get(a, g, &db).is_err() {
         assert!(Instant::now() < deadline, "creator never saw the joiner");
     }
     for dev in [a, b] {
         for d in [&da, &db] {
-            let h = unsafe { api::group_handler_get(dev, g, d.as_ptr()) }.unwrap();
+            let h = api::group_handler_get(dev, g, d).unwrap();
             assert_ne!(h, 0);
         }
         assert_eq!(
-            unsafe { api::group_handler_get(dev, g, dc.as_ptr()) },
+            api::group_handler_get(dev, g, &dc),
             Err(Error::InvalidArgument)
         );
     }
@@ -100,8 +97,8 @@ fn groups_handlers_and_events_between_two_devices() {
     assert_eq!(api::group_destroy(b, g), Err(Error::NotPermitted));
 
     // A vchan bound to member handlers copies; a non-member handler is refused.
-    let ha = unsafe { api::group_handler_get(b, g, da.as_ptr()) }.unwrap();
-    let hb = unsafe { api::group_handler_get(b, g, db.as_ptr()) }.unwrap();
+    let ha = api::group_handler_get(b, g, &da).unwrap();
+    let hb = api::group_handler_get(b, g, &db).unwrap();
     api::configure(
         b,
         &rte_dma_conf {
@@ -191,12 +188,12 @@ fn groups_handlers_and_events_between_two_devices() {
         )
     );
     assert_eq!(
-        unsafe { api::group_handler_get(a, g, db.as_ptr()) },
+        api::group_handler_get(a, g, &db),
         Err(Error::InvalidArgument)
     );
 
     // Join again, then the creator destroys: the joiner is told GROUP_DESTROYED.
-    unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) }.unwrap();
+    api::group_join(b, &db, &token, g, cb).unwrap();
     EVENTS.lock().unwrap().clear();
     CALLS.store(0, Ordering::SeqCst);
     api::group_destroy(a, g).unwrap();
@@ -212,18 +209,15 @@ fn groups_handlers_and_events_between_two_devices() {
     );
     // Without leaving the dead group, b creates one: the id comes back, and b is
     // its creator (the stale joiner entry must not shadow it).
-    let again = unsafe { api::group_create(b, db.as_ptr(), token.as_ptr(), None) }.unwrap();
+    let again = api::group_create(b, &db, &token, None).unwrap();
     assert_eq!(again, g, "the lowest free id is reused");
-    assert_ne!(
-        unsafe { api::group_handler_get(b, again, db.as_ptr()) }.unwrap(),
-        0
-    );
+    assert_ne!(api::group_handler_get(b, again, &db).unwrap(), 0);
     assert_eq!(api::group_destroy(b, again), Ok(()));
 
     // Many groups created and destroyed: ids are reused, nothing leaks or hangs.
     for _ in 0..200 {
-        let g = unsafe { api::group_create(a, da.as_ptr(), token.as_ptr(), None) }.unwrap();
-        unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, None) }.unwrap();
+        let g = api::group_create(a, &da, &token, None).unwrap();
+        api::group_join(b, &db, &token, g, None).unwrap();
         api::group_leave(b, g).unwrap();
         api::group_destroy(a, g).unwrap();
     }

@@ -54,18 +54,15 @@ fn device() -> i16 {
 }
 
 fn create(dev: i16, domain: [u8; 16]) -> Result<i16, Error> {
-    // SAFETY: both ids are 16-byte arrays.
-    unsafe { api::group_create(dev, domain.as_ptr(), TOKEN.as_ptr(), None) }
+    api::group_create(dev, &domain, &TOKEN, None)
 }
 
 fn join(dev: i16, domain: [u8; 16], token: [u8; 16], group: i16) -> Result<(), Error> {
-    // SAFETY: both ids are 16-byte arrays.
-    unsafe { api::group_join(dev, domain.as_ptr(), token.as_ptr(), group, None) }
+    api::group_join(dev, &domain, &token, group, None)
 }
 
 fn handler(dev: i16, group: i16, domain: [u8; 16]) -> Result<u16, Error> {
-    // SAFETY: a 16-byte domain id.
-    unsafe { api::group_handler_get(dev, group, domain.as_ptr()) }
+    api::group_handler_get(dev, group, &domain)
 }
 
 /// Runs `f` on a thread and fails the test if it takes longer than `limit`.
@@ -723,7 +720,7 @@ fn silent_connections_are_dropped_and_do_not_lock_joiners_out() {
     assert!(silent.len() >= 8);
     // A real joiner still gets in at once.
     within(
-        Duration::from_secs(3),
+        Duration::from_secs(10),
         "a join among silent connections",
         move || {
             join(other, [2; 16], TOKEN, g).unwrap();
@@ -782,7 +779,7 @@ fn a_stopped_creator_blocks_no_other_create_and_no_join_forever() {
     }
     let dev = device();
     let created = within(
-        Duration::from_secs(2),
+        Duration::from_secs(5),
         "group_create beside a stopped creator",
         move || create(dev, [1; 16]),
     )
@@ -839,7 +836,7 @@ fn a_member_that_stops_reading_is_dropped_and_never_wedges_the_creator() {
         std::thread::sleep(Duration::from_millis(10));
     }
     // ... and destroy and close return at once.
-    within(Duration::from_secs(2), "destroy and close", move || {
+    within(Duration::from_secs(5), "destroy and close", move || {
         api::group_destroy(dev, g).unwrap();
         api::close(dev).unwrap();
     });
@@ -877,7 +874,7 @@ fn a_creator_announcing_endless_members_cannot_hang_a_joiner() {
     t.join().unwrap();
     // The device still answers (no thread spins holding its table).
     within(
-        Duration::from_secs(2),
+        Duration::from_secs(5),
         "handler_get after the flood",
         move || {
             let _ = handler(dev, 4, [9; 16]);

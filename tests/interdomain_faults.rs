@@ -170,8 +170,8 @@ fn bad_local_addresses_give_error_statuses_never_a_signal() {
     let dev = api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap();
     let me = [0x3c; 16];
     let token = [0x11; 16];
-    let g = unsafe { api::group_create(dev, me.as_ptr(), token.as_ptr(), None) }.unwrap();
-    let h = unsafe { api::group_handler_get(dev, g, me.as_ptr()) }.unwrap();
+    let g = api::group_create(dev, &me, &token, None).unwrap();
+    let h = api::group_handler_get(dev, g, &me).unwrap();
     api::configure(
         dev,
         &rte_dma_conf {

@@ -164,8 +164,17 @@ pub unsafe extern "C" fn rte_dma_vchan_status(
 /// `f` is NULL or an open stream.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_dump(dev_id: i16, f: *mut libc::FILE) -> c_int {
-    // SAFETY: forwarded contract.
-    status(|| unsafe { api::dump(dev_id, f) })
+    // SAFETY: forwarded contract (`f` NULL or open).
+    status(|| api::dump(dev_id, unsafe { CStream::new(f) }))
+}
+
+/// A domain id or token the caller passed.
+///
+/// # Safety
+/// `p` is non-NULL and points at 16 readable bytes that outlive the call.
+unsafe fn uuid<'a>(p: *const c_uchar) -> &'a rte_uuid_t {
+    // SAFETY: per the contract; `rte_uuid_t` is `[u8; 16]`, alignment 1.
+    unsafe { &*(p as *const rte_uuid_t) }
 }
 
 /// Creates an access pair group with this process as creator; writes its id.
@@ -188,8 +197,11 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_create(
         {
             return Err(Error::InvalidArgument);
         }
-        // SAFETY: forwarded contract; pointers checked above.
-        unsafe { *group_id = api::group_create(dev_id, domain_id, token, cb)? };
+        // SAFETY: forwarded contract; pointers checked above, 16 bytes each.
+        let (d, t) = unsafe { (uuid(domain_id), uuid(token)) };
+        let id = api::group_create(dev_id, d, t, cb)?;
+        // SAFETY: checked non-NULL above; writable per the contract.
+        unsafe { *group_id = id };
         Ok(())
     })
 }
@@ -216,8 +228,9 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_join(
         if domain_id.is_null() || token.is_null() {
             return Err(api::null_argument(dev_id, "domain_id or token"));
         }
-        // SAFETY: forwarded contract; pointers checked above.
-        unsafe { api::group_join(dev_id, domain_id, token, group_id, cb) }
+        // SAFETY: forwarded contract; pointers checked above, 16 bytes each.
+        let (d, t) = unsafe { (uuid(domain_id), uuid(token)) };
+        api::group_join(dev_id, d, t, group_id, cb)
     })
 }
 
@@ -242,8 +255,10 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_handler_get(
         if handler.is_null() || domain_id.is_null() {
             return Err(api::null_argument(dev_id, "handler or domain_id"));
         }
-        // SAFETY: forwarded contract; pointers checked above.
-        unsafe { *handler = api::group_handler_get(dev_id, group_id, domain_id)? };
+        // SAFETY: forwarded contract; pointer checked above, 16 bytes.
+        let h = api::group_handler_get(dev_id, group_id, unsafe { uuid(domain_id) })?;
+        // SAFETY: checked non-NULL above; writable per the contract.
+        unsafe { *handler = h };
         Ok(())
     })
 }

@@ -77,9 +77,9 @@ pub extern "C" fn rte_trace_save() -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_trace_dump(f: *mut libc::FILE) {
     guard((), || {
-        if !f.is_null() {
-            // SAFETY: forwarded contract.
-            let _ = unsafe { dmadev::api::write_to_file(f, &trace::dump_text()) };
+        // SAFETY: forwarded contract (`f` NULL or open).
+        if let Some(f) = unsafe { dmadev::abi::CStream::new(f) } {
+            let _ = f.write(&trace::dump_text());
         }
     })
 }

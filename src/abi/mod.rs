@@ -14,6 +14,7 @@ pub mod common;
 pub mod consts;
 pub mod fp;
 pub mod pmd;
+pub mod stream;
 pub mod types;
 pub mod uuid;
 
@@ -21,5 +22,6 @@ pub use common::*;
 pub use consts::*;
 pub use fp::*;
 pub use pmd::*;
+pub use stream::CStream;
 pub use types::*;
 pub use uuid::*;

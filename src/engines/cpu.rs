@@ -4,6 +4,7 @@ use super::doorbell::Doorbell;
 use super::ring::{Access, Desc, MAX_SGES, OpKind, Ring};
 use super::worker::{self, WorkSource};
 use crate::abi::*;
+use crate::config::{ConfigFlags, DeviceConfig, VchanConfig};
 use crate::driver::{Capabilities, Driver, FastPath};
 use crate::{Error, Result, dma_log};
 use core::cell::UnsafeCell;
@@ -214,17 +215,17 @@ impl Driver for CpuEngine {
     /// Discards every vchan: each must be set up again before start, so nothing
     /// enqueued or executed under the old configuration survives it (neither in a
     /// vchan the new one drops nor as a stale descriptor in ops mode).
-    fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
+    fn configure(&self, conf: &DeviceConfig) -> Result<()> {
         self.unhook_fast_path();
         self.rings_mut().iter_mut().for_each(|r| *r = None);
         self.shared.nb_vchans.store(conf.nb_vchans, Relaxed);
         self.ops_mode
-            .store(conf.flags & RTE_DMA_CFG_FLAG_ENQ_DEQ != 0, Relaxed);
+            .store(conf.flags.contains(ConfigFlags::ENQ_DEQ), Relaxed);
         self.refresh_fast();
         Ok(())
     }
 
-    fn vchan_setup(&self, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()> {
+    fn vchan_setup(&self, vchan: u16, conf: &VchanConfig) -> Result<()> {
         self.setup_vchan(vchan, conf.nb_desc, Access::Local)
     }
 

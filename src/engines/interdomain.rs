@@ -9,6 +9,7 @@ use super::cpu::CpuEngine;
 use super::ring::Access;
 use crate::abi::uuid_text;
 use crate::abi::*;
+use crate::config::{DeviceConfig, Domain, VchanConfig};
 use crate::domain::group::{Group, Role};
 use crate::domain::handlers::{Endpoint, Handlers};
 use crate::driver::{self, Capabilities, Driver, FastPath};
@@ -83,24 +84,23 @@ impl Driver for InterDomain {
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }
-    fn configure(&self, conf: &rte_dma_conf) -> Result<()> {
+    fn configure(&self, conf: &DeviceConfig) -> Result<()> {
         self.engine.configure(conf)
     }
-    fn vchan_setup(&self, vchan: u16, conf: &rte_dma_vchan_conf) -> Result<()> {
-        let access = if conf.domain.r#type
-            == rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32
-        {
-            Access::Domain {
-                src: self.endpoint(conf.domain.src_handler, "source")?,
-                dst: self.endpoint(conf.domain.dst_handler, "destination")?,
-            }
-        } else {
-            // Local copies also go through the checked path, so bad addresses complete
-            // with an error status as HANDLES_ERRORS promises.
-            Access::Domain {
+    fn vchan_setup(&self, vchan: u16, conf: &VchanConfig) -> Result<()> {
+        // Plain vchans go through the checked path too, so bad addresses complete
+        // with an error status as HANDLES_ERRORS promises.
+        let access = match conf.domain {
+            Domain::Process { src, dst } => Access::Domain {
+                src: self.endpoint(src, "source")?,
+                dst: self.endpoint(dst, "destination")?,
+            },
+            // Validation refuses it: this device does not report INTER_OS_DOMAIN.
+            Domain::Os { .. } => return Err(Error::NotSupported),
+            Domain::Local => Access::Domain {
                 src: Endpoint::Local,
                 dst: Endpoint::Local,
-            }
+            },
         };
         self.engine.setup_vchan(vchan, conf.nb_desc, access)
     }
