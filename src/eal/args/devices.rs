@@ -3,7 +3,7 @@
 //! (dmadev-rs has no PCI bus).
 
 use super::scan::Occurrence;
-use super::table::{ACCEPT_FLAG, Action::*, Spec};
+use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
 use super::{ArgsError, Interp};
 
 pub(super) const OPTIONS: &[Spec] = &[
@@ -15,14 +15,14 @@ pub(super) const OPTIONS: &[Spec] = &[
     .multi(),
     Spec::value(
         "--allow",
-        Accept(device),
+        ACCEPT_NON_EMPTY,
         "use only this device (repeatable)",
     )
     .short("-a")
     .multi(),
     Spec::value(
         "--block",
-        Accept(device),
+        ACCEPT_NON_EMPTY,
         "do not use this device (repeatable)",
     )
     .short("-b")
@@ -70,10 +70,6 @@ fn vdev(st: &mut Interp, occ: &Occurrence<'_>) -> Result<(), ArgsError> {
 fn driver_path(st: &mut Interp, occ: &Occurrence<'_>) -> Result<(), ArgsError> {
     st.cfg.plugins.push(occ.non_empty()?.to_string());
     Ok(())
-}
-
-fn device(occ: &Occurrence<'_>) -> Result<Option<String>, ArgsError> {
-    Ok(Some(occ.non_empty()?.to_string()))
 }
 
 fn vfio_intr(occ: &Occurrence<'_>) -> Result<Option<String>, ArgsError> {

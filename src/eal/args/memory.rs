@@ -3,7 +3,7 @@
 //! addresses), except `--iova-mode`, whose `pa` gets a warning from `init`.
 
 use super::scan::Occurrence;
-use super::table::{ACCEPT_FLAG, Action::*, Spec};
+use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::eal::num;
 
@@ -56,7 +56,7 @@ pub(super) const OPTIONS: &[Spec] = &[
     ),
     Spec::value(
         "--huge-dir",
-        Accept(huge_dir),
+        ACCEPT_NON_EMPTY,
         "hugepage directory, accepted",
     ),
     Spec::optional(
@@ -139,10 +139,6 @@ fn pagesz_mem(occ: &Occurrence<'_>) -> Checked {
         return Err(occ.bad("pagesz:limit pair"));
     }
     Ok(Some(occ.value().to_string()))
-}
-
-fn huge_dir(occ: &Occurrence<'_>) -> Checked {
-    Ok(Some(occ.non_empty()?.to_string()))
 }
 
 fn huge_unlink(occ: &Occurrence<'_>) -> Checked {

@@ -3,7 +3,7 @@
 //! checked and accepted.
 
 use super::scan::Occurrence;
-use super::table::{ACCEPT_FLAG, Action::*, Spec};
+use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::eal::num;
 
@@ -25,7 +25,7 @@ pub(super) const OPTIONS: &[Spec] = &[
     ),
     Spec::value(
         "--mbuf-pool-ops-name",
-        Accept(mbuf_pool_ops_name),
+        ACCEPT_NON_EMPTY,
         "accepted, no effect",
     ),
 ];
@@ -44,10 +44,6 @@ fn simd_bitwidth(occ: &Occurrence<'_>) -> Result<Option<String>, ArgsError> {
         }
         _ => Err(occ.bad("SIMD bit width")),
     }
-}
-
-fn mbuf_pool_ops_name(occ: &Occurrence<'_>) -> Result<Option<String>, ArgsError> {
-    Ok(Some(occ.non_empty()?.to_string()))
 }
 
 #[cfg(test)]

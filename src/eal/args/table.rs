@@ -30,6 +30,9 @@ pub(super) enum Action {
 
 /// A flag that is accepted and has no effect.
 pub(super) const ACCEPT_FLAG: Action = Action::Accept(|_| Ok(None));
+/// A value that is accepted as it is if it is not empty.
+pub(super) const ACCEPT_NON_EMPTY: Action =
+    Action::Accept(|occ| Ok(Some(occ.non_empty()?.to_string())));
 
 /// One option.
 pub(super) struct Spec {
