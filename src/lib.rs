@@ -16,6 +16,7 @@ pub mod eal;
 pub mod engines;
 pub mod error;
 pub mod log;
+mod regex;
 pub mod registry;
 pub mod trace;
 pub mod validate;

@@ -2,10 +2,11 @@
 //!
 //! Levels use DPDK's numbers (`RTE_LOG_EMERG` = 1 … `RTE_LOG_DEBUG` = 8). A line is
 //! written when its level is at or below both the global level and its type's level.
-//! Patterns set with `set_level_pattern` also apply to types registered later, as in
-//! DPDK, so `--log-level=lib.dmadev:debug` works before the library registers its type.
+//! Patterns set with `set_level_pattern` (globs) or `set_level_regexp` (POSIX regular
+//! expressions) also apply to types registered later, as in DPDK, so
+//! `--log-level=lib.dmadev:debug` works before the library registers its type.
+use crate::regex::{Regex, glob_matches};
 use crate::{Error, Result};
-use std::ffi::CString;
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -33,7 +34,22 @@ struct LogState {
     global_level: u32,
     types: Vec<LogType>,
     /// Patterns in the order they were set; the last match wins for new types.
-    patterns: Vec<(String, u32)>,
+    patterns: Vec<(Matcher, u32)>,
+}
+
+/// How a saved level names its types.
+enum Matcher {
+    Glob(String),
+    Regex(Regex),
+}
+
+impl Matcher {
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Matcher::Glob(p) => glob_matches(p, name),
+            Matcher::Regex(r) => r.is_match(name),
+        }
+    }
 }
 
 static STATE: Mutex<LogState> = Mutex::new(LogState {
@@ -47,14 +63,6 @@ fn state() -> std::sync::MutexGuard<'static, LogState> {
     STATE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn glob_matches(pattern: &str, name: &str) -> bool {
-    let (Ok(p), Ok(n)) = (CString::new(pattern), CString::new(name)) else {
-        return false;
-    };
-    // SAFETY: both are valid NUL-terminated strings for the duration of the call.
-    unsafe { libc::fnmatch(p.as_ptr(), n.as_ptr(), 0) == 0 }
 }
 
 fn valid_level(level: u32) -> bool {
@@ -72,7 +80,7 @@ pub fn register(name: &str, default_level: u32) -> u32 {
         .patterns
         .iter()
         .rev()
-        .find(|(p, _)| glob_matches(p, name))
+        .find(|(m, _)| m.matches(name))
         .map_or(default_level, |&(_, l)| l);
     st.types.push(LogType {
         name: name.to_owned(),
@@ -92,18 +100,26 @@ pub fn lookup(name: &str) -> Option<u32> {
 
 /// Sets the level of every type whose name matches the glob `pattern`, now and later.
 pub fn set_level_pattern(pattern: &str, level: u32) -> Result<()> {
+    set_level_matching(Matcher::Glob(pattern.to_owned()), level)
+}
+
+/// Sets the level of every type whose name the POSIX basic regular expression `regex`
+/// matches, now and later (DPDK's `rte_log_set_level_regexp`). `InvalidArgument` if
+/// the level is out of range or the expression does not compile.
+pub fn set_level_regexp(regex: &str, level: u32) -> Result<()> {
+    let regex = Regex::new(regex).ok_or(Error::InvalidArgument)?;
+    set_level_matching(Matcher::Regex(regex), level)
+}
+
+fn set_level_matching(matcher: Matcher, level: u32) -> Result<()> {
     if !valid_level(level) {
         return Err(Error::InvalidArgument);
     }
     let mut st = state();
-    for t in st
-        .types
-        .iter_mut()
-        .filter(|t| glob_matches(pattern, &t.name))
-    {
+    for t in st.types.iter_mut().filter(|t| matcher.matches(&t.name)) {
         t.level = level;
     }
-    st.patterns.push((pattern.to_owned(), level));
+    st.patterns.push((matcher, level));
     Ok(())
 }
 
@@ -235,6 +251,23 @@ mod tests {
         assert!(can_log(b, RTE_LOG_CRIT));
         let other = register("test.logB", RTE_LOG_INFO);
         assert_eq!(get_level(other), Some(RTE_LOG_INFO));
+    }
+
+    #[test]
+    fn regexp_applies_to_existing_and_later_types() {
+        let eal = register("test.logR.eal", RTE_LOG_INFO);
+        let ring = register("test.logR.ring", RTE_LOG_INFO);
+        set_level_regexp("^test\\.logR\\.\\(eal\\|dmadev\\)$", RTE_LOG_DEBUG).unwrap();
+        assert_eq!(get_level(eal), Some(RTE_LOG_DEBUG));
+        assert_eq!(get_level(ring), Some(RTE_LOG_INFO));
+        let dmadev = register("test.logR.dmadev", RTE_LOG_INFO);
+        assert_eq!(get_level(dmadev), Some(RTE_LOG_DEBUG));
+        assert_eq!(
+            set_level_regexp("test.logR.\\(", RTE_LOG_ERR),
+            Err(Error::InvalidArgument)
+        );
+        assert_eq!(set_level_regexp("x", 0), Err(Error::InvalidArgument));
+        assert_eq!(get_level(eal), Some(RTE_LOG_DEBUG));
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The value of `--log-level`: `level`, `pattern:level` (glob) or `regex,level`.
+//! The value of `--log-level`: `level`, `pattern:level` (glob) or `regex,level`
+//! (POSIX basic regular expression, matched with the C library as DPDK does), and
+//! applying the parsed values to the log module.
 //!
 //! Levels are DPDK's numbers 1 (emergency) … 8 (debug), or a prefix of a level's name
-//! (`err`, `warn`, `info`, ...). A regular expression is turned into the equivalent
-//! glob because the log module matches globs; expressions a glob cannot express are
-//! refused with a message.
+//! (`err`, `warn`, `info`, ...).
 
 /// Highest log level (`RTE_LOG_DEBUG`).
 pub const LOG_MAX: u32 = 8;
@@ -20,11 +20,21 @@ const LEVEL_NAMES: [&str; 8] = [
     "debug",
 ];
 
+/// Which log types a `--log-level` value sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// `level`: the global level.
+    Global,
+    /// `pattern:level`: a glob over type names (`fnmatch`).
+    Glob(String),
+    /// `regex,level`: a POSIX basic regular expression over type names.
+    Regex(String),
+}
+
 /// One parsed `--log-level` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLevelArg {
-    /// Glob over log type names; `None` sets the global level.
-    pub pattern: Option<String>,
+    pub target: LogTarget,
     /// Level, 1..=8.
     pub level: u32,
     /// Set when the given level was above 8 and has been lowered to 8.
@@ -54,17 +64,21 @@ pub fn parse_level(s: &str) -> Option<u64> {
     }
 }
 
-/// Parses a whole `--log-level` value.
+/// Parses a whole `--log-level` value, in DPDK's order: split at the first ','
+/// (regex) or else the first ':' (glob), parse the level, then compile the regex.
 pub fn parse_log_level(arg: &str) -> Result<LogLevelArg, String> {
-    let (pattern, level_str) = if let Some((regex, level)) = arg.split_once(',') {
-        (Some(regex_to_glob(regex)?), level)
+    let (target, level_str) = if let Some((regex, level)) = arg.split_once(',') {
+        if regex.is_empty() {
+            return Err("empty log type regex".to_string());
+        }
+        (LogTarget::Regex(regex.to_string()), level)
     } else if let Some((glob, level)) = arg.split_once(':') {
         if glob.is_empty() {
             return Err(format!("empty log type pattern in '{arg}'"));
         }
-        (Some(glob.to_string()), level)
+        (LogTarget::Glob(glob.to_string()), level)
     } else {
-        (None, arg)
+        (LogTarget::Global, arg)
     };
     let given = parse_level(level_str).ok_or_else(|| format!("invalid log level '{level_str}'"))?;
     let (level, clamped_from) = if given > u64::from(LOG_MAX) {
@@ -72,71 +86,32 @@ pub fn parse_log_level(arg: &str) -> Result<LogLevelArg, String> {
     } else {
         (given as u32, None)
     };
+    if let LogTarget::Regex(regex) = &target
+        && crate::regex::Regex::new(regex).is_none()
+    {
+        return Err(format!("cannot set log level {regex},{level}"));
+    }
     Ok(LogLevelArg {
-        pattern,
+        target,
         level,
         clamped_from,
     })
 }
 
-/// Turns a POSIX extended regular expression into a glob matching the same log type
-/// names. Supported: literal characters, `.`, `.*`, `.+`, `^`, `$` and backslash
-/// escapes of punctuation. Unanchored ends become `*` (a regex matches anywhere).
-pub fn regex_to_glob(regex: &str) -> Result<String, String> {
-    let unsupported = |what: &str| {
-        Err(format!(
-            "log type regex '{regex}' uses {what}, which dmadev-rs cannot match; \
-             use the glob form 'pattern:level' instead"
-        ))
-    };
-    if regex.is_empty() {
-        return Err("empty log type regex".to_string());
-    }
-    let (anchored_start, body) = match regex.strip_prefix('^') {
-        Some(rest) => (true, rest),
-        None => (false, regex),
-    };
-    let (anchored_end, body) = match body.strip_suffix('$') {
-        Some(rest) if !rest.ends_with('\\') || rest.ends_with("\\\\") => (true, rest),
-        _ => (false, body),
-    };
-    let mut glob = String::new();
-    if !anchored_start {
-        glob.push('*');
-    }
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => match chars.peek() {
-                Some('*') => {
-                    chars.next();
-                    glob.push('*');
-                }
-                Some('+') => {
-                    chars.next();
-                    glob.push_str("?*");
-                }
-                _ => glob.push('?'),
-            },
-            '\\' => match chars.next() {
-                Some('*' | '?' | '[' | ']') => return unsupported("an escaped glob character"),
-                Some(e) if e.is_ascii_punctuation() => glob.push(e),
-                _ => return unsupported("a backslash class"),
-            },
-            '*' | '+' | '?' | '{' | '}' => return unsupported("a repetition"),
-            '[' | ']' => return unsupported("a bracket expression"),
-            '(' | ')' | '|' => return unsupported("a group or alternation"),
-            '^' | '$' => return unsupported("an inner anchor"),
-            other => glob.push(other),
+/// Applies the parsed `--log-level` values in order.
+pub fn apply(levels: &[(LogTarget, u32)]) -> crate::Result<()> {
+    for (target, level) in levels {
+        match target {
+            LogTarget::Global => crate::log::set_global_level(*level),
+            LogTarget::Glob(p) => crate::log::set_level_pattern(p, *level).inspect_err(|_| {
+                crate::eal_log!(ERR, "cannot set log level {p}:{level}");
+            })?,
+            LogTarget::Regex(r) => crate::log::set_level_regexp(r, *level).inspect_err(|_| {
+                crate::eal_log!(ERR, "cannot set log level {r},{level}");
+            })?,
         }
     }
-    if !anchored_end {
-        glob.push('*');
-    }
-    while glob.contains("**") {
-        glob = glob.replace("**", "*");
-    }
-    Ok(glob)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -166,32 +141,72 @@ mod tests {
 
     #[test]
     fn forms() {
-        let global = parse_log_level("debug").unwrap();
-        assert_eq!((global.pattern, global.level), (None, 8));
-        let glob = parse_log_level("lib.dmadev:info").unwrap();
-        assert_eq!(glob.pattern.as_deref(), Some("lib.dmadev"));
-        assert_eq!(glob.level, 7);
-        let regex = parse_log_level("dma,5").unwrap();
-        assert_eq!(regex.pattern.as_deref(), Some("*dma*"));
-        assert_eq!(regex.level, 5);
-        let clamped = parse_log_level("lib.*:12").unwrap();
-        assert_eq!((clamped.level, clamped.clamped_from), (8, Some(12)));
-        for bad in ["", ":7", "lib:", "lib:0", "lib:loud", "a|b,7", "x,"] {
-            assert!(parse_log_level(bad).is_err(), "{bad:?} accepted");
+        use LogTarget::*;
+        let regex = |r: &str| Regex(r.to_string());
+        let glob = |g: &str| Glob(g.to_string());
+        for (arg, target, level, clamped) in [
+            ("debug", Global, 8, None),
+            ("lib.dmadev:info", glob("lib.dmadev"), 7, None),
+            ("lib.*:12", glob("lib.*"), 8, Some(12)),
+            // ':' is a glob even when it looks like a regex, as in DPDK.
+            ("lib.(eal|dmadev):debug", glob("lib.(eal|dmadev)"), 8, None),
+            ("dma,5", regex("dma"), 5, None),
+            ("^lib\\.dmadev$,err", regex("^lib\\.dmadev$"), 4, None),
+            (
+                "lib.\\(eal\\|dmadev\\),debug",
+                regex("lib.\\(eal\\|dmadev\\)"),
+                8,
+                None,
+            ),
+            // Basic syntax: accepted, '(' and '|' match themselves (as in DPDK).
+            ("lib.(eal|dmadev),debug", regex("lib.(eal|dmadev)"), 8, None),
+            ("a|b,7", regex("a|b"), 7, None),
+            // The first ',' ends the regex, even after a ':'.
+            ("a:b,3", regex("a:b"), 3, None),
+        ] {
+            let got = parse_log_level(arg).unwrap_or_else(|e| panic!("{arg:?}: {e}"));
+            let expected = LogLevelArg {
+                target,
+                level,
+                clamped_from: clamped,
+            };
+            assert_eq!(got, expected, "{arg:?}");
+        }
+        for (bad, message) in [
+            ("", "invalid log level ''"),
+            (":7", "empty log type pattern in ':7'"),
+            ("lib:", "invalid log level ''"),
+            ("lib:0", "invalid log level '0'"),
+            ("lib:loud", "invalid log level 'loud'"),
+            ("x,", "invalid log level ''"),
+            (",7", "empty log type regex"),
+            // DPDK's message for an expression regcomp refuses.
+            ("lib.\\(eal,debug", "cannot set log level lib.\\(eal,8"),
+            ("[,12", "cannot set log level [,8"),
+            // The level is checked before the expression.
+            ("[,loud", "invalid log level 'loud'"),
+        ] {
+            assert_eq!(parse_log_level(bad), Err(message.to_string()), "{bad:?}");
         }
     }
 
     #[test]
-    fn regexes() {
-        assert_eq!(regex_to_glob("^lib\\.dmadev$").unwrap(), "lib.dmadev");
-        assert_eq!(regex_to_glob("^pmd.dma.*").unwrap(), "pmd?dma*");
-        assert_eq!(regex_to_glob("dma").unwrap(), "*dma*");
-        assert_eq!(regex_to_glob(".*").unwrap(), "*");
-        assert_eq!(regex_to_glob("^a.+$").unwrap(), "a?*");
-        for bad in [
-            "", "a|b", "(a)", "[ab]", "a*", "a+", "a?", "\\d", "a^b", "\\*",
-        ] {
-            assert!(regex_to_glob(bad).is_err(), "{bad:?} accepted");
-        }
+    fn applied_regexes_and_globs_reach_the_log_types() {
+        use crate::log;
+        let eal = log::register("test.ll.eal", log::RTE_LOG_INFO);
+        let ring = log::register("test.ll.ring", log::RTE_LOG_INFO);
+        let parsed: Vec<(LogTarget, u32)> =
+            ["test\\.ll\\.\\(eal\\|dmadev\\)$,debug", "test.ll.r*:err"]
+                .iter()
+                .map(|arg| parse_log_level(arg).map(|p| (p.target, p.level)).unwrap())
+                .collect();
+        apply(&parsed).unwrap();
+        assert_eq!(log::get_level(eal), Some(log::RTE_LOG_DEBUG));
+        assert_eq!(log::get_level(ring), Some(log::RTE_LOG_ERR));
+        // Types registered later take the level too.
+        let dmadev = log::register("test.ll.dmadev", log::RTE_LOG_INFO);
+        assert_eq!(log::get_level(dmadev), Some(log::RTE_LOG_DEBUG));
+        let other = log::register("test.ll.dmadevx", log::RTE_LOG_INFO);
+        assert_eq!(log::get_level(other), Some(log::RTE_LOG_INFO));
     }
 }

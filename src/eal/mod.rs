@@ -133,7 +133,7 @@ fn start(argv: &[String]) -> Result<ArgvLayout> {
         }
     };
     let cfg = parsed.config;
-    apply_log_levels(&cfg)?;
+    loglevel::apply(&cfg.log_levels)?;
     crate::trace::apply_eal_options(&cfg).inspect_err(|_| {
         crate::eal_log!(ERR, "FATAL: invalid --trace regular expression");
     })?;
@@ -199,18 +199,6 @@ fn start(argv: &[String]) -> Result<ArgvLayout> {
         created.push(name);
     }
     Ok(parsed.layout)
-}
-
-fn apply_log_levels(cfg: &EalConfig) -> Result<()> {
-    for (pattern, level) in &cfg.log_levels {
-        match pattern {
-            Some(p) => crate::log::set_level_pattern(p, *level).inspect_err(|_| {
-                crate::eal_log!(ERR, "cannot set log level {p}:{level}");
-            })?,
-            None => crate::log::set_global_level(*level),
-        }
-    }
-    Ok(())
 }
 
 fn build_lcore_map(cfg: &EalConfig) -> Result<lcore::LcoreMap> {

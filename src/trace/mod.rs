@@ -11,8 +11,9 @@ pub mod ctf;
 pub mod points;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::ffi::CString;
 use std::sync::Mutex;
+
+use crate::regex::{Regex, glob_matches};
 
 pub const ENABLE: u64 = 1 << 63;
 pub const DISCARD: u64 = 1 << 62;
@@ -218,45 +219,27 @@ pub fn lookup(name: &str) -> Option<&'static TracePoint> {
 /// Enables or disables every point whose name matches the glob `pattern`; returns
 /// whether any matched (DPDK's `rte_trace_pattern`).
 pub fn pattern(pattern: &str, on: bool) -> crate::Result<bool> {
-    let p = CString::new(pattern).map_err(|_| crate::Error::InvalidArgument)?;
-    let mut found = false;
-    for tp in points::ALL {
-        let Ok(name) = CString::new(tp.name) else {
-            continue;
-        };
-        // SAFETY: two valid NUL-terminated strings.
-        if unsafe { libc::fnmatch(p.as_ptr(), name.as_ptr(), 0) } == 0 {
-            tp.set_enabled(on);
-            found = true;
-        }
+    if pattern.contains('\0') {
+        return Err(crate::Error::InvalidArgument);
     }
-    Ok(found)
+    Ok(set_matching(|name| glob_matches(pattern, name), on))
 }
 
 /// Like `pattern` with a POSIX basic regular expression (DPDK's `rte_trace_regexp`
 /// and the EAL's `--trace=`).
 pub fn regexp(regex: &str, on: bool) -> crate::Result<bool> {
-    let re = CString::new(regex).map_err(|_| crate::Error::InvalidArgument)?;
-    // SAFETY: an all-zero regex_t is valid storage for regcomp.
-    let mut r: libc::regex_t = unsafe { core::mem::zeroed() };
-    // SAFETY: `r` is writable; `re` is NUL-terminated.
-    if unsafe { libc::regcomp(&mut r, re.as_ptr(), 0) } != 0 {
-        return Err(crate::Error::InvalidArgument);
-    }
+    let re = Regex::new(regex).ok_or(crate::Error::InvalidArgument)?;
+    Ok(set_matching(|name| re.is_match(name), on))
+}
+
+/// Enables or disables every point whose name `matches`; returns whether any did.
+fn set_matching(matches: impl Fn(&str) -> bool, on: bool) -> bool {
     let mut found = false;
-    for tp in points::ALL {
-        let Ok(name) = CString::new(tp.name) else {
-            continue;
-        };
-        // SAFETY: `r` was compiled above; `name` is NUL-terminated.
-        if unsafe { libc::regexec(&r, name.as_ptr(), 0, core::ptr::null_mut(), 0) } == 0 {
-            tp.set_enabled(on);
-            found = true;
-        }
+    for tp in points::ALL.iter().filter(|tp| matches(tp.name)) {
+        tp.set_enabled(on);
+        found = true;
     }
-    // SAFETY: frees what regcomp allocated.
-    unsafe { libc::regfree(&mut r) };
-    Ok(found)
+    found
 }
 
 /// Applies the EAL's trace options: settings, then each `--trace` regex.
