@@ -18,6 +18,7 @@ pub mod error;
 pub mod log;
 mod regex;
 pub mod registry;
+pub mod runtime;
 pub mod trace;
 pub mod validate;
 

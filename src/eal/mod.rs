@@ -3,8 +3,10 @@
 //!
 //! [`init`] parses the EAL options, applies the log levels, sets up the lcores (and
 //! pins the calling thread, which becomes the main lcore, to its CPU), keeps the rest
-//! of the configuration for later readers ([`config`]), and creates the `--vdev`
-//! devices. [`cleanup`] undoes it, after which `init` may run again.
+//! of the configuration for later readers ([`config`]), then runs what the layers
+//! above ask for at start (`crate::runtime`: trace options, the `--vdev` devices).
+//! [`cleanup`] runs their end, then undoes its own; `init` may run again. The EAL
+//! itself knows nothing of devices or trace points.
 
 pub mod args;
 pub mod corelist;
@@ -79,19 +81,24 @@ fn set_config(cfg: Option<Arc<EalConfig>>) {
     *CONFIG.write().unwrap_or_else(|p| p.into_inner()) = cfg;
 }
 
-/// `rte_eal_init`: returns how many entries of `argv` the application skips.
-/// See [`init_with_layout`].
+/// `rte_eal_init` with nothing above the EAL to start: returns how many entries of
+/// `argv` the application skips. See [`init_with_layout`].
 pub fn init(argv: &[String]) -> Result<usize> {
-    init_with_layout(argv).map(|layout| layout.consumed)
+    init_with_layout(argv, |_| Ok(())).map(|layout| layout.consumed)
 }
 
 /// `rte_eal_init`, also returning how the caller's argv must be rearranged (see
-/// [`ArgvLayout`]). Errors: `Errno(EALREADY)` when already initialised (or being
-/// initialised), `InvalidArgument` for a bad command line or `-h`, `NotSupported`
-/// for `--proc-type=secondary`, the OS error if the main thread cannot be pinned,
-/// and a `--vdev` device's creation error. After an error nothing is left behind
-/// and `init` may be called again.
-pub fn init_with_layout(argv: &[String]) -> Result<ArgvLayout> {
+/// [`ArgvLayout`]); `above` runs once the EAL is set up, with its configuration (the
+/// upper layers' start; it undoes its own work if it fails). Errors:
+/// `Errno(EALREADY)` when already initialised (or being initialised),
+/// `InvalidArgument` for a bad command line or `-h`, `NotSupported` for
+/// `--proc-type=secondary`, the OS error if the main thread cannot be pinned, and
+/// `above`'s error. After an error nothing is left behind and `init` may be called
+/// again.
+pub fn init_with_layout(
+    argv: &[String],
+    above: impl FnOnce(&EalConfig) -> Result<()>,
+) -> Result<ArgvLayout> {
     if STATE
         .compare_exchange(STOPPED, STARTING, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -100,7 +107,7 @@ pub fn init_with_layout(argv: &[String]) -> Result<ArgvLayout> {
         return Err(Error::Errno(libc::EALREADY));
     }
     // A panic must not leave the state stuck at STARTING.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| start(argv)))
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| start(argv, above)))
         .unwrap_or(Err(Error::Errno(libc::EFAULT)));
     match outcome {
         Ok(layout) => {
@@ -114,7 +121,7 @@ pub fn init_with_layout(argv: &[String]) -> Result<ArgvLayout> {
     }
 }
 
-fn start(argv: &[String]) -> Result<ArgvLayout> {
+fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Result<ArgvLayout> {
     let parsed = match args::parse(argv) {
         Ok(parsed) => parsed,
         Err(ArgsError::Help) => {
@@ -134,9 +141,6 @@ fn start(argv: &[String]) -> Result<ArgvLayout> {
     };
     let cfg = parsed.config;
     loglevel::apply(&cfg.log_levels)?;
-    crate::trace::apply_eal_options(&cfg).inspect_err(|_| {
-        crate::eal_log!(ERR, "FATAL: invalid --trace regular expression");
-    })?;
     for warning in &cfg.warnings {
         crate::eal_log!(WARNING, "{warning}");
     }
@@ -181,22 +185,14 @@ fn start(argv: &[String]) -> Result<ArgvLayout> {
     let cfg = Arc::new(cfg);
     set_config(Some(Arc::clone(&cfg)));
 
-    let mut created: Vec<&str> = Vec::new();
-    for (name, dev_args) in &cfg.vdevs {
-        if let Err(e) = vdev::init(name, dev_args) {
-            crate::eal_log!(ERR, "FATAL: cannot create virtual device {name}: {e}");
-            for done in created.iter().rev() {
-                let _ = vdev::uninit(done);
-            }
-            set_config(None);
-            lcore::install(None);
-            lcore::set_current_id(LCORE_ID_ANY);
-            if let Some(cpus) = saved_affinity {
-                let _ = lcore::set_current_affinity(&cpus);
-            }
-            return Err(e);
+    if let Err(e) = above(&cfg) {
+        set_config(None);
+        lcore::install(None);
+        lcore::set_current_id(LCORE_ID_ANY);
+        if let Some(cpus) = saved_affinity {
+            let _ = lcore::set_current_affinity(&cpus);
         }
-        created.push(name);
+        return Err(e);
     }
     Ok(parsed.layout)
 }
@@ -239,11 +235,10 @@ pub fn log_level_usage() -> String {
     out
 }
 
-/// `rte_eal_cleanup`: stops every started dmadev, destroys the virtual devices,
-/// closes any other dmadev left (one a driver registered itself), and forgets the
-/// lcores and the configuration; `init` may run again. `Errno(EALREADY)` if the EAL
-/// is not running. A device that fails to go away is logged and forgotten.
-pub fn cleanup() -> Result<()> {
+/// `rte_eal_cleanup`: runs `above` (the upper layers' end: devices, trace), then
+/// forgets the lcores and the configuration; `init` may run again.
+/// `Errno(EALREADY)` if the EAL is not running.
+pub fn cleanup(above: impl FnOnce()) -> Result<()> {
     if STATE
         .compare_exchange(RUNNING, STOPPING, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -251,15 +246,7 @@ pub fn cleanup() -> Result<()> {
         crate::eal_log!(WARNING, "Already called cleanup");
         return Err(Error::Errno(libc::EALREADY));
     }
-    crate::api::stop_all();
-    let _ = vdev::uninit_all();
-    crate::api::close_all();
-    if crate::trace::is_enabled() {
-        match crate::trace::save() {
-            Ok(dir) => crate::eal_log!(INFO, "Trace dir: {}", dir.display()),
-            Err(e) => crate::eal_log!(ERR, "cannot save the trace: {e}"),
-        }
-    }
+    above();
     set_config(None);
     lcore::install(None);
     lcore::set_current_id(LCORE_ID_ANY);
@@ -338,11 +325,11 @@ mod tests {
         assert_eq!(init(&argv(&[])), Err(Error::Errno(libc::EALREADY)));
         assert!(is_initialized());
 
-        cleanup().unwrap();
+        cleanup(|| ()).unwrap();
         assert!(!is_initialized());
         assert!(config().is_none());
         assert_eq!(lcore::count(), 0);
-        assert_eq!(cleanup(), Err(Error::Errno(libc::EALREADY)));
+        assert_eq!(cleanup(|| ()), Err(Error::Errno(libc::EALREADY)));
 
         // Default lcores come from the affinity; init works again after cleanup.
         let count = on_thread(|| {
@@ -350,7 +337,7 @@ mod tests {
             lcore::count()
         });
         assert!(count >= 1);
-        cleanup().unwrap();
+        cleanup(|| ()).unwrap();
     }
 
     #[test]
@@ -363,18 +350,22 @@ mod tests {
             (&["--proc-type=secondary"][..], Error::NotSupported),
             (&["-l", "15"][..], Error::InvalidArgument),
             (&["--main-lcore=9", "-l", "0"][..], Error::InvalidArgument),
-            // No built-in driver is called this.
+            // The layers above refuse (as a --vdev with no driver makes them).
             (&["--vdev=no_such_driver0"][..], Error::NotFound),
         ] {
             let words: Vec<String> = argv(words);
             let before = lcore::thread_affinity().unwrap();
             let r = on_thread(move || {
-                let r = init(&words);
+                let refuse_vdevs = |c: &EalConfig| match c.vdevs.is_empty() {
+                    true => Ok(()),
+                    false => Err(Error::NotFound),
+                };
+                let r = init_with_layout(&words, refuse_vdevs).map(|l| l.consumed);
                 (r, lcore::current_id(), lcore::thread_affinity().unwrap())
             });
             // "-l 15" may exist on big machines; only check the refusals that must fail.
             if r.0.is_ok() {
-                cleanup().unwrap();
+                cleanup(|| ()).unwrap();
                 continue;
             }
             assert_eq!(r.0, Err(expected));
@@ -400,7 +391,7 @@ mod tests {
         assert_eq!(crate::log::get_level(id), Some(crate::log::RTE_LOG_DEBUG));
         let id2 = crate::log::register("test.eal2", crate::log::RTE_LOG_INFO);
         assert_eq!(crate::log::get_level(id2), Some(2));
-        cleanup().unwrap();
+        cleanup(|| ()).unwrap();
         assert!(log_level_usage().contains("debug"));
     }
 }

@@ -3,8 +3,8 @@
 //! A device name selects its driver by prefix, as in DPDK (`dma_skeleton0` →
 //! driver `dma_skeleton`); when several driver names are prefixes, the longest wins.
 //! The bus remembers which driver created each device so that removal goes to it.
-//! [`VdevBus`] holds the logic over any driver table (tests use their own); the free
-//! functions use the built-in drivers of [`crate::engines::VDEV_DRIVERS`].
+//! [`VdevBus`] holds the logic over any driver table: the library's bus, over its
+//! built-in drivers, is `crate::runtime`'s (tests use their own tables).
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -111,28 +111,6 @@ impl<'d> VdevBus<'d> {
     pub fn contains(&self, name: &str) -> bool {
         self.devices().iter().any(|(n, _)| n == name)
     }
-}
-
-static BUS: VdevBus<'static> = VdevBus::new(crate::engines::VDEV_DRIVERS);
-
-/// `rte_vdev_init` on the built-in drivers.
-pub fn init(name: &str, args: &str) -> Result<()> {
-    BUS.init(name, args)
-}
-
-/// `rte_vdev_uninit`.
-pub fn uninit(name: &str) -> Result<()> {
-    BUS.uninit(name)
-}
-
-/// Destroys every virtual device (EAL cleanup).
-pub fn uninit_all() -> Result<()> {
-    BUS.uninit_all()
-}
-
-/// Names of the virtual devices, in creation order.
-pub fn names() -> Vec<String> {
-    BUS.names()
 }
 
 #[cfg(test)]

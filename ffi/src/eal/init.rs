@@ -39,7 +39,7 @@ pub unsafe extern "C" fn rte_eal_init(argc: c_int, argv: *mut *mut c_char) -> c_
             // SAFETY: each pointer is a NUL-terminated string (caller's contract).
             .map(|&p| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
             .collect();
-        let layout = eal::init_with_layout(&words)?;
+        let layout = dmadev::runtime::init(&words)?;
         layout.apply(slots);
         c_int::try_from(layout.consumed).map_err(|_| Error::InvalidArgument)
     });
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn rte_eal_init(argc: c_int, argv: *mut *mut c_char) -> c_
 /// initialised (or was already cleaned up).
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_eal_cleanup() -> c_int {
-    match guard(Err(Error::Errno(libc::EFAULT)), eal::cleanup) {
+    match guard(Err(Error::Errno(libc::EFAULT)), dmadev::runtime::cleanup) {
         Ok(()) => 0,
         Err(e) => fail(e),
     }

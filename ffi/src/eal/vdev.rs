@@ -1,7 +1,7 @@
 //! `rte_bus_vdev.h`: creating and removing virtual devices.
 use super::utf8;
 use crate::guard::status;
-use dmadev::eal::vdev;
+use dmadev::runtime;
 use std::ffi::{c_char, c_int};
 
 /// Creates virtual device `name` (e.g. "dma_skeleton0") with the driver whose name
@@ -22,7 +22,7 @@ pub unsafe extern "C" fn rte_vdev_init(name: *const c_char, args: *const c_char)
             // SAFETY: forwarded contract.
             unsafe { utf8(args)? }
         };
-        vdev::init(name, args)
+        runtime::vdev_init(name, args)
     })
 }
 
@@ -34,5 +34,5 @@ pub unsafe extern "C" fn rte_vdev_init(name: *const c_char, args: *const c_char)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_vdev_uninit(name: *const c_char) -> c_int {
     // SAFETY: forwarded contract.
-    status(|| vdev::uninit(unsafe { utf8(name)? }))
+    status(|| runtime::vdev_uninit(unsafe { utf8(name)? }))
 }
