@@ -8,8 +8,9 @@
 #   c-asan     the C tests and examples (meson test) built with gcc
 #              -fsanitize=address,undefined, in a second build dir (build-asan/);
 #              the Rust library itself is not instrumented there
-#   rust-asan  the core crate's unit tests and tests/stress.rs (DMADEV_STRESS_OPS
-#              operations per device) under nightly -Zsanitizer=address -Zbuild-std
+#   rust-asan  the core crate's unit and integration tests (tests/stress.rs with
+#              SANITIZE_STRESS_OPS operations per device) under nightly
+#              -Zsanitizer=address -Zbuild-std
 #   tsan       the ring and worker unit tests and tests/stress.rs under nightly
 #              -Zsanitizer=thread -Zbuild-std
 #   valgrind   c-tests/test_dmadev_api (both entry paths) under valgrind memcheck
@@ -73,7 +74,7 @@ sanitized_test() {
     shift
     RUSTFLAGS="-Zsanitizer=$san" RUSTDOCFLAGS="-Zsanitizer=$san" \
         cargo "+$NIGHTLY" test -Zbuild-std --target "$HOST" \
-        --target-dir "$SANITIZE_TARGET_DIR/$san" -p dmadev "$@"
+        --target-dir "$SANITIZE_TARGET_DIR/$san" --no-fail-fast -p dmadev "$@"
 }
 
 gate_c_asan() {
@@ -106,10 +107,10 @@ gate_rust_asan() {
     local why
     why="$(build_std_missing)"
     [ -z "$why" ] || skip "$why"
-    echo "(core crate unit tests, then tests/stress.rs with DMADEV_STRESS_OPS=$SANITIZE_STRESS_OPS)"
+    echo "(core crate unit and integration tests, stress with DMADEV_STRESS_OPS=$SANITIZE_STRESS_OPS)"
     ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1" \
         DMADEV_STRESS_OPS="$SANITIZE_STRESS_OPS" \
-        sanitized_test address --lib --test stress
+        sanitized_test address --lib --tests
 }
 
 gate_tsan() {
