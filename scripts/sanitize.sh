@@ -45,7 +45,8 @@ skip() {
 nightly_missing() {
     if ! command -v rustup >/dev/null 2>&1; then
         echo "no rustup, so no nightly toolchain (-Zsanitizer needs one)"
-    elif ! cargo "+$NIGHTLY" --version >/dev/null 2>&1; then
+    elif ! rustup toolchain list | grep -q "^$NIGHTLY" ||
+        ! cargo "+$NIGHTLY" --version >/dev/null 2>&1; then
         echo "no $NIGHTLY toolchain (-Zsanitizer needs one; rustup toolchain install nightly)"
     fi
 }
