@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, the Rust unit tests, the committed headers
-# against a fresh cbindgen run, then the C tests through meson.
+# against a fresh cbindgen run, the C tests through meson, then the memory-safety
+# gates of scripts/sanitize.sh (SANITIZE=0 leaves those out).
 source "$(dirname "$0")/tools.sh"
 cd "$ROOT"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo fmt --check, cargo clippy: fuzz/ (its own workspace)"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
 echo "== stress: 3 devices x 10 million random operations, every byte verified (release build)"
@@ -26,3 +30,9 @@ for line in open(sys.argv[1]):
     counts[key] += 1
 print(f"meson: {counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
 PY
+if [ "${SANITIZE:-1}" = 0 ]; then
+    echo "== sanitizer gates"
+    echo "skipped: SANITIZE=0"
+else
+    "$ROOT/scripts/sanitize.sh"
+fi
