@@ -113,8 +113,9 @@ impl Msg {
                 pid,
                 window,
             },
+            // The count travels as the word's bits; the joiner bounds it.
             ACCEPT => Msg::Accept {
-                members: u32::try_from(word).ok()?,
+                members: word as u32,
             },
             REFUSE => Msg::Refuse { errno: word },
             MEMBER => Msg::Member {
@@ -149,6 +150,7 @@ mod tests {
                 },
             },
             Msg::Accept { members: 3 },
+            Msg::Accept { members: u32::MAX },
             Msg::Refuse { errno: -13 },
             Msg::Member {
                 domain: d,
