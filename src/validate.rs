@@ -42,17 +42,20 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf, info: &rte_dma_info) -> Resul
 
 /// Checks one access port: a known type, zero reserved words, and a device port
 /// exactly when the direction has a device on that side.
-fn port(dev_id: i16, p: &rte_dma_port_param, side: &str, side_is_dev: bool) -> Result<()> {
+fn port(
+    dev_id: i16,
+    p: &rte_dma_port_param,
+    side: &str,
+    field: &str,
+    side_is_dev: bool,
+) -> Result<()> {
     let none = rte_dma_port_type::RTE_DMA_PORT_NONE as u32;
     let pcie = rte_dma_port_type::RTE_DMA_PORT_PCIE as u32;
     if p.port_type != none && p.port_type != pcie {
         return reject(dev_id, format_args!("{side} port type unsupported"));
     }
     if p.reserved != [0, 0] {
-        return reject(
-            dev_id,
-            format_args!("{side} port has non-zero reserved fields"),
-        );
+        return reject(dev_id, format_args!("{field} has non-zero reserved fields"));
     }
     if (p.port_type == none) == side_is_dev {
         return reject(dev_id, format_args!("{side} port type invalid"));
@@ -68,9 +71,15 @@ pub fn vchan_conf(dev_id: i16, conf: &rte_dma_vchan_conf) -> Result<()> {
         return reject(dev_id, format_args!("direction invalid!"));
     }
     let src_is_dev = dir == RTE_DMA_DIR_DEV_TO_MEM as u32 || dir == RTE_DMA_DIR_DEV_TO_DEV as u32;
-    port(dev_id, &conf.src_port, "source", src_is_dev)?;
+    port(dev_id, &conf.src_port, "source", "src_port", src_is_dev)?;
     let dst_is_dev = dir == RTE_DMA_DIR_MEM_TO_DEV as u32 || dir == RTE_DMA_DIR_DEV_TO_DEV as u32;
-    port(dev_id, &conf.dst_port, "destination", dst_is_dev)?;
+    port(
+        dev_id,
+        &conf.dst_port,
+        "destination",
+        "dst_port",
+        dst_is_dev,
+    )?;
     if conf.auto_free.reserved != [0, 0] {
         return reject(
             dev_id,
