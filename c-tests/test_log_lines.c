@@ -274,12 +274,37 @@ test_name_checks(void)
 	return TEST_SUCCESS;
 }
 
+/* Releases the devices log_fill_0 .. log_fill_<n-1>. */
+static int
+release_fillers(int n)
+{
+	char name[32];
+
+	while (n-- > 0) {
+		snprintf(name, sizeof(name), "log_fill_%d", n);
+		EXPECT(rte_dma_pmd_release(name), 0, NULL);
+	}
+	return TEST_SUCCESS;
+}
+
+/* The table is full: both refusals, in DPDK's order (private data, then a slot). */
+static int
+full_table_refusals(void)
+{
+	EXPECT_PTR(rte_dma_pmd_allocate("log_one_more", -1, 64), true,
+		   L("Reached maximum number of DMA devices"), NULL);
+	EXPECT_PTR(rte_dma_pmd_allocate("log_one_more", -1, SIZE_MAX / 2), true,
+		   L("Cannot allocate private data"), NULL);
+	return TEST_SUCCESS;
+}
+
 /* rte_dma_pmd_allocate's own refusals. */
 static int
 test_pmd_allocate(void)
 {
 	char name[32];
 	int n = 0;
+	int rc;
 
 	EXPECT_PTR(rte_dma_pmd_allocate("log_zero", -1, 0), true, NULL);
 	EXPECT_PTR(rte_dma_pmd_allocate(SKELETON, -1, 64), true,
@@ -296,16 +321,11 @@ test_pmd_allocate(void)
 			return TEST_FAILED;
 		}
 	}
-	EXPECT_PTR(rte_dma_pmd_allocate("log_one_more", -1, 64), true,
-		   L("Reached maximum number of DMA devices"), NULL);
-	/* DPDK tries the private data first: a huge size on a full table says so. */
-	EXPECT_PTR(rte_dma_pmd_allocate("log_one_more", -1, SIZE_MAX / 2), true,
-		   L("Cannot allocate private data"), NULL);
-	while (n-- > 0) {
-		snprintf(name, sizeof(name), "log_fill_%d", n);
-		EXPECT(rte_dma_pmd_release(name), 0, NULL);
-	}
-	return TEST_SUCCESS;
+	rc = full_table_refusals();
+	/* Free the slots even after a failure, so the later cases see the usual table. */
+	if (release_fillers(n) != TEST_SUCCESS)
+		return TEST_FAILED;
+	return rc;
 }
 
 /* rte_dma_info_get. */
