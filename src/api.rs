@@ -13,17 +13,13 @@ use crate::trace::{self, points as tp};
 use crate::{Error, Result, dma_log, registry, validate};
 use core::ffi::CStr;
 
-/// The allocated device `dev_id`, or `-EINVAL` (logged).
+/// The allocated device `dev_id`, or `-EINVAL` (not logged, as in DPDK).
 fn device(dev_id: i16) -> Result<DevRef> {
-    registry::device(dev_id).ok_or_else(|| {
-        dma_log!(ERR, "Invalid dev_id={}", dev_id);
-        Error::InvalidArgument
-    })
+    registry::device(dev_id).ok_or(Error::InvalidArgument)
 }
 
-/// The error for a required pointer argument that is NULL (logged).
-pub fn null_argument(dev_id: i16, what: &str) -> Error {
-    dma_log!(ERR, "Device {} {} is NULL", dev_id, what);
+/// The error for a required pointer argument that is NULL (not logged, as in DPDK).
+pub fn null_argument(_dev_id: i16, _what: &str) -> Error {
     Error::InvalidArgument
 }
 

@@ -230,7 +230,7 @@ pub fn count_avail() -> u16 {
 
 /// The name rules of DPDK: non-empty and shorter than `RTE_DEV_NAME_MAX_LEN`.
 pub fn check_name(name: &CStr) -> Result<()> {
-    // (A NULL name is refused by the C boundary, with its own log line.)
+    // (A NULL name is refused by the C boundary with `null_name`.)
     let len = name.to_bytes().len();
     if len == 0 {
         dma_log!(ERR, "Zero length DMA device name");
@@ -241,6 +241,12 @@ pub fn check_name(name: &CStr) -> Result<()> {
         return Err(Error::InvalidArgument);
     }
     Ok(())
+}
+
+/// DPDK's refusal of a NULL device name, the first rule of its `dma_check_name`.
+pub fn null_name() -> Error {
+    dma_log!(ERR, "Name can't be NULL");
+    Error::InvalidArgument
 }
 
 /// Id of the allocated device called `name`.
@@ -276,16 +282,19 @@ pub fn allocate(name: &CStr, numa_node: i32, private_size: usize) -> Result<*mut
         dma_log!(ERR, "DMA device already allocated");
         return Err(Error::Exists);
     }
+    // DPDK's order: the private data first, then a free slot.
+    let private = alloc_private(private_size).inspect_err(|_| {
+        dma_log!(ERR, "Cannot allocate private data");
+    })?;
     let data_base = DATA.load(Ordering::Acquire);
     // SAFETY: data_base holds dev_max entries; a free slot has an empty name.
     let free = (0..dev_max()).find(|&i| unsafe { (*data_base.add(i as usize)).dev_name[0] == 0 });
     let Some(dev_id) = free else {
         dma_log!(ERR, "Reached maximum number of DMA devices");
+        // SAFETY: `private` came from posix_memalign above and is not shared.
+        unsafe { libc::free(private) };
         return Err(Error::NoMemory);
     };
-    let private = alloc_private(private_size).inspect_err(|_| {
-        dma_log!(ERR, "Cannot allocate private data");
-    })?;
     let dev = slot(dev_id).ok_or(Error::InvalidArgument)?;
     // SAFETY: the slot and its data entry are free and only touched under SLOT_LOCK here.
     unsafe {
@@ -412,7 +421,8 @@ unsafe extern "C" fn dummy_enqueue(_: *mut c_void, _: u16, _: *mut *mut rte_dma_
     0
 }
 unsafe extern "C" fn dummy_dequeue(_: *mut c_void, _: u16, _: *mut *mut rte_dma_op, _: u16) -> u16 {
-    dma_log!(ERR, "Dequeue not configured or not supported.");
+    // DPDK's dummy_dequeue says "Enqueue" too; its wording is kept.
+    dma_log!(ERR, "Enqueue not configured or not supported.");
     0
 }
 

@@ -42,17 +42,20 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf, info: &rte_dma_info) -> Resul
 
 /// Checks one access port: a known type, zero reserved words, and a device port
 /// exactly when the direction has a device on that side.
-fn port(dev_id: i16, p: &rte_dma_port_param, side: &str, side_is_dev: bool) -> Result<Port> {
+fn port(
+    dev_id: i16,
+    p: &rte_dma_port_param,
+    side: &str,
+    field: &str,
+    side_is_dev: bool,
+) -> Result<Port> {
     let none = rte_dma_port_type::RTE_DMA_PORT_NONE as u32;
     let pcie = rte_dma_port_type::RTE_DMA_PORT_PCIE as u32;
     if p.port_type != none && p.port_type != pcie {
         return reject(dev_id, format_args!("{side} port type unsupported"));
     }
     let Some(typed) = Port::from_c(p) else {
-        return reject(
-            dev_id,
-            format_args!("{side} port has non-zero reserved fields"),
-        );
+        return reject(dev_id, format_args!("{field} has non-zero reserved fields"));
     };
     if (typed == Port::None) == side_is_dev {
         return reject(dev_id, format_args!("{side} port type invalid"));
@@ -69,12 +72,14 @@ pub fn vchan_conf(dev_id: i16, conf: &rte_dma_vchan_conf) -> Result<VchanConfig>
         dev_id,
         &conf.src_port,
         "source",
+        "src_port",
         direction.source_is_device(),
     )?;
     let dst_port = port(
         dev_id,
         &conf.dst_port,
         "destination",
+        "dst_port",
         direction.destination_is_device(),
     )?;
     if conf.auto_free.reserved != [0, 0] {

@@ -19,7 +19,7 @@ pub extern "C" fn rte_dma_dev_max(dev_max: usize) -> c_int {
 pub unsafe extern "C" fn rte_dma_get_dev_id_by_name(name: *const c_char) -> c_int {
     value(|| {
         // SAFETY: forwarded contract.
-        let name = unsafe { c_str(name) }.map_err(|_| api::null_argument(-1, "name"))?;
+        let name = unsafe { c_str(name) }.map_err(|_| registry::null_name())?;
         api::get_dev_id_by_name(name)
     })
 }

@@ -19,6 +19,7 @@ pub unsafe extern "C" fn rte_dma_pmd_allocate(
     guard(core::ptr::null_mut(), || {
         // SAFETY: forwarded contract.
         let Ok(name) = (unsafe { c_str(name) }) else {
+            registry::null_name();
             return core::ptr::null_mut();
         };
         registry::allocate(name, numa_node, private_data_size).unwrap_or(core::ptr::null_mut())
@@ -32,7 +33,7 @@ pub unsafe extern "C" fn rte_dma_pmd_allocate(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_pmd_release(name: *const c_char) -> c_int {
     // SAFETY: forwarded contract.
-    status(|| api::pmd_release(unsafe { c_str(name)? }))
+    status(|| api::pmd_release(unsafe { c_str(name) }.map_err(|_| registry::null_name())?))
 }
 
 /// The device structure of an existing device, or NULL.
