@@ -63,7 +63,31 @@ capture_begin(void)
 	return 0;
 }
 
-/* What was written to stderr since capture_begin(). */
+/*
+ * Removes the lines a sanitizer runtime writes to stderr ("==1234==WARNING: ...",
+ * as AddressSanitizer does for an allocation it refuses): they are not ours.
+ */
+static void
+drop_sanitizer_lines(char *text)
+{
+	char *line = text, *out = text;
+
+	while (*line != '\0') {
+		char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+		unsigned int pid;
+		int used = 0;
+
+		if (!(sscanf(line, "==%u==%n", &pid, &used) == 1 && used > 0)) {
+			memmove(out, line, len);
+			out += len;
+		}
+		line += len;
+	}
+	*out = '\0';
+}
+
+/* What was written to stderr since capture_begin(), without sanitizer lines. */
 static const char *
 capture_end(void)
 {
@@ -75,6 +99,7 @@ capture_end(void)
 		len = sizeof(captured) - 1;
 	n = pread(capture_fd, captured, len, capture_start);
 	captured[n > 0 ? n : 0] = '\0';
+	drop_sanitizer_lines(captured);
 	return captured;
 }
 

@@ -100,7 +100,7 @@ gate_c_asan() {
         ln -s "$BUILD_DIR/cargo" "$ASAN_BUILD_DIR/cargo"
     fi
     meson compile -C "$ASAN_BUILD_DIR"
-    ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1" \
+    ASAN_OPTIONS="abort_on_error=0:allocator_may_return_null=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1" \
         UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
         meson test -C "$ASAN_BUILD_DIR" --print-errorlogs
 }
@@ -110,7 +110,7 @@ gate_rust_asan() {
     why="$(build_std_missing)"
     [ -z "$why" ] || skip "$why"
     echo "(core crate unit and integration tests, stress with DMADEV_STRESS_OPS=$SANITIZE_STRESS_OPS)"
-    ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1" \
+    ASAN_OPTIONS="allocator_may_return_null=1:detect_leaks=1:detect_stack_use_after_return=1" \
         DMADEV_STRESS_OPS="$SANITIZE_STRESS_OPS" \
         sanitized_test address --lib --tests
 }

@@ -324,6 +324,11 @@ mod tests {
 
     #[test]
     fn blocks_are_aligned_distinct_reused_and_in_the_window() {
+        assert!(alloc(usize::MAX / 2, 64).is_null());
+        if window().is_none() {
+            eprintln!("skipped: rte_malloc is the C library's here (DMADEV_MALLOC=libc)");
+            return;
+        }
         let a = alloc(100, 64);
         let b = alloc(100, 4096);
         let c = alloc(3 << 20, 64);
@@ -340,10 +345,8 @@ mod tests {
             release(b);
             release(c);
         }
-        if let Some(w) = window() {
-            assert!(a as u64 >= w.base && (a as u64) < w.base + w.len);
-        }
-        assert!(alloc(usize::MAX / 2, 64).is_null());
+        let w = window().unwrap();
+        assert!(a as u64 >= w.base && (a as u64) < w.base + w.len);
     }
 
     #[test]
