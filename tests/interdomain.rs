@@ -55,8 +55,10 @@ fn groups_handlers_and_events_between_two_devices() {
     let token = [0x70; 16];
     let cb: rte_dma_access_pair_group_event_cb_t = Some(on_event);
 
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     let g = unsafe { api::group_create(a, da.as_ptr(), token.as_ptr(), cb) }.unwrap();
     assert!(g >= 0);
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     let g2 = unsafe { api::group_create(a, dc.as_ptr(), token.as_ptr(), cb) }.unwrap();
     assert_ne!(g, g2, "group ids are unique");
     assert_eq!(api::group_destroy(a, g2), Ok(()));
@@ -64,33 +66,41 @@ fn groups_handlers_and_events_between_two_devices() {
     // The wrong token is refused and changes nothing.
     let wrong = [0x71; 16];
     assert_eq!(
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         unsafe { api::group_join(b, db.as_ptr(), wrong.as_ptr(), g, cb) },
         Err(Error::Errno(libc::EACCES))
     );
     assert_eq!(
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         unsafe { api::group_handler_get(a, g, db.as_ptr()) },
         Err(Error::InvalidArgument)
     );
     // A group that does not exist.
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     assert!(unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), 9999, cb) }.is_err());
     // The right token gets in; the same domain cannot join twice.
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) }.unwrap();
     assert_eq!(
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) },
         Err(Error::Exists)
     );
 
     // Both sides see both members, with non-zero handlers.
     let deadline = Instant::now() + Duration::from_secs(2);
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     while unsafe { api::group_handler_get(a, g, db.as_ptr()) }.is_err() {
         assert!(Instant::now() < deadline, "creator never saw the joiner");
     }
     for dev in [a, b] {
         for d in [&da, &db] {
+            // SAFETY: domain ids and tokens are 16-byte arrays.
             let h = unsafe { api::group_handler_get(dev, g, d.as_ptr()) }.unwrap();
             assert_ne!(h, 0);
         }
         assert_eq!(
+            // SAFETY: domain ids and tokens are 16-byte arrays.
             unsafe { api::group_handler_get(dev, g, dc.as_ptr()) },
             Err(Error::InvalidArgument)
         );
@@ -100,7 +110,9 @@ fn groups_handlers_and_events_between_two_devices() {
     assert_eq!(api::group_destroy(b, g), Err(Error::NotPermitted));
 
     // A vchan bound to member handlers copies; a non-member handler is refused.
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     let ha = unsafe { api::group_handler_get(b, g, da.as_ptr()) }.unwrap();
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     let hb = unsafe { api::group_handler_get(b, g, db.as_ptr()) }.unwrap();
     api::configure(
         b,
@@ -132,9 +144,11 @@ fn groups_handlers_and_events_between_two_devices() {
     )
     .unwrap();
     api::start(b).unwrap();
+    // SAFETY: `dev` is a registered device, so its entry is inside the table.
     let fp = unsafe { &*registry::rte_dma_fp_objs.add(b as usize) };
     let src = vec![0x5au8; 8192];
     let mut dst = vec![0u8; 8192];
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let r = unsafe {
         fp.copy.unwrap()(
             fp.dev_private,
@@ -147,6 +161,7 @@ fn groups_handlers_and_events_between_two_devices() {
     };
     assert_eq!(r, 0);
     // A bad source address on the local vchan completes with an error, not a crash.
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let r = unsafe {
         fp.copy.unwrap()(
             fp.dev_private,
@@ -159,14 +174,19 @@ fn groups_handlers_and_events_between_two_devices() {
     };
     assert_eq!(r, 0);
     let deadline = Instant::now() + Duration::from_secs(2);
-    let mut st = [rte_dma_status_code::RTE_DMA_STATUS_SUCCESSFUL; 1];
+    let mut st = [0; 1];
     let mut last = 0u16;
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     while unsafe { fp.completed_status.unwrap()(fp.dev_private, 1, 1, &mut last, st.as_mut_ptr()) }
         == 0
     {
         assert!(Instant::now() < deadline);
     }
-    assert_eq!(st[0], rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR);
+    assert_eq!(
+        st[0],
+        rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR as u32
+    );
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     while unsafe { fp.completed.unwrap()(fp.dev_private, 0, 1, &mut last, core::ptr::null_mut()) }
         == 0
     {
@@ -191,11 +211,13 @@ fn groups_handlers_and_events_between_two_devices() {
         )
     );
     assert_eq!(
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         unsafe { api::group_handler_get(a, g, db.as_ptr()) },
         Err(Error::InvalidArgument)
     );
 
     // Join again, then the creator destroys: the joiner is told GROUP_DESTROYED.
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, cb) }.unwrap();
     EVENTS.lock().unwrap().clear();
     CALLS.store(0, Ordering::SeqCst);
@@ -212,9 +234,11 @@ fn groups_handlers_and_events_between_two_devices() {
     );
     // Without leaving the dead group, b creates one: the id comes back, and b is
     // its creator (the stale joiner entry must not shadow it).
+    // SAFETY: domain ids and tokens are 16-byte arrays.
     let again = unsafe { api::group_create(b, db.as_ptr(), token.as_ptr(), None) }.unwrap();
     assert_eq!(again, g, "the lowest free id is reused");
     assert_ne!(
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         unsafe { api::group_handler_get(b, again, db.as_ptr()) }.unwrap(),
         0
     );
@@ -222,7 +246,9 @@ fn groups_handlers_and_events_between_two_devices() {
 
     // Many groups created and destroyed: ids are reused, nothing leaks or hangs.
     for _ in 0..200 {
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         let g = unsafe { api::group_create(a, da.as_ptr(), token.as_ptr(), None) }.unwrap();
+        // SAFETY: domain ids and tokens are 16-byte arrays.
         unsafe { api::group_join(b, db.as_ptr(), token.as_ptr(), g, None) }.unwrap();
         api::group_leave(b, g).unwrap();
         api::group_destroy(a, g).unwrap();
