@@ -16,7 +16,7 @@
 use super::handlers::Endpoint;
 use crate::abi::{rte_dma_op, rte_dma_sge, rte_dma_status_code};
 use crate::engines::memops;
-use crate::engines::ring::{Consumer, Desc, OpKind, SgList};
+use crate::engines::ring::{Batch, Desc, OpKind, SgList};
 
 // Lengths are u32 segments summed in u64 and used as usize: lossless on 64-bit only.
 const _: () = assert!(usize::BITS == 64);
@@ -243,7 +243,7 @@ fn stream_len(iovs: &[libc::iovec]) -> usize {
 /// Makes the pending call of `sc` and records every operation's status; returns how
 /// many failed. The cursor (operation `i`, byte `k` of it) only moves forward: each
 /// call either moves bytes, or (a piece alone failing) settles operation `i`.
-fn flush(ring: &Consumer, tg: Target, sc: &mut Scratch) -> u64 {
+fn flush(ring: &Batch<'_>, tg: Target, sc: &mut Scratch) -> u64 {
     let mut failed = 0;
     let (mut i, mut k) = (0usize, 0usize);
     // Narrowed to the iovec pair at the cursor, after a call that failed or fell short.
@@ -326,7 +326,7 @@ fn flush(ring: &Consumer, tg: Target, sc: &mut Scratch) -> u64 {
     failed
 }
 
-fn fail_rest(ring: &Consumer, ops: &[Pending], st: rte_dma_status_code) -> u64 {
+fn fail_rest(ring: &Batch<'_>, ops: &[Pending], st: rte_dma_status_code) -> u64 {
     for op in ops {
         ring.set_status(op.pos, st as u8);
     }
@@ -337,7 +337,7 @@ fn fail_rest(ring: &Consumer, ops: &[Pending], st: rte_dma_status_code) -> u64 {
 /// and returns how many failed. Operations complete in submission order: a queued
 /// batch is flushed before any operation that runs immediately.
 pub fn drain(
-    ring: &Consumer,
+    ring: &Batch<'_>,
     from: u64,
     to: u64,
     src: &Endpoint,
@@ -409,7 +409,7 @@ pub fn drain(
 /// operations failed meanwhile. An `impossible` range fails the operation at
 /// once, naming that side (the local one if both are).
 fn queue(
-    ring: &Consumer,
+    ring: &Batch<'_>,
     pos: u64,
     tg: Target,
     s: &[rte_dma_sge],
@@ -701,7 +701,7 @@ mod tests {
     //! Random batches against this process as its own peer (cross-memory attach on
     //! our own pid works as on any peer), checked byte by byte against a model.
     use super::*;
-    use crate::engines::ring::{self, Access};
+    use crate::engines::ring::{self, Access, Consumer};
     use core::mem::MaybeUninit;
     use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
     use std::sync::Arc;
@@ -737,9 +737,13 @@ mod tests {
         fn publish(&self) {
             self.producer().publish();
         }
-        fn pending(&mut self) -> (u64, u64) {
-            let r = self.worker.pending();
-            (r.start, r.end)
+        /// Executes what is published, as the worker does; returns the failures.
+        fn run(&mut self, src: &Endpoint, dst: &Endpoint, sc: &mut Scratch) -> u64 {
+            let mut b = self.worker.pending();
+            let todo = b.range();
+            let failed = drain(&b, todo.start, todo.end, src, dst, sc);
+            b.finish(todo.end, failed);
+            failed
         }
         fn reap_status(&self, out: &mut [rte_dma_status_code]) -> (u16, u16) {
             let mut raw = vec![MaybeUninit::uninit(); out.len()];
@@ -1090,13 +1094,11 @@ mod tests {
             push(&ring, g);
         }
         ring.publish();
-        let (from, to) = ring.pending();
-        let Access::Domain { src, dst } = &ring.access else {
+        let Access::Domain { src, dst } = &ring.access.clone() else {
             unreachable!()
         };
         let mut sc = Scratch::default();
-        let failed = drain(&ring.worker, from, to, src, dst, &mut sc);
-        ring.worker.finish(to, failed);
+        let failed = ring.run(src, dst, &mut sc);
         let mut st = vec![RTE_DMA_STATUS_SUCCESSFUL; ops.len()];
         assert_eq!(ring.reap_status(&mut st).0 as usize, ops.len());
         assert_eq!(
@@ -1255,12 +1257,10 @@ mod tests {
         ring.push(copy(s0 + 100, d0 + 100, OpKind::Copy, 100), None, false)
             .unwrap();
         ring.publish();
-        let (lo, hi) = ring.pending();
-        let Access::Domain { src, dst } = &ring.access else {
+        let Access::Domain { src, dst } = &ring.access.clone() else {
             unreachable!()
         };
-        let failed = drain(&ring.worker, lo, hi, src, dst, &mut Scratch::default());
-        ring.worker.finish(hi, failed);
+        ring.run(src, dst, &mut Scratch::default());
         let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 3];
         ring.reap_status(&mut st);
         let want = match bad {
@@ -1333,12 +1333,10 @@ mod tests {
                 ring.push(d, None, false).unwrap();
             }
             ring.publish();
-            let (lo, hi) = ring.pending();
-            let Access::Domain { src: s, dst: d } = &ring.access else {
+            let Access::Domain { src: s, dst: d } = &ring.access.clone() else {
                 unreachable!()
             };
-            let failed = drain(&ring.worker, lo, hi, s, d, &mut Scratch::default());
-            ring.worker.finish(hi, failed);
+            ring.run(s, d, &mut Scratch::default());
             let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 2];
             ring.reap_status(&mut st);
             // A fill involves the destination only.
@@ -1383,13 +1381,11 @@ mod tests {
                 flags: 0,
             };
             ring.push(d, None, true).unwrap();
-            let (lo, hi) = ring.pending();
-            let Access::Domain { src: s, dst: t } = &ring.access else {
+            let Access::Domain { src: s, dst: t } = &ring.access.clone() else {
                 unreachable!()
             };
             let mut sc = Scratch::default();
-            let failed = drain(&ring.worker, lo, hi, s, t, &mut sc);
-            ring.worker.finish(hi, failed);
+            ring.run(s, t, &mut sc);
             assert_eq!(sc.bounce.len(), BOUNCE, "the bounce buffer stays bounded");
             let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 1];
             ring.reap_status(&mut st);

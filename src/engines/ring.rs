@@ -162,7 +162,6 @@ impl Ring {
         let consumer = Consumer {
             ring: Arc::clone(&ring),
             done: 0,
-            seen: 0,
         };
         Ok((ring, consumer))
     }
@@ -450,8 +449,6 @@ pub struct Consumer {
     ring: Arc<Ring>,
     /// `done` as we last published it.
     done: u64,
-    /// `published` as we last read it: [done, seen) may be read.
-    seen: u64,
 }
 
 impl Consumer {
@@ -477,25 +474,53 @@ impl Consumer {
         for b in &r.stats_base {
             b.store(0, Relaxed);
         }
-        (self.done, self.seen) = (0, 0);
+        self.done = 0;
     }
 
-    /// Positions the worker should execute next: `[done, published)`.
+    /// The operations published and not yet executed: `[done, published)`.
     #[inline]
-    pub fn pending(&mut self) -> core::ops::Range<u64> {
-        self.seen = self.ring.published.0.load(Acquire);
-        self.done..self.seen
+    pub fn pending(&mut self) -> Batch<'_> {
+        let end = self.ring.published.0.load(Acquire);
+        Batch {
+            ring: &self.ring,
+            start: self.done,
+            end,
+            done: &mut self.done,
+        }
+    }
+}
+
+/// Published operations the worker executes: only their slots can be read, and
+/// only up to them can `done` move. Its bounds are plain fields, so checking them
+/// costs a compare per operation on registers.
+pub struct Batch<'a> {
+    ring: &'a Ring,
+    /// Not executed yet (as published to the application).
+    start: u64,
+    /// `published` as read.
+    end: u64,
+    done: &'a mut u64,
+}
+
+impl<'a> Batch<'a> {
+    pub fn ring(&self) -> &'a Ring {
+        self.ring
     }
 
-    /// The descriptor at `pos` (from the last [`Consumer::pending`]) and, for
-    /// scatter-gather, its segments.
+    /// Positions not finished yet.
+    #[inline]
+    pub fn range(&self) -> core::ops::Range<u64> {
+        self.start..self.end
+    }
+
+    /// The descriptor at `pos` and, for scatter-gather, its segments.
     ///
     /// # Panics
-    /// If `pos` is outside that range (the producer may be writing that slot).
+    /// If `pos` is outside [`Batch::range`] (the producer may be writing that slot).
     #[inline]
     pub fn desc_at(&self, pos: u64) -> (Desc, &SgList) {
-        assert!(self.done <= pos && pos < self.seen, "slot not published");
-        let r = &*self.ring;
+        assert!(self.start <= pos && pos < self.end, "slot not published");
+        let r = self.ring;
         let slot = (pos & r.mask) as usize;
         // SAFETY: `pos` is in [done, published): the producer wrote this slot before
         // publishing it (we loaded `published` with Acquire) and will not write it
@@ -526,24 +551,25 @@ impl Consumer {
     /// Records the status of the operation at `pos`.
     #[inline]
     pub fn set_status(&self, pos: u64, code: u8) {
-        debug_assert!(self.done <= pos && pos < self.seen);
+        debug_assert!(self.start <= pos && pos < self.end);
         self.ring.status[(pos & self.ring.mask) as usize].store(code, Relaxed);
     }
 
     /// Publishes that everything before `upto` is executed, `failed` of them in error.
     ///
     /// # Panics
-    /// If `upto` is outside [done, published as last read].
+    /// If `upto` is outside [start of range, end of range].
     #[inline]
     pub fn finish(&mut self, upto: u64, failed: u64) {
         assert!(
-            self.done <= upto && upto <= self.seen,
+            self.start <= upto && upto <= self.end,
             "finish past published"
         );
         if failed != 0 {
             self.ring.errors.fetch_add(failed, Relaxed);
         }
-        self.done = upto;
+        self.start = upto;
+        *self.done = upto;
         self.ring.done.0.store(upto, Release);
     }
 }
@@ -577,14 +603,15 @@ mod tests {
     }
 
     fn run_worker(w: &mut Consumer, fail_at: Option<u64>) {
-        let todo = w.pending();
+        let mut b = w.pending();
+        let todo = b.range();
         let mut failed = 0;
         for pos in todo.clone() {
             let code = if Some(pos) == fail_at { 3 } else { 0 };
             failed += (code != 0) as u64;
-            w.set_status(pos, code);
+            b.set_status(pos, code);
         }
-        w.finish(todo.end, failed);
+        b.finish(todo.end, failed);
     }
 
     /// The application side of a ring used by one test thread.
@@ -712,18 +739,19 @@ mod tests {
         let (r, mut w) = Ring::new(32).unwrap();
         let mut p = producer(&r);
         p.push(copy_desc(), None, false).unwrap();
-        assert!(w.pending().is_empty(), "not submitted yet");
+        assert!(w.pending().range().is_empty(), "not submitted yet");
         let unpublished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            w.desc_at(0);
+            w.pending().desc_at(0);
         }));
         assert!(
             unpublished.is_err(),
             "a slot the producer may write is refused"
         );
         p.publish();
-        assert_eq!(w.pending(), 0..1);
-        assert_eq!(w.desc_at(0).0.len, 3);
-        let past = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.finish(2, 0)));
+        let mut b = w.pending();
+        assert_eq!(b.range(), 0..1);
+        assert_eq!(b.desc_at(0).0.len, 3);
+        let past = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.finish(2, 0)));
         assert!(past.is_err(), "finish cannot cover unpublished slots");
     }
 
@@ -736,13 +764,14 @@ mod tests {
             s.spawn(move || {
                 let mut next = 0;
                 while next < N {
-                    let todo = w.pending();
+                    let mut b = w.pending();
+                    let todo = b.range();
                     for pos in todo.clone() {
-                        let (d, _) = w.desc_at(pos);
+                        let (d, _) = b.desc_at(pos);
                         assert_eq!((d.src, d.dst, d.len), (pos, !pos, pos as u32));
-                        w.set_status(pos, 0);
+                        b.set_status(pos, 0);
                     }
-                    w.finish(todo.end, 0);
+                    b.finish(todo.end, 0);
                     next = todo.end;
                 }
             });

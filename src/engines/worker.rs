@@ -59,29 +59,30 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
 
 /// Runs everything published on `ring`; returns whether there was anything.
 fn drain(ring: &mut Consumer, scratch: &mut Scratch) -> bool {
-    let todo = ring.pending();
+    let mut batch = ring.pending();
+    let todo = batch.range();
     if todo.is_empty() {
         return false;
     }
-    if let Access::Domain { src, dst } = &ring.ring().access {
-        let failed = remote::drain(ring, todo.start, todo.end, src, dst, scratch);
-        ring.finish(todo.end, failed);
+    if let Access::Domain { src, dst } = &batch.ring().access {
+        let failed = remote::drain(&batch, todo.start, todo.end, src, dst, scratch);
+        batch.finish(todo.end, failed);
         return true;
     }
     let (mut failed, mut bytes) = (0u64, 0u64);
     for pos in todo.clone() {
-        let (d, sg) = ring.desc_at(pos);
+        let (d, sg) = batch.desc_at(pos);
         // SAFETY: the application promised valid memory for its operation.
         let code = unsafe { execute(&d, sg) };
-        ring.set_status(pos, code);
+        batch.set_status(pos, code);
         failed += (code != 0) as u64;
         bytes += d.len as u64;
         if bytes >= PUBLISH_EVERY_BYTES && pos + 1 < todo.end {
-            ring.finish(pos + 1, failed);
+            batch.finish(pos + 1, failed);
             (failed, bytes) = (0, 0);
         }
     }
-    ring.finish(todo.end, failed);
+    batch.finish(todo.end, failed);
     true
 }
 
