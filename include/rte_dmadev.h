@@ -97,6 +97,24 @@ enum rte_dma_access_pair_group_event_type {
   RTE_DMA_GROUP_EVENT_GROUP_DESTROYED = 1,
 };
 
+enum rte_dma_direction {
+  RTE_DMA_DIR_MEM_TO_MEM = 0,
+  RTE_DMA_DIR_MEM_TO_DEV = 1,
+  RTE_DMA_DIR_DEV_TO_MEM = 2,
+  RTE_DMA_DIR_DEV_TO_DEV = 3,
+};
+
+enum rte_dma_port_type {
+  RTE_DMA_PORT_NONE = 0,
+  RTE_DMA_PORT_PCIE = 1,
+};
+
+enum rte_dma_inter_domain_type {
+  RTE_DMA_INTER_DOMAIN_NONE = 0,
+  RTE_DMA_INTER_PROCESS_DOMAIN = 1,
+  RTE_DMA_INTER_OS_DOMAIN = 2,
+};
+
 enum rte_dma_status_code {
   RTE_DMA_STATUS_SUCCESSFUL = 0,
   RTE_DMA_STATUS_USER_ABORT = 1,
@@ -114,24 +132,6 @@ enum rte_dma_status_code {
   RTE_DMA_STATUS_DEV_LINK_ERROR = 13,
   RTE_DMA_STATUS_PAGE_FAULT = 14,
   RTE_DMA_STATUS_ERROR_UNKNOWN = 256,
-};
-
-enum rte_dma_direction {
-  RTE_DMA_DIR_MEM_TO_MEM = 0,
-  RTE_DMA_DIR_MEM_TO_DEV = 1,
-  RTE_DMA_DIR_DEV_TO_MEM = 2,
-  RTE_DMA_DIR_DEV_TO_DEV = 3,
-};
-
-enum rte_dma_port_type {
-  RTE_DMA_PORT_NONE = 0,
-  RTE_DMA_PORT_PCIE = 1,
-};
-
-enum rte_dma_inter_domain_type {
-  RTE_DMA_INTER_DOMAIN_NONE = 0,
-  RTE_DMA_INTER_PROCESS_DOMAIN = 1,
-  RTE_DMA_INTER_OS_DOMAIN = 2,
 };
 
 /**
@@ -477,7 +477,8 @@ int rte_dma_access_pair_group_handler_get(int16_t dev_id,
  * negative errno (-ENOSPC when the ring is full).
  *
  * # Safety
- * `src`/`dst` name memory valid for the device until the copy completes.
+ * `src`/`dst` name memory valid for the device until the copy completes; no other
+ * thread uses the vchan meanwhile.
  */
 int rte_dma_copy(int16_t dev_id,
                  uint16_t vchan,
@@ -490,7 +491,8 @@ int rte_dma_copy(int16_t dev_id,
  * Enqueues a scatter-gather copy; returns its ring index or a negative errno.
  *
  * # Safety
- * `src`/`dst` hold `nb_src`/`nb_dst` segments naming valid memory.
+ * `src`/`dst` hold `nb_src`/`nb_dst` segments naming valid memory; no other thread
+ * uses the vchan meanwhile.
  */
 int rte_dma_copy_sg(int16_t dev_id,
                     uint16_t vchan,
@@ -505,7 +507,8 @@ int rte_dma_copy_sg(int16_t dev_id,
  * repeated); returns its ring index or a negative errno.
  *
  * # Safety
- * `dst` names memory valid for the device until the fill completes.
+ * `dst` names memory valid for the device until the fill completes; no other
+ * thread uses the vchan meanwhile.
  */
 int rte_dma_fill(int16_t dev_id,
                  uint16_t vchan,
@@ -516,6 +519,9 @@ int rte_dma_fill(int16_t dev_id,
 
 /**
  * Hands every enqueued operation of the vchan to the device.
+ *
+ * # Safety
+ * As every call here: no other thread uses the vchan meanwhile.
  */
 int rte_dma_submit(int16_t dev_id, uint16_t vchan);
 
@@ -525,7 +531,7 @@ int rte_dma_submit(int16_t dev_id, uint16_t vchan);
  * Either pointer may be NULL.
  *
  * # Safety
- * Non-NULL pointers are writable.
+ * Non-NULL pointers are writable; no other thread uses the vchan meanwhile.
  */
 uint16_t rte_dma_completed(int16_t dev_id,
                            uint16_t vchan,
@@ -537,7 +543,8 @@ uint16_t rte_dma_completed(int16_t dev_id,
  * Collects up to `nb_cpls` completed operations with each one's status.
  *
  * # Safety
- * `status` has room for `nb_cpls` codes; `last_idx` is NULL or writable.
+ * `status` has room for `nb_cpls` codes; `last_idx` is NULL or writable; no other
+ * thread uses the vchan meanwhile.
  */
 uint16_t rte_dma_completed_status(int16_t dev_id,
                                   uint16_t vchan,
@@ -547,6 +554,9 @@ uint16_t rte_dma_completed_status(int16_t dev_id,
 
 /**
  * How many more operations the vchan accepts now.
+ *
+ * # Safety
+ * No other thread uses the vchan meanwhile (a C driver may rely on it).
  */
 uint16_t rte_dma_burst_capacity(int16_t dev_id, uint16_t vchan);
 
@@ -554,7 +564,7 @@ uint16_t rte_dma_burst_capacity(int16_t dev_id, uint16_t vchan);
  * Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken.
  *
  * # Safety
- * `ops` holds `nb_ops` valid operations.
+ * `ops` holds `nb_ops` valid operations; no other thread uses the vchan meanwhile.
  */
 uint16_t rte_dma_enqueue_ops(int16_t dev_id,
                              uint16_t vchan,
@@ -565,7 +575,7 @@ uint16_t rte_dma_enqueue_ops(int16_t dev_id,
  * Dequeues up to `nb_ops` finished operations into `ops`; returns how many.
  *
  * # Safety
- * `ops` has room for `nb_ops` pointers.
+ * `ops` has room for `nb_ops` pointers; no other thread uses the vchan meanwhile.
  */
 uint16_t rte_dma_dequeue_ops(int16_t dev_id,
                              uint16_t vchan,

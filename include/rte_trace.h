@@ -69,7 +69,8 @@ int rte_trace_save(void);
 void rte_trace_dump(FILE *f);
 
 /**
- * Sets the full-buffer behaviour of trace points enabled from now on.
+ * Sets the full-buffer behaviour of trace points enabled from now on. The mode is
+ * taken as an integer: a C caller may pass any value, which no Rust enum may hold.
  */
 void rte_trace_mode_set(enum rte_trace_mode mode);
 

@@ -114,8 +114,8 @@ impl Port {
         }
         match p.port_type {
             t if t == rte_dma_port_type::RTE_DMA_PORT_NONE as u32 => Some(Port::None),
-            // SAFETY: `raw` covers the whole union; any bit pattern is a valid [u64; 2].
             t if t == rte_dma_port_type::RTE_DMA_PORT_PCIE as u32 => {
+                // SAFETY: `raw` covers the whole union; any bit pattern is a valid [u64; 2].
                 Some(Port::Pcie(unsafe { p.pcie.raw }))
             }
             _ => None,

@@ -9,6 +9,7 @@ use crate::abi::*;
 use crate::config::{DeviceConfig, VchanConfig};
 use crate::{Error, Result, registry};
 use core::ffi::{CStr, c_int, c_uchar, c_void};
+use core::mem::MaybeUninit;
 use core::ptr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -69,12 +70,19 @@ pub trait Driver: Send + Sync + Sized + 'static {
     }
 }
 
-/// Fast path of a device. DPDK's contract applies: one thread at a time per vchan,
-/// and addresses are valid for the device (IOVA = VA here). Implementations check
-/// their own arguments (vchan range, lengths, NULL lists) and never panic.
+/// Fast path of a device. Implementations check their own arguments (vchan range,
+/// lengths, NULL lists) and never panic.
+///
+/// # Safety
+/// For every `unsafe fn` here, DPDK's data-path rule: the calls on one vchan
+/// (enqueue, submit, completion) come from one thread at a time, and not while a
+/// control call replaces the device's rings. DPDK hands the same `dev_private` to
+/// every thread, so this promise is the C caller's, made at the boundary; below it,
+/// the engine's types (`ring::Producer`) keep safe code from breaking it.
 pub trait FastPath: Driver {
     /// # Safety
-    /// `src`/`dst` name `length` bytes the device may read/write until completion.
+    /// See the trait; `src`/`dst` name `length` bytes the device may read/write until
+    /// completion.
     unsafe fn copy(
         &self,
         vchan: u16,
@@ -84,7 +92,8 @@ pub trait FastPath: Driver {
         flags: u64,
     ) -> Result<u16>;
     /// # Safety
-    /// The segments name memory the device may read/write until completion.
+    /// See the trait; the segments name memory the device may read/write until
+    /// completion.
     unsafe fn copy_sg(
         &self,
         vchan: u16,
@@ -93,7 +102,7 @@ pub trait FastPath: Driver {
         flags: u64,
     ) -> Result<u16>;
     /// # Safety
-    /// `dst` names `length` bytes the device may write until completion.
+    /// See the trait; `dst` names `length` bytes the device may write until completion.
     unsafe fn fill(
         &self,
         vchan: u16,
@@ -102,24 +111,43 @@ pub trait FastPath: Driver {
         length: u32,
         flags: u64,
     ) -> Result<u16>;
-    fn submit(&self, vchan: u16) -> Result<()>;
+    /// # Safety
+    /// See the trait.
+    unsafe fn submit(&self, vchan: u16) -> Result<()>;
     /// Reaps up to `nb_cpls` operations that succeeded, stopping before the first
     /// failed one (which sets `has_error`).
-    fn completed(&self, vchan: u16, nb_cpls: u16, last_idx: &mut u16, has_error: &mut bool) -> u16;
-    /// Reaps up to `status.len()` operations, writing each one's status.
-    fn completed_status(
+    ///
+    /// # Safety
+    /// See the trait.
+    unsafe fn completed(
+        &self,
+        vchan: u16,
+        nb_cpls: u16,
+        last_idx: &mut u16,
+        has_error: &mut bool,
+    ) -> u16;
+    /// Reaps up to `status.len()` operations, writing each one's
+    /// `enum rte_dma_status_code` value (C's array: integers, maybe uninitialised).
+    ///
+    /// # Safety
+    /// See the trait.
+    unsafe fn completed_status(
         &self,
         vchan: u16,
         last_idx: &mut u16,
-        status: &mut [rte_dma_status_code],
+        status: &mut [MaybeUninit<rte_dma_status_code_raw>],
     ) -> u16;
+    /// Free descriptors (may be read from any thread).
     fn burst_capacity(&self, vchan: u16) -> u16;
     /// # Safety
-    /// Every op pointer is valid and stays owned by the device until dequeued.
+    /// See the trait; every op pointer is valid and stays owned by the device until
+    /// dequeued.
     unsafe fn enqueue(&self, _vchan: u16, _ops: &[*mut rte_dma_op]) -> u16 {
         0
     }
-    fn dequeue(&self, _vchan: u16, _ops: &mut [*mut rte_dma_op]) -> u16 {
+    /// # Safety
+    /// See the trait.
+    unsafe fn dequeue(&self, _vchan: u16, _ops: &mut [*mut rte_dma_op]) -> u16 {
         0
     }
 }
@@ -141,21 +169,6 @@ pub fn register<D: FastPath>(name: &CStr, numa_node: i32, driver: D) -> Result<i
     }
 }
 
-/// The Rust driver behind `dev`, if `dev`'s ops are the trampolines of `D`.
-///
-/// # Safety
-/// `dev` must be an allocated slot.
-pub unsafe fn driver_of<D: FastPath>(dev: *const rte_dma_dev) -> Option<&'static D> {
-    // SAFETY: allocated slots have valid data; only `register::<D>` installs these ops,
-    // and it stored a `D` in the private area.
-    unsafe {
-        if !ptr::eq((*dev).dev_ops, &Trampolines::<D>::OPS) {
-            return None;
-        }
-        Some(&*((*(*dev).data).dev_private as *const D))
-    }
-}
-
 struct Trampolines<D>(core::marker::PhantomData<D>);
 
 /// Runs a control call, turning a panic into `-EIO` instead of unwinding into C.
@@ -164,6 +177,13 @@ fn guarded(f: impl FnOnce() -> Result<()>) -> c_int {
         Ok(r) => crate::error::to_code(r),
         Err(_) => -libc::EIO,
     }
+}
+
+/// Runs a fast-path call, turning a panic into `on_panic` instead of an abort (an
+/// `extern "C"` function cannot unwind). Costs nothing until a panic.
+#[inline(always)]
+fn fast_guarded<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
 }
 
 fn sc_code(r: Result<u16>) -> c_int {
@@ -365,7 +385,8 @@ impl<D: FastPath> Trampolines<D> {
     }
 
     // Fast path: `dev_private` is the `D` that `register` stored (the fp entry is reset to
-    // the refusing functions before that value is dropped).
+    // the refusing functions before that value is dropped). Each body runs in
+    // `fast_guarded`: a panic gives the call's error value instead of an abort.
 
     unsafe extern "C" fn copy(
         p: *mut c_void,
@@ -375,8 +396,11 @@ impl<D: FastPath> Trampolines<D> {
         length: u32,
         flags: u64,
     ) -> c_int {
-        // SAFETY: `p` is a live `D` (see above); memory validity is the caller's contract.
-        sc_code(unsafe { (*(p as *const D)).copy(vchan, src, dst, length, flags) })
+        fast_guarded(-libc::EIO, || {
+            // SAFETY: `p` is a live `D` (see above); memory validity and one thread per
+            // vchan are the caller's contract (DPDK's, passed on to `FastPath`).
+            sc_code(unsafe { (*(p as *const D)).copy(vchan, src, dst, length, flags) })
+        })
     }
     unsafe extern "C" fn copy_sg(
         p: *mut c_void,
@@ -390,11 +414,14 @@ impl<D: FastPath> Trampolines<D> {
         if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
             return -libc::EINVAL;
         }
-        // SAFETY: `p` is a live `D`; the lists are non-NULL with the counts the caller gave.
-        sc_code(unsafe {
-            let src = core::slice::from_raw_parts(src, nb_src as usize);
-            let dst = core::slice::from_raw_parts(dst, nb_dst as usize);
-            (*(p as *const D)).copy_sg(vchan, src, dst, flags)
+        fast_guarded(-libc::EIO, || {
+            // SAFETY: `p` is a live `D`; the lists are non-NULL with the counts the caller
+            // gave; the rest is the caller's contract.
+            sc_code(unsafe {
+                let src = core::slice::from_raw_parts(src, nb_src as usize);
+                let dst = core::slice::from_raw_parts(dst, nb_dst as usize);
+                (*(p as *const D)).copy_sg(vchan, src, dst, flags)
+            })
         })
     }
     unsafe extern "C" fn fill(
@@ -405,12 +432,16 @@ impl<D: FastPath> Trampolines<D> {
         length: u32,
         flags: u64,
     ) -> c_int {
-        // SAFETY: `p` is a live `D`; memory validity is the caller's contract.
-        sc_code(unsafe { (*(p as *const D)).fill(vchan, pattern, dst, length, flags) })
+        fast_guarded(-libc::EIO, || {
+            // SAFETY: `p` is a live `D`; the rest is the caller's contract.
+            sc_code(unsafe { (*(p as *const D)).fill(vchan, pattern, dst, length, flags) })
+        })
     }
     unsafe extern "C" fn submit(p: *mut c_void, vchan: u16) -> c_int {
-        // SAFETY: `p` is a live `D`.
-        crate::error::to_code(unsafe { (*(p as *const D)).submit(vchan) })
+        fast_guarded(-libc::EIO, || {
+            // SAFETY: `p` is a live `D`; one thread per vchan is the caller's contract.
+            crate::error::to_code(unsafe { (*(p as *const D)).submit(vchan) })
+        })
     }
     unsafe extern "C" fn completed(
         p: *mut c_void,
@@ -419,46 +450,50 @@ impl<D: FastPath> Trampolines<D> {
         last_idx: *mut u16,
         has_error: *mut bool,
     ) -> u16 {
-        let (mut idx, mut err) = (0u16, false);
-        // SAFETY: `p` is a live `D`.
-        let n = unsafe { (*(p as *const D)).completed(vchan, nb, &mut idx, &mut err) };
-        // SAFETY: NULL outputs are allowed and skipped; others are the caller's buffers.
-        unsafe {
-            if let Some(l) = last_idx.as_mut() {
-                *l = idx;
+        fast_guarded(0, || {
+            let (mut idx, mut err) = (0u16, false);
+            // SAFETY: `p` is a live `D`; one thread per vchan is the caller's contract.
+            let n = unsafe { (*(p as *const D)).completed(vchan, nb, &mut idx, &mut err) };
+            // SAFETY: NULL outputs are allowed and skipped; others are the caller's buffers.
+            unsafe {
+                if let Some(l) = last_idx.as_mut() {
+                    *l = idx;
+                }
+                if let Some(e) = has_error.as_mut() {
+                    *e = err;
+                }
             }
-            if let Some(e) = has_error.as_mut() {
-                *e = err;
-            }
-        }
-        n
+            n
+        })
     }
     unsafe extern "C" fn completed_status(
         p: *mut c_void,
         vchan: u16,
         nb: u16,
         last_idx: *mut u16,
-        status: *mut rte_dma_status_code,
+        status: *mut rte_dma_status_code_raw,
     ) -> u16 {
         if status.is_null() || nb == 0 {
             return 0;
         }
-        let mut idx = 0u16;
-        // SAFETY: `p` is a live `D`; `status` has room for `nb` codes (DPDK's contract),
-        // and the driver only writes valid enumerators into it.
-        let n = unsafe {
-            let status = core::slice::from_raw_parts_mut(status, nb as usize);
-            (*(p as *const D)).completed_status(vchan, &mut idx, status)
-        };
-        // SAFETY: a NULL `last_idx` is skipped.
-        if let Some(l) = unsafe { last_idx.as_mut() } {
-            *l = idx;
-        }
-        n
+        fast_guarded(0, || {
+            let mut idx = 0u16;
+            // SAFETY: `p` is a live `D`; `status` has room for `nb` codes (DPDK's
+            // contract), seen as possibly uninitialised integers, which any bytes are.
+            let n = unsafe {
+                let status = core::slice::from_raw_parts_mut(status.cast(), nb as usize);
+                (*(p as *const D)).completed_status(vchan, &mut idx, status)
+            };
+            // SAFETY: a NULL `last_idx` is skipped.
+            if let Some(l) = unsafe { last_idx.as_mut() } {
+                *l = idx;
+            }
+            n
+        })
     }
     unsafe extern "C" fn burst_capacity(p: *const c_void, vchan: u16) -> u16 {
         // SAFETY: `p` is a live `D`.
-        unsafe { (*(p as *const D)).burst_capacity(vchan) }
+        fast_guarded(0, || unsafe { (*(p as *const D)).burst_capacity(vchan) })
     }
     unsafe extern "C" fn enqueue(
         p: *mut c_void,
@@ -469,8 +504,11 @@ impl<D: FastPath> Trampolines<D> {
         if ops.is_null() || nb == 0 {
             return 0;
         }
-        // SAFETY: `p` is a live `D`; `ops` holds `nb` op pointers.
-        unsafe { (*(p as *const D)).enqueue(vchan, core::slice::from_raw_parts(ops, nb as usize)) }
+        // SAFETY: `p` is a live `D`; `ops` holds `nb` op pointers; the rest is the
+        // caller's contract.
+        fast_guarded(0, || unsafe {
+            (*(p as *const D)).enqueue(vchan, core::slice::from_raw_parts(ops, nb as usize))
+        })
     }
     unsafe extern "C" fn dequeue(
         p: *mut c_void,
@@ -481,9 +519,10 @@ impl<D: FastPath> Trampolines<D> {
         if ops.is_null() || nb == 0 {
             return 0;
         }
-        // SAFETY: `p` is a live `D`; `ops` has room for `nb` op pointers.
-        unsafe {
+        // SAFETY: `p` is a live `D`; `ops` has room for `nb` op pointers; one thread
+        // per vchan is the caller's contract.
+        fast_guarded(0, || unsafe {
             (*(p as *const D)).dequeue(vchan, core::slice::from_raw_parts_mut(ops, nb as usize))
-        }
+        })
     }
 }

@@ -407,7 +407,7 @@ unsafe extern "C" fn dummy_completed_status(
     _: u16,
     _: u16,
     _: *mut u16,
-    _: *mut rte_dma_status_code,
+    _: *mut rte_dma_status_code_raw,
 ) -> u16 {
     dma_log!(ERR, "completed_status is not configured or not supported.");
     0

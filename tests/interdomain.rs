@@ -129,9 +129,11 @@ fn groups_handlers_and_events_between_two_devices() {
     )
     .unwrap();
     api::start(b).unwrap();
+    // SAFETY: `dev` is a registered device, so its entry is inside the table.
     let fp = unsafe { &*registry::rte_dma_fp_objs.add(b as usize) };
     let src = vec![0x5au8; 8192];
     let mut dst = vec![0u8; 8192];
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let r = unsafe {
         fp.copy.unwrap()(
             fp.dev_private,
@@ -144,6 +146,7 @@ fn groups_handlers_and_events_between_two_devices() {
     };
     assert_eq!(r, 0);
     // A bad source address on the local vchan completes with an error, not a crash.
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let r = unsafe {
         fp.copy.unwrap()(
             fp.dev_private,
@@ -156,14 +159,19 @@ fn groups_handlers_and_events_between_two_devices() {
     };
     assert_eq!(r, 0);
     let deadline = Instant::now() + Duration::from_secs(2);
-    let mut st = [rte_dma_status_code::RTE_DMA_STATUS_SUCCESSFUL; 1];
+    let mut st = [0; 1];
     let mut last = 0u16;
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     while unsafe { fp.completed_status.unwrap()(fp.dev_private, 1, 1, &mut last, st.as_mut_ptr()) }
         == 0
     {
         assert!(Instant::now() < deadline);
     }
-    assert_eq!(st[0], rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR);
+    assert_eq!(
+        st[0],
+        rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR as u32
+    );
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     while unsafe { fp.completed.unwrap()(fp.dev_private, 0, 1, &mut last, core::ptr::null_mut()) }
         == 0
     {

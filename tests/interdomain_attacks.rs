@@ -361,6 +361,7 @@ fn role_foreign_creator() {
     let path = PathBuf::from(std::env::var("ATTACK_SOCKET").unwrap());
     // SAFETY: changes this process's ids; nothing else runs in this role process.
     assert_eq!(unsafe { libc::setresgid(65534, 65534, 65534) }, 0);
+    // SAFETY: as above.
     assert_eq!(unsafe { libc::setresuid(65534, 65534, 65534) }, 0);
     let l = raw_listen(&path);
     println!("\nLISTENING 1");
@@ -486,11 +487,11 @@ fn a_joiner_refuses_a_creator_that_lies_about_its_pid() {
 // ---- 2. windows that cannot hurt their users ----
 
 /// The first non-zero-status completion on `vchan`, within 2 s.
-fn status_of_next(dev: i16, vchan: u16) -> rte_dma_status_code {
+fn status_of_next(dev: i16, vchan: u16) -> rte_dma_status_code_raw {
     // SAFETY: `dev` is a registered device; its fp entry is valid.
     let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
     let deadline = Instant::now() + Duration::from_secs(2);
-    let mut st = [rte_dma_status_code::RTE_DMA_STATUS_SUCCESSFUL; 1];
+    let mut st = [0; 1];
     let mut last = 0u16;
     // SAFETY: the device's own completion function with valid outputs.
     while unsafe {
@@ -610,7 +611,7 @@ fn a_window_shorter_than_claimed_or_unsealed_is_not_mapped() {
     );
     assert_eq!(
         status_of_next(dev, 0),
-        rte_dma_status_code::RTE_DMA_STATUS_INVALID_DST_ADDR
+        rte_dma_status_code::RTE_DMA_STATUS_INVALID_DST_ADDR as u32
     );
     api::stop(dev).unwrap();
     child.kill();

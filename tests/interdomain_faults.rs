@@ -33,7 +33,7 @@ struct Chan {
 impl Chan {
     fn wait(&self) -> rte_dma_status_code {
         let deadline = Instant::now() + Duration::from_secs(5);
-        let mut st = [RTE_DMA_STATUS_ERROR_UNKNOWN; 1];
+        let mut st = [0; 1];
         let mut last = 0u16;
         // SAFETY: a started device's fast-path entry with valid out pointers.
         while unsafe {
@@ -48,7 +48,7 @@ impl Chan {
         {
             assert!(Instant::now() < deadline, "operation never completed");
         }
-        st[0]
+        rte_dma_status_code::from_raw(st[0]).expect("a declared status")
     }
 
     fn copy(&self, src: u64, dst: u64, len: u32) -> rte_dma_status_code {

@@ -11,11 +11,13 @@ fn name(s: &str) -> CString {
 
 fn wait_completed(dev: i16, n: u16) -> (u16, u16, bool) {
     let deadline = Instant::now() + Duration::from_secs(5);
+    // SAFETY: `dev` is a registered device, so its entry is inside the table.
     let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
     let (mut got, mut last, mut err) = (0u16, 0u16, false);
     while got < n && Instant::now() < deadline {
         let mut l = 0u16;
         let mut e = false;
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         got += unsafe { fp.completed.unwrap()(fp.dev_private, 0, n - got, &mut l, &mut e) };
         if got > 0 {
             last = l;
@@ -57,6 +59,7 @@ fn registry_and_skeleton_lifecycle() {
     assert!(registry::is_valid(0) && !registry::is_valid(1) && !registry::is_valid(-1));
     // A registered device without ops refuses control calls instead of crashing.
     assert_eq!(api::info_get(0).err(), Some(Error::NotSupported));
+    // SAFETY: `raw` is the slot `allocate` returned.
     unsafe { assert_eq!((*(*raw).data).dev_id, 0) };
     assert_eq!(api::pmd_release(&name("c_pmd")), Ok(()));
     assert_eq!(registry::count_avail(), 0);
@@ -112,8 +115,10 @@ fn registry_and_skeleton_lifecycle() {
 
     let src: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
     let mut dst = vec![0u8; 4096];
+    // SAFETY: `dev` is a registered device, so its entry is inside the table.
     let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
     let copy = fp.copy.unwrap();
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let idx = unsafe {
         copy(
             fp.dev_private,
@@ -128,9 +133,11 @@ fn registry_and_skeleton_lifecycle() {
     assert_eq!(wait_completed(dev, 1), (1, 0, false));
     assert_eq!(src, dst);
     // A full ring says -ENOSPC; capacity is nb_desc - 1.
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let cap = unsafe { fp.burst_capacity.unwrap()(fp.dev_private, 0) };
     assert_eq!(cap, 31);
     for i in 0..31 {
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         let r = unsafe {
             copy(
                 fp.dev_private,
@@ -143,6 +150,7 @@ fn registry_and_skeleton_lifecycle() {
         };
         assert_eq!(r, i + 1);
     }
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let r = unsafe {
         copy(
             fp.dev_private,
@@ -155,20 +163,24 @@ fn registry_and_skeleton_lifecycle() {
     };
     assert_eq!(r, -libc::ENOSPC);
     assert_eq!(
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         unsafe { copy(fp.dev_private, 1, 0, 0, 64, 0) },
         -libc::EINVAL,
         "vchan not configured"
     );
     assert_eq!(
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         unsafe { copy(fp.dev_private, 9, 0, 0, 64, 0) },
         -libc::EINVAL,
         "vchan out of range"
     );
     assert_eq!(
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         unsafe { copy(fp.dev_private, 0, 0, 0, 0, 0) },
         -libc::EINVAL,
         "zero length"
     );
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     assert_eq!(unsafe { fp.submit.unwrap()(fp.dev_private, 0) }, 0);
     assert_eq!(wait_completed(dev, 31), (31, 31, false));
     let stats = api::stats_get(dev, RTE_DMA_ALL_VCHAN).unwrap();
@@ -191,6 +203,7 @@ fn registry_and_skeleton_lifecycle() {
     // Indexes restart at 0 after a stop/start.
     api::stop(dev).unwrap();
     api::start(dev).unwrap();
+    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
     let idx = unsafe {
         copy(
             fp.dev_private,
@@ -209,6 +222,7 @@ fn registry_and_skeleton_lifecycle() {
     api::close(dev).unwrap();
     assert!(!registry::is_valid(dev));
     assert_eq!(
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         unsafe { fp.copy.unwrap()(fp.dev_private, 0, 0, 0, 8, 0) },
         -libc::EINVAL
     );

@@ -265,6 +265,7 @@ fn stop_with_operations_in_flight_then_restart() {
                 break;
             }
         }
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         unsafe { fp.submit.unwrap()(fp.dev_private, 0) };
         let t = Instant::now();
         api::stop(dev).unwrap();
@@ -275,6 +276,7 @@ fn stop_with_operations_in_flight_then_restart() {
         );
         api::start(dev).unwrap();
         // Indexes restart at 0 and the device works.
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         let r = unsafe {
             fp.copy.unwrap()(
                 fp.dev_private,
@@ -288,6 +290,7 @@ fn stop_with_operations_in_flight_then_restart() {
         assert_eq!(r, 0, "round {round}");
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut last = 0u16;
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         while unsafe {
             fp.completed.unwrap()(fp.dev_private, 0, 1, &mut last, core::ptr::null_mut())
         } == 0
@@ -310,6 +313,7 @@ fn close_and_recreate_repeatedly() {
     let mut dst = [0u8; 256];
     for i in 0..200 {
         let (dev, fp) = start_device("dma_skeleton_cycle", 32);
+        // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
         let r = unsafe {
             fp.copy.unwrap()(
                 fp.dev_private,
@@ -324,6 +328,7 @@ fn close_and_recreate_repeatedly() {
         if i % 2 == 0 {
             // Half the time close with the copy possibly still in flight.
             let deadline = Instant::now() + Duration::from_secs(5);
+            // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
             while unsafe {
                 fp.completed.unwrap()(
                     fp.dev_private,

@@ -6,6 +6,13 @@
 //! call marks its thread inside (`registry::enter_fast_path`) before it reads the
 //! table, so `rte_dma_close` or a reconfiguration on another thread waits for it
 //! instead of freeing what it uses (DPDK's own inline functions do not do this).
+//!
+//! Every `unsafe` function here carries DPDK's data-path rule as part of its
+//! contract: the calls on one vchan come from one thread at a time. The device
+//! cannot check it (DPDK hands every thread the same `dev_private`); it is the
+//! caller's promise, passed on to the device's `FastPath` methods. Each body runs
+//! in `guard`, so a panic returns an error value instead of aborting the process.
+use crate::guard::guard;
 use dmadev::abi::*;
 use dmadev::registry;
 use dmadev::trace::{emit, points as tp};
@@ -29,7 +36,8 @@ fn entry(dev_id: i16) -> Option<&'static rte_dma_fp_object> {
 /// negative errno (-ENOSPC when the ring is full).
 ///
 /// # Safety
-/// `src`/`dst` name memory valid for the device until the copy completes.
+/// `src`/`dst` name memory valid for the device until the copy completes; no other
+/// thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_copy(
     dev_id: i16,
@@ -40,27 +48,31 @@ pub unsafe extern "C" fn rte_dma_copy(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    let ret = match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
-        None => -libc::EINVAL,
-    };
-    emit(&tp::COPY, |w| {
-        w.i16(dev_id)
-            .u16(vchan)
-            .u64(src)
-            .u64(dst)
-            .u32(length)
-            .u64(flags)
-            .i32(ret);
-    });
-    ret
+    guard(-libc::EIO, || {
+        let ret = match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
+            None => -libc::EINVAL,
+        };
+        emit(&tp::COPY, |w| {
+            w.i16(dev_id)
+                .u16(vchan)
+                .u64(src)
+                .u64(dst)
+                .u32(length)
+                .u64(flags)
+                .i32(ret);
+        });
+        ret
+    })
 }
 
 /// Enqueues a scatter-gather copy; returns its ring index or a negative errno.
 ///
 /// # Safety
-/// `src`/`dst` hold `nb_src`/`nb_dst` segments naming valid memory.
+/// `src`/`dst` hold `nb_src`/`nb_dst` segments naming valid memory; no other thread
+/// uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_copy_sg(
     dev_id: i16,
@@ -72,32 +84,36 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
-        return -libc::EINVAL;
-    }
-    let ret = match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
-        None => -libc::EINVAL,
-    };
-    emit(&tp::COPY_SG, |w| {
-        w.i16(dev_id)
-            .u16(vchan)
-            .ptr(src)
-            .ptr(dst)
-            .u16(nb_src)
-            .u16(nb_dst)
-            .u64(flags)
-            .i32(ret);
-    });
-    ret
+    guard(-libc::EIO, || {
+        if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
+            return -libc::EINVAL;
+        }
+        let ret = match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
+            None => -libc::EINVAL,
+        };
+        emit(&tp::COPY_SG, |w| {
+            w.i16(dev_id)
+                .u16(vchan)
+                .ptr(src)
+                .ptr(dst)
+                .u16(nb_src)
+                .u16(nb_dst)
+                .u64(flags)
+                .i32(ret);
+        });
+        ret
+    })
 }
 
 /// Enqueues a fill of `length` bytes with `pattern` (its 8 bytes in memory order,
 /// repeated); returns its ring index or a negative errno.
 ///
 /// # Safety
-/// `dst` names memory valid for the device until the fill completes.
+/// `dst` names memory valid for the device until the fill completes; no other
+/// thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_fill(
     dev_id: i16,
@@ -108,36 +124,45 @@ pub unsafe extern "C" fn rte_dma_fill(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    let ret = match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
-        None => -libc::EINVAL,
-    };
-    emit(&tp::FILL, |w| {
-        w.i16(dev_id)
-            .u16(vchan)
-            .u64(pattern)
-            .u64(dst)
-            .u32(length)
-            .u64(flags)
-            .i32(ret);
-    });
-    ret
+    guard(-libc::EIO, || {
+        let ret = match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
+            None => -libc::EINVAL,
+        };
+        emit(&tp::FILL, |w| {
+            w.i16(dev_id)
+                .u16(vchan)
+                .u64(pattern)
+                .u64(dst)
+                .u32(length)
+                .u64(flags)
+                .i32(ret);
+        });
+        ret
+    })
 }
 
 /// Hands every enqueued operation of the vchan to the device.
+///
+/// # Safety
+/// As every call here: no other thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
-pub extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
+pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
     let _inside = registry::enter_fast_path();
-    let ret = match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan) },
-        None => -libc::EINVAL,
-    };
-    emit(&tp::SUBMIT, |w| {
-        w.i16(dev_id).u16(vchan).i32(ret);
-    });
-    ret
+    guard(-libc::EIO, || {
+        let ret = match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan) },
+            None => -libc::EINVAL,
+        };
+        emit(&tp::SUBMIT, |w| {
+            w.i16(dev_id).u16(vchan).i32(ret);
+        });
+        ret
+    })
 }
 
 /// Collects up to `nb_cpls` successfully completed operations; `*last_idx` gets the
@@ -145,7 +170,7 @@ pub extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
 /// Either pointer may be NULL.
 ///
 /// # Safety
-/// Non-NULL pointers are writable.
+/// Non-NULL pointers are writable; no other thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_completed(
     dev_id: i16,
@@ -155,97 +180,111 @@ pub unsafe extern "C" fn rte_dma_completed(
     has_error: *mut bool,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    let Some((o, f)) = entry(dev_id).and_then(|o| o.completed.map(|f| (o, f))) else {
-        return 0;
-    };
-    // Drivers may rely on both outputs being present, as DPDK's inline code ensures.
-    let (mut idx, mut err) = (0u16, false);
-    let last_idx = if last_idx.is_null() {
-        &mut idx
-    } else {
-        last_idx
-    };
-    let has_error = if has_error.is_null() {
-        &mut err
-    } else {
-        has_error
-    };
-    // SAFETY: both outputs are writable; the entry's functions take its private data.
-    let ret = unsafe {
-        *has_error = false;
-        f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
-    };
-    emit(&tp::COMPLETED, |w| {
-        // SAFETY: both outputs point at valid values (the caller's or our locals).
-        let (l, e) = unsafe { (*last_idx, *has_error) };
-        w.i16(dev_id)
-            .u16(vchan)
-            .u16(nb_cpls)
-            .u16(l)
-            .u8(e as u8)
-            .u16(ret);
-    });
-    ret
+    guard(0, || {
+        let Some((o, f)) = entry(dev_id).and_then(|o| o.completed.map(|f| (o, f))) else {
+            return 0;
+        };
+        // Drivers may rely on both outputs being present, as DPDK's inline code ensures.
+        let (mut idx, mut err) = (0u16, false);
+        let last_idx = if last_idx.is_null() {
+            &mut idx
+        } else {
+            last_idx
+        };
+        let has_error = if has_error.is_null() {
+            &mut err
+        } else {
+            has_error
+        };
+        // SAFETY: both outputs are writable; the entry's functions take its private
+        // data; the vchan rule is our caller's promise.
+        let ret = unsafe {
+            *has_error = false;
+            f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
+        };
+        emit(&tp::COMPLETED, |w| {
+            // SAFETY: both outputs point at valid values (the caller's or our locals).
+            let (l, e) = unsafe { (*last_idx, *has_error) };
+            w.i16(dev_id)
+                .u16(vchan)
+                .u16(nb_cpls)
+                .u16(l)
+                .u8(e as u8)
+                .u16(ret);
+        });
+        ret
+    })
 }
 
 /// Collects up to `nb_cpls` completed operations with each one's status.
 ///
 /// # Safety
-/// `status` has room for `nb_cpls` codes; `last_idx` is NULL or writable.
+/// `status` has room for `nb_cpls` codes; `last_idx` is NULL or writable; no other
+/// thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_completed_status(
     dev_id: i16,
     vchan: u16,
     nb_cpls: u16,
     last_idx: *mut u16,
-    status: *mut rte_dma_status_code,
+    status: *mut rte_dma_status_code_raw,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    if status.is_null() {
-        return 0;
-    }
-    let Some((o, f)) = entry(dev_id).and_then(|o| o.completed_status.map(|f| (o, f))) else {
-        return 0;
-    };
-    let mut idx = 0u16;
-    let last_idx = if last_idx.is_null() {
-        &mut idx
-    } else {
-        last_idx
-    };
-    // SAFETY: outputs are writable per the contract; the entry's functions take its private data.
-    let ret = unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
-    emit(&tp::COMPLETED_STATUS, |w| {
-        // SAFETY: `last_idx` points at a valid value (the caller's or our local).
-        w.i16(dev_id)
-            .u16(vchan)
-            .u16(nb_cpls)
-            .u16(unsafe { *last_idx })
-            .ptr(status)
-            .u16(ret);
-    });
-    ret
+    guard(0, || {
+        if status.is_null() {
+            return 0;
+        }
+        let Some((o, f)) = entry(dev_id).and_then(|o| o.completed_status.map(|f| (o, f))) else {
+            return 0;
+        };
+        let mut idx = 0u16;
+        let last_idx = if last_idx.is_null() {
+            &mut idx
+        } else {
+            last_idx
+        };
+        // SAFETY: outputs are writable per the contract (`status` is only written, as
+        // integers); the entry's functions take its private data; the vchan rule is
+        // our caller's promise.
+        let ret = unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
+        emit(&tp::COMPLETED_STATUS, |w| {
+            // SAFETY: `last_idx` points at a valid value (the caller's or our local).
+            w.i16(dev_id)
+                .u16(vchan)
+                .u16(nb_cpls)
+                .u16(unsafe { *last_idx })
+                .ptr(status)
+                .u16(ret);
+        });
+        ret
+    })
 }
 
 /// How many more operations the vchan accepts now.
+///
+/// # Safety
+/// No other thread uses the vchan meanwhile (a C driver may rely on it).
 #[unsafe(no_mangle)]
-pub extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
+pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
     let _inside = registry::enter_fast_path();
-    let ret = match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan) },
-        None => 0,
-    };
-    emit(&tp::BURST_CAPACITY, |w| {
-        w.i16(dev_id).u16(vchan).u16(ret);
-    });
-    ret
+    guard(0, || {
+        let ret = match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan) },
+            None => 0,
+        };
+        emit(&tp::BURST_CAPACITY, |w| {
+            w.i16(dev_id).u16(vchan).u16(ret);
+        });
+        ret
+    })
 }
 
 /// Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken.
 ///
 /// # Safety
-/// `ops` holds `nb_ops` valid operations.
+/// `ops` holds `nb_ops` valid operations; no other thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_enqueue_ops(
     dev_id: i16,
@@ -254,22 +293,25 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
     nb_ops: u16,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    let ret = match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
-        None => 0,
-    };
-    // DPDK records the requested count, not the result.
-    emit(&tp::ENQUEUE_OPS, |w| {
-        w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
-    });
-    ret
+    guard(0, || {
+        let ret = match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
+            None => 0,
+        };
+        // DPDK records the requested count, not the result.
+        emit(&tp::ENQUEUE_OPS, |w| {
+            w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
+        });
+        ret
+    })
 }
 
 /// Dequeues up to `nb_ops` finished operations into `ops`; returns how many.
 ///
 /// # Safety
-/// `ops` has room for `nb_ops` pointers.
+/// `ops` has room for `nb_ops` pointers; no other thread uses the vchan meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_dequeue_ops(
     dev_id: i16,
@@ -278,13 +320,16 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
     nb_ops: u16,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    let ret = match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
-        // SAFETY: the entry's functions take the entry's private data.
-        Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
-        None => 0,
-    };
-    emit(&tp::DEQUEUE_OPS, |w| {
-        w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
-    });
-    ret
+    guard(0, || {
+        let ret = match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
+            // our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
+            None => 0,
+        };
+        emit(&tp::DEQUEUE_OPS, |w| {
+            w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
+        });
+        ret
+    })
 }

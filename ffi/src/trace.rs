@@ -17,6 +17,9 @@ pub enum rte_trace_mode {
     RTE_TRACE_MODE_DISCARD = 1,
 }
 
+/// An `enum rte_trace_mode` argument as C passes it: any 32-bit value.
+pub type rte_trace_mode_raw = u32;
+
 fn point_of(t: *const rte_trace_point_t) -> Option<&'static TracePoint> {
     points::ALL
         .iter()
@@ -84,12 +87,14 @@ pub unsafe extern "C" fn rte_trace_dump(f: *mut libc::FILE) {
     })
 }
 
-/// Sets the full-buffer behaviour of trace points enabled from now on.
+/// Sets the full-buffer behaviour of trace points enabled from now on. The mode is
+/// taken as an integer: a C caller may pass any value, which no Rust enum may hold.
 #[unsafe(no_mangle)]
-pub extern "C" fn rte_trace_mode_set(mode: rte_trace_mode) {
+pub extern "C" fn rte_trace_mode_set(mode: rte_trace_mode_raw) {
     guard((), || {
         let mut c = trace::config();
-        c.discard = matches!(mode, rte_trace_mode::RTE_TRACE_MODE_DISCARD);
+        // As DPDK: anything but OVERWRITE discards.
+        c.discard = mode != rte_trace_mode::RTE_TRACE_MODE_OVERWRITE as u32;
         trace::set_config(c);
     })
 }
@@ -97,11 +102,13 @@ pub extern "C" fn rte_trace_mode_set(mode: rte_trace_mode) {
 /// The full-buffer behaviour.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_trace_mode_get() -> rte_trace_mode {
-    if trace::config().discard {
-        rte_trace_mode::RTE_TRACE_MODE_DISCARD
-    } else {
-        rte_trace_mode::RTE_TRACE_MODE_OVERWRITE
-    }
+    guard(rte_trace_mode::RTE_TRACE_MODE_OVERWRITE, || {
+        if trace::config().discard {
+            rte_trace_mode::RTE_TRACE_MODE_DISCARD
+        } else {
+            rte_trace_mode::RTE_TRACE_MODE_OVERWRITE
+        }
+    })
 }
 
 /// The trace point called `name` (e.g. "lib.dmadev.copy"), or NULL.
@@ -144,4 +151,23 @@ pub extern "C" fn rte_trace_point_disable(t: *mut rte_trace_point_t) -> c_int {
             0
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mode_outside_the_enum_is_taken_as_dpdk_does() {
+        rte_trace_mode_set(7);
+        assert!(matches!(
+            rte_trace_mode_get(),
+            rte_trace_mode::RTE_TRACE_MODE_DISCARD
+        ));
+        rte_trace_mode_set(rte_trace_mode::RTE_TRACE_MODE_OVERWRITE as u32);
+        assert!(matches!(
+            rte_trace_mode_get(),
+            rte_trace_mode::RTE_TRACE_MODE_OVERWRITE
+        ));
+    }
 }

@@ -51,7 +51,7 @@ pub type rte_dma_completed_status_t = Option<
         vchan: u16,
         nb_cpls: u16,
         last_idx: *mut u16,
-        status: *mut rte_dma_status_code,
+        status: *mut rte_dma_status_code_raw,
     ) -> u16,
 >;
 pub type rte_dma_burst_capacity_t =

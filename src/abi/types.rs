@@ -261,6 +261,32 @@ pub type rte_dma_access_pair_group_event_cb_t = Option<
     ),
 >;
 
+impl rte_dma_status_code {
+    /// The enumerator whose value is `raw`, if one is.
+    pub fn from_raw(raw: rte_dma_status_code_raw) -> Option<rte_dma_status_code> {
+        use rte_dma_status_code::*;
+        const ALL: [rte_dma_status_code; 16] = [
+            RTE_DMA_STATUS_SUCCESSFUL,
+            RTE_DMA_STATUS_USER_ABORT,
+            RTE_DMA_STATUS_NOT_ATTEMPTED,
+            RTE_DMA_STATUS_INVALID_SRC_ADDR,
+            RTE_DMA_STATUS_INVALID_DST_ADDR,
+            RTE_DMA_STATUS_INVALID_ADDR,
+            RTE_DMA_STATUS_INVALID_LENGTH,
+            RTE_DMA_STATUS_INVALID_OPCODE,
+            RTE_DMA_STATUS_BUS_READ_ERROR,
+            RTE_DMA_STATUS_BUS_WRITE_ERROR,
+            RTE_DMA_STATUS_BUS_ERROR,
+            RTE_DMA_STATUS_DATA_POISION,
+            RTE_DMA_STATUS_DESCRIPTOR_READ_ERROR,
+            RTE_DMA_STATUS_DEV_LINK_ERROR,
+            RTE_DMA_STATUS_PAGE_FAULT,
+            RTE_DMA_STATUS_ERROR_UNKNOWN,
+        ];
+        ALL.into_iter().find(|&s| s as u32 == raw)
+    }
+}
+
 #[cfg(test)]
 mod layout_tests {
     use super::*;

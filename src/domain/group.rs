@@ -83,12 +83,12 @@ impl Window {
         let w = crate::eal::heap::window()?;
         // SAFETY: duplicating a descriptor the heap keeps open; the copy is ours.
         let fd = unsafe { libc::fcntl(w.fd, libc::F_DUPFD_CLOEXEC, 0) };
-        // SAFETY: `fd` is a new descriptor nobody else owns.
         (fd >= 0).then(|| Window {
             info: WindowInfo {
                 base: w.base,
                 len: w.len,
             },
+            // SAFETY: `fd` is a new descriptor nobody else owns.
             fd: Arc::new(unsafe { OwnedFd::from_raw_fd(fd) }),
         })
     }

@@ -16,7 +16,7 @@
 use super::handlers::Endpoint;
 use crate::abi::{rte_dma_op, rte_dma_sge, rte_dma_status_code};
 use crate::engines::memops;
-use crate::engines::ring::{Desc, OpKind, Ring, SgList};
+use crate::engines::ring::{Batch, Desc, OpKind, SgList};
 
 // Lengths are u32 segments summed in u64 and used as usize: lossless on 64-bit only.
 const _: () = assert!(usize::BITS == 64);
@@ -243,7 +243,7 @@ fn stream_len(iovs: &[libc::iovec]) -> usize {
 /// Makes the pending call of `sc` and records every operation's status; returns how
 /// many failed. The cursor (operation `i`, byte `k` of it) only moves forward: each
 /// call either moves bytes, or (a piece alone failing) settles operation `i`.
-fn flush(ring: &Ring, tg: Target, sc: &mut Scratch) -> u64 {
+fn flush(ring: &Batch<'_>, tg: Target, sc: &mut Scratch) -> u64 {
     let mut failed = 0;
     let (mut i, mut k) = (0usize, 0usize);
     // Narrowed to the iovec pair at the cursor, after a call that failed or fell short.
@@ -326,7 +326,7 @@ fn flush(ring: &Ring, tg: Target, sc: &mut Scratch) -> u64 {
     failed
 }
 
-fn fail_rest(ring: &Ring, ops: &[Pending], st: rte_dma_status_code) -> u64 {
+fn fail_rest(ring: &Batch<'_>, ops: &[Pending], st: rte_dma_status_code) -> u64 {
     for op in ops {
         ring.set_status(op.pos, st as u8);
     }
@@ -337,7 +337,7 @@ fn fail_rest(ring: &Ring, ops: &[Pending], st: rte_dma_status_code) -> u64 {
 /// and returns how many failed. Operations complete in submission order: a queued
 /// batch is flushed before any operation that runs immediately.
 pub fn drain(
-    ring: &Ring,
+    ring: &Batch<'_>,
     from: u64,
     to: u64,
     src: &Endpoint,
@@ -372,8 +372,7 @@ pub fn drain(
         _ => None,
     };
     for pos in from..to {
-        // SAFETY: [from, to) is published and owned by the worker.
-        let (d, sg) = unsafe { ring.desc_at(pos) };
+        let (d, sg) = ring.desc_at(pos);
         let mut one = [rte_dma_sge::default(); 2];
         // SAFETY: a published descriptor.
         let shape = unsafe { shape(&d, sg, &mut one) };
@@ -410,7 +409,7 @@ pub fn drain(
 /// operations failed meanwhile. An `impossible` range fails the operation at
 /// once, naming that side (the local one if both are).
 fn queue(
-    ring: &Ring,
+    ring: &Batch<'_>,
     pos: u64,
     tg: Target,
     s: &[rte_dma_sge],
@@ -702,9 +701,61 @@ mod tests {
     //! Random batches against this process as its own peer (cross-memory attach on
     //! our own pid works as on any peer), checked byte by byte against a model.
     use super::*;
-    use crate::engines::ring::Access;
+    use crate::engines::ring::{self, Access, Consumer};
+    use core::mem::MaybeUninit;
     use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
     use std::sync::Arc;
+
+    /// A ring with both its sides, for a test that plays application and worker.
+    struct Ring {
+        ring: Arc<ring::Ring>,
+        worker: Consumer,
+        access: Access,
+    }
+
+    impl Ring {
+        fn with_access(nb_desc: u16, access: Access) -> crate::Result<Ring> {
+            let (ring, worker) = ring::Ring::with_access(nb_desc, access.clone())?;
+            Ok(Ring {
+                ring,
+                worker,
+                access,
+            })
+        }
+        fn producer(&self) -> ring::Producer<'_> {
+            // SAFETY: the test is the ring's only application thread.
+            unsafe { self.ring.producer() }
+        }
+        fn push(
+            &self,
+            d: Desc,
+            sg: Option<(&[rte_dma_sge], &[rte_dma_sge])>,
+            submit: bool,
+        ) -> crate::Result<u16> {
+            self.producer().push(d, sg, submit)
+        }
+        fn publish(&self) {
+            self.producer().publish();
+        }
+        /// Executes what is published, as the worker does; returns the failures.
+        fn run(&mut self, src: &Endpoint, dst: &Endpoint, sc: &mut Scratch) -> u64 {
+            let mut b = self.worker.pending();
+            let todo = b.range();
+            let failed = drain(&b, todo.start, todo.end, src, dst, sc);
+            b.finish(todo.end, failed);
+            failed
+        }
+        fn reap_status(&self, out: &mut [rte_dma_status_code]) -> (u16, u16) {
+            let mut raw = vec![MaybeUninit::uninit(); out.len()];
+            let (n, last) = self.producer().reap_status(&mut raw);
+            for (o, r) in out.iter_mut().zip(&raw[..n as usize]) {
+                // SAFETY: the first `n` codes were written.
+                let code = unsafe { r.assume_init() };
+                *o = rte_dma_status_code::from_raw(code).expect("a declared status");
+            }
+            (n, last)
+        }
+    }
 
     const PAGE: usize = 4096;
     const SRC_LEN: usize = 16 << 20;
@@ -1038,18 +1089,16 @@ mod tests {
             }
         }
         let before = w.dst.read(0, DST_LEN).to_vec();
-        let ring = Ring::with_access(2048, Access::Domain { src, dst }).unwrap();
+        let mut ring = Ring::with_access(2048, Access::Domain { src, dst }).unwrap();
         for g in &ops {
             push(&ring, g);
         }
         ring.publish();
-        let (from, to) = ring.pending();
-        let Access::Domain { src, dst } = &ring.access else {
+        let Access::Domain { src, dst } = &ring.access.clone() else {
             unreachable!()
         };
         let mut sc = Scratch::default();
-        let failed = drain(&ring, from, to, src, dst, &mut sc);
-        ring.finish(to, failed);
+        let failed = ring.run(src, dst, &mut sc);
         let mut st = vec![RTE_DMA_STATUS_SUCCESSFUL; ops.len()];
         assert_eq!(ring.reap_status(&mut st).0 as usize, ops.len());
         assert_eq!(
@@ -1189,7 +1238,7 @@ mod tests {
             );
         }
         let mut small = vec![0u8; 2 * 100];
-        let ring = Ring::with_access(64, Access::Domain { src, dst }).unwrap();
+        let mut ring = Ring::with_access(64, Access::Domain { src, dst }).unwrap();
         let copy = |s: u64, d: u64, kind, len| Desc {
             src: s,
             dst: d,
@@ -1208,12 +1257,10 @@ mod tests {
         ring.push(copy(s0 + 100, d0 + 100, OpKind::Copy, 100), None, false)
             .unwrap();
         ring.publish();
-        let (lo, hi) = ring.pending();
-        let Access::Domain { src, dst } = &ring.access else {
+        let Access::Domain { src, dst } = &ring.access.clone() else {
             unreachable!()
         };
-        let failed = drain(&ring, lo, hi, src, dst, &mut Scratch::default());
-        ring.finish(hi, failed);
+        ring.run(src, dst, &mut Scratch::default());
         let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 3];
         ring.reap_status(&mut st);
         let want = match bad {
@@ -1272,7 +1319,7 @@ mod tests {
             (Endpoint::Local, gone.clone()),
             (gone.clone(), self_peer()),
         ] {
-            let ring = Ring::with_access(8, Access::Domain { src: s, dst: d }).unwrap();
+            let mut ring = Ring::with_access(8, Access::Domain { src: s, dst: d }).unwrap();
             for kind in [OpKind::Copy, OpKind::Fill] {
                 let d = Desc {
                     src: src.as_ptr() as u64,
@@ -1286,12 +1333,10 @@ mod tests {
                 ring.push(d, None, false).unwrap();
             }
             ring.publish();
-            let (lo, hi) = ring.pending();
-            let Access::Domain { src: s, dst: d } = &ring.access else {
+            let Access::Domain { src: s, dst: d } = &ring.access.clone() else {
                 unreachable!()
             };
-            let failed = drain(&ring, lo, hi, s, d, &mut Scratch::default());
-            ring.finish(hi, failed);
+            ring.run(s, d, &mut Scratch::default());
             let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 2];
             ring.reap_status(&mut st);
             // A fill involves the destination only.
@@ -1315,7 +1360,7 @@ mod tests {
         rng.fill(unsafe { core::slice::from_raw_parts_mut(src.base, LEN + PAGE) });
         let dst = Map::new(LEN + PAGE, libc::PROT_READ | libc::PROT_WRITE);
         for bad_page in [None, Some(2 * BOUNCE / PAGE + 7)] {
-            let ring = Ring::with_access(
+            let mut ring = Ring::with_access(
                 8,
                 Access::Domain {
                     src: self_peer(),
@@ -1336,13 +1381,11 @@ mod tests {
                 flags: 0,
             };
             ring.push(d, None, true).unwrap();
-            let (lo, hi) = ring.pending();
-            let Access::Domain { src: s, dst: t } = &ring.access else {
+            let Access::Domain { src: s, dst: t } = &ring.access.clone() else {
                 unreachable!()
             };
             let mut sc = Scratch::default();
-            let failed = drain(&ring, lo, hi, s, t, &mut sc);
-            ring.finish(hi, failed);
+            ring.run(s, t, &mut sc);
             assert_eq!(sc.bounce.len(), BOUNCE, "the bounce buffer stays bounded");
             let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 1];
             ring.reap_status(&mut st);

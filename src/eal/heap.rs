@@ -335,6 +335,7 @@ mod tests {
         assert!(!a.is_null() && !b.is_null() && !c.is_null());
         assert_eq!(b as usize % 4096, 0);
         assert_ne!(a, b);
+        // SAFETY: blocks from `alloc` of the sizes used here, each released once.
         unsafe {
             assert_eq!(usable_size(a), 128);
             ptr::write_bytes(c.cast::<u8>(), 0xee, 3 << 20);

@@ -1,46 +1,25 @@
 //! The CPU copy engine behind the software devices: descriptor rings per vchan and
 //! one worker thread per started device.
-use super::doorbell::Doorbell;
-use super::ring::{Access, Desc, MAX_SGES, OpKind, Ring};
-use super::worker::{self, WorkSource};
+//!
+//! Who may touch a ring is in the types: the worker sides (`ring::Consumer`s) sit in
+//! `Control::worker` while stopped and are moved into the worker thread (and handed
+//! back by `join`) while started, so a vchan's ring can only be replaced while the
+//! engine holds them, i.e. while no worker runs; otherwise `setup_vchan` gives
+//! `Error::Busy`. The fast path reaches a ring through `fast`, which the control path
+//! clears and fences (`registry::wait_for_fast_path`) before it drops a ring.
+use super::ring::{Access, Desc, MAX_SGES, OpKind, Producer, Ring};
+use super::worker::{self, Signals, Vchans};
 use crate::abi::*;
 use crate::config::{ConfigFlags, DeviceConfig, VchanConfig};
 use crate::driver::{Capabilities, Driver, FastPath};
 use crate::{Error, Result, dma_log};
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU16, Ordering::*};
-use std::sync::{Arc, Mutex};
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 /// Vchans an engine can hold (a device reports how many it offers).
 pub const MAX_VCHANS: usize = 16;
-
-/// State shared by the application's threads and the worker.
-struct Shared {
-    /// Replaced only while the device is stopped (no worker, no fast-path calls, by
-    /// DPDK's rules); read by both otherwise.
-    rings: UnsafeCell<Vec<Option<Ring>>>,
-    nb_vchans: AtomicU16,
-    doorbell: Doorbell,
-    exit: AtomicBool,
-}
-
-// SAFETY: `rings` is only mutated while the device is stopped (see above); everything
-// else is atomic or internally synchronised (`Ring`).
-unsafe impl Sync for Shared {}
-
-impl WorkSource for Shared {
-    fn rings(&self) -> &[Option<Ring>] {
-        // SAFETY: the worker runs only while started, when `rings` is not mutated.
-        unsafe { &*self.rings.get() }
-    }
-    fn doorbell(&self) -> &Doorbell {
-        &self.doorbell
-    }
-    fn exit_flag(&self) -> &AtomicBool {
-        &self.exit
-    }
-}
 
 /// Settings a device gives its engine.
 #[derive(Clone, Debug)]
@@ -52,14 +31,37 @@ pub struct EngineConfig {
     pub cpu: Option<usize>,
 }
 
+/// Where the worker sides of the rings are.
+enum Worker {
+    /// Here: no worker runs.
+    Stopped(Box<Vchans>),
+    /// In the worker thread, which returns them when it ends.
+    Running(JoinHandle<Box<Vchans>>),
+}
+
+/// The control path's state (one control call at a time: it is behind a mutex).
+struct Control {
+    /// Vchans configured.
+    nb_vchans: usize,
+    /// Each vchan's ring (for stats and dump; `fast` points into these).
+    rings: [Option<Arc<Ring>>; MAX_VCHANS],
+    worker: Worker,
+}
+
 pub struct CpuEngine {
-    shared: Arc<Shared>,
     /// Per vchan, the ring the fast path uses (null: not configured or not set up).
+    /// A non-null entry points into an `Arc<Ring>` of `Control::rings`, which is
+    /// dropped only after the entry was cleared and `wait_for_fast_path` returned.
     fast: [AtomicPtr<Ring>; MAX_VCHANS],
     /// Configured with `RTE_DMA_CFG_FLAG_ENQ_DEQ`: operations come as `rte_dma_op`s.
     ops_mode: AtomicBool,
+    signals: Arc<Signals>,
     config: EngineConfig,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    control: Mutex<Control>,
+}
+
+fn no_vchans() -> Box<Vchans> {
+    Box::new(core::array::from_fn(|_| None))
 }
 
 impl CpuEngine {
@@ -67,116 +69,144 @@ impl CpuEngine {
         CpuEngine {
             fast: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
             ops_mode: AtomicBool::new(false),
-            shared: Arc::new(Shared {
-                rings: UnsafeCell::new((0..MAX_VCHANS).map(|_| None).collect()),
-                nb_vchans: AtomicU16::new(0),
-                doorbell: Doorbell::default(),
-                exit: AtomicBool::new(false),
-            }),
+            signals: Arc::new(Signals::default()),
             config,
-            worker: Mutex::new(None),
+            control: Mutex::new(Control {
+                nb_vchans: 0,
+                rings: core::array::from_fn(|_| None),
+                worker: Worker::Stopped(no_vchans()),
+            }),
         }
     }
 
-    fn rings(&self) -> &[Option<Ring>] {
-        self.shared.rings()
+    fn control(&self) -> MutexGuard<'_, Control> {
+        self.control.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The ring of a configured, set-up vchan: one load from `fast`.
+    /// The application side of a configured, set-up vchan: one load from `fast`.
+    ///
+    /// # Safety
+    /// No other thread uses the vchan's application side meanwhile (`FastPath`'s
+    /// contract).
     #[inline(always)]
-    fn ring(&self, vchan: u16) -> Result<&Ring> {
+    unsafe fn producer(&self, vchan: u16) -> Result<Producer<'_>> {
         let p = self
             .fast
             .get(vchan as usize)
             .map_or(core::ptr::null_mut(), |f| f.load(Relaxed));
-        // SAFETY: a non-null entry points into `rings`, which keeps the ring in place
-        // until the control path (device stopped) replaces it and refreshes `fast`.
-        unsafe { p.as_ref() }.ok_or(Error::InvalidArgument)
+        // SAFETY: a non-null entry points into a live `Arc<Ring>` (see `fast`); the
+        // caller is the vchan's only application thread (forwarded contract).
+        unsafe { p.as_ref().map(|r| r.producer()) }.ok_or(Error::InvalidArgument)
     }
 
-    /// Recomputes `fast` from the configured vchan count and the rings (control path).
-    fn refresh_fast(&self) {
-        let n = self.shared.nb_vchans.load(Relaxed) as usize;
+    /// Points `fast` at the rings of the configured vchans.
+    fn hook_fast_path(&self, c: &Control) {
         for (v, f) in self.fast.iter().enumerate() {
-            let ring = if v < n {
-                self.rings()[v].as_ref()
-            } else {
-                None
-            };
+            let ring = c.rings[v].as_ref().filter(|_| v < c.nb_vchans);
             f.store(
-                ring.map_or(core::ptr::null_mut(), |r| r as *const Ring as *mut Ring),
+                ring.map_or(core::ptr::null_mut(), |r| Arc::as_ptr(r).cast_mut()),
                 Relaxed,
             );
         }
     }
 
+    /// Clears `fast` (all of it, or one vchan's entry) and waits until no fast-path
+    /// caller that read an entry is still inside, so rings can be dropped.
+    fn unhook_fast_path(&self, vchan: Option<usize>) {
+        for (v, f) in self.fast.iter().enumerate() {
+            if vchan.is_none_or(|only| only == v) {
+                f.store(core::ptr::null_mut(), Relaxed);
+            }
+        }
+        crate::registry::wait_for_fast_path();
+    }
+
+    /// The worker sides, if no worker runs (else `Error::Busy`).
+    fn stopped(c: &mut Control) -> Result<&mut Box<Vchans>> {
+        match &mut c.worker {
+            Worker::Stopped(v) => Ok(v),
+            Worker::Running(_) => {
+                dma_log!(ERR, "Device is started, stop it first");
+                Err(Error::Busy)
+            }
+        }
+    }
+
     /// Gives `vchan` a new ring of `nb_desc` descriptors whose operations move data
-    /// as `access` says (control path, device stopped).
+    /// as `access` says. Refused (`Error::Busy`) while the worker runs.
     pub fn setup_vchan(&self, vchan: u16, nb_desc: u16, access: Access) -> Result<()> {
+        let v = vchan as usize;
+        if v >= MAX_VCHANS {
+            return Err(Error::InvalidArgument);
+        }
         if !nb_desc.is_power_of_two() {
             dma_log!(ERR, "Number of desc must be power of 2!");
             return Err(Error::InvalidArgument);
         }
-        let ring = Ring::with_access(nb_desc, access)?;
-        if let Some(f) = self.fast.get(vchan as usize) {
-            f.store(core::ptr::null_mut(), Relaxed);
-        }
-        crate::registry::wait_for_fast_path();
-        self.rings_mut()[vchan as usize] = Some(ring);
-        self.refresh_fast();
+        let mut c = self.control();
+        Self::stopped(&mut c)?;
+        let (ring, consumer) = Ring::with_access(nb_desc, access)?;
+        self.unhook_fast_path(Some(v));
+        Self::stopped(&mut c)?[v] = Some(consumer);
+        c.rings[v] = Some(ring);
+        self.hook_fast_path(&c);
         Ok(())
     }
 
-    /// Mutable access to the rings, for the control path while stopped.
-    #[allow(clippy::mut_from_ref)] // exclusive by DPDK's rules, not by the borrow
-    fn rings_mut(&self) -> &mut Vec<Option<Ring>> {
-        // SAFETY: called only from configure/vchan_setup/close, which the library runs
-        // on a stopped device (no worker, no fast path).
-        unsafe { &mut *self.shared.rings.get() }
-    }
-
-    /// Forgets every vchan's ring pointer and waits until no fast-path caller that
-    /// read one is still inside (control path, before rings are dropped).
-    fn unhook_fast_path(&self) {
-        self.shared.nb_vchans.store(0, Relaxed);
-        self.refresh_fast();
-        crate::registry::wait_for_fast_path();
-    }
-
-    fn configured(&self) -> impl Iterator<Item = &Ring> {
-        let n = self.shared.nb_vchans.load(Relaxed) as usize;
-        self.rings()[..n].iter().flatten()
+    /// Drops every vchan's ring (after unhooking the fast path from them).
+    fn drop_rings(&self, c: &mut Control) -> Result<()> {
+        Self::stopped(c)?;
+        self.unhook_fast_path(None);
+        *Self::stopped(c)? = no_vchans();
+        c.rings = core::array::from_fn(|_| None);
+        Ok(())
     }
 
     /// Writes one descriptor of the copy/fill API (refused in ops mode, where the
     /// ring must hold only `rte_dma_op`s).
+    ///
+    /// # Safety
+    /// As `producer`.
     #[inline]
-    fn push_desc(
+    unsafe fn push_desc(
         &self,
         vchan: u16,
         desc: Desc,
         sg: Option<(&[rte_dma_sge], &[rte_dma_sge])>,
         flags: u64,
     ) -> Result<u16> {
-        let ring = self.ring(vchan)?;
+        // SAFETY: forwarded contract.
+        let mut ring = unsafe { self.producer(vchan)? };
         if self.ops_mode.load(Relaxed) {
             return Err(Error::InvalidArgument);
         }
         let submit = flags & RTE_DMA_OP_FLAG_SUBMIT != 0;
         let idx = ring.push(desc, sg, submit)?;
         if submit {
-            self.shared.doorbell.ring();
+            self.signals.doorbell.ring();
         }
         Ok(idx)
     }
 
-    fn join_worker(&self) {
-        let handle = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(h) = handle {
-            self.shared.exit.store(true, Release);
-            self.shared.doorbell.wake();
-            let _ = h.join();
+    /// Stops the worker, if one runs, and takes the worker sides back.
+    fn join_worker(&self, c: &mut Control) {
+        let Worker::Running(_) = c.worker else { return };
+        self.signals.exit.store(true, Release);
+        self.signals.doorbell.wake();
+        let Worker::Running(h) = core::mem::replace(&mut c.worker, Worker::Stopped(no_vchans()))
+        else {
+            unreachable!()
+        };
+        match h.join() {
+            Ok(vchans) => c.worker = Worker::Stopped(vchans),
+            // Its vchans are gone with it: each must be set up again.
+            Err(_) => dma_log!(ERR, "Worker thread panicked; set the vchans up again"),
         }
+    }
+
+    /// The rings of the configured vchans.
+    fn configured(c: &Control) -> impl Iterator<Item = &Arc<Ring>> {
+        c.rings[..c.nb_vchans].iter().flatten()
     }
 }
 
@@ -203,7 +233,8 @@ fn place_worker(name: &str, cpu: Option<usize>) {
 
 impl Drop for CpuEngine {
     fn drop(&mut self) {
-        self.join_worker();
+        let mut c = self.control();
+        self.join_worker(&mut c);
     }
 }
 
@@ -216,12 +247,11 @@ impl Driver for CpuEngine {
     /// enqueued or executed under the old configuration survives it (neither in a
     /// vchan the new one drops nor as a stale descriptor in ops mode).
     fn configure(&self, conf: &DeviceConfig) -> Result<()> {
-        self.unhook_fast_path();
-        self.rings_mut().iter_mut().for_each(|r| *r = None);
-        self.shared.nb_vchans.store(conf.nb_vchans, Relaxed);
+        let mut c = self.control();
+        self.drop_rings(&mut c)?;
+        c.nb_vchans = (conf.nb_vchans as usize).min(MAX_VCHANS);
         self.ops_mode
             .store(conf.flags.contains(ConfigFlags::ENQ_DEQ), Relaxed);
-        self.refresh_fast();
         Ok(())
     }
 
@@ -230,51 +260,63 @@ impl Driver for CpuEngine {
     }
 
     fn start(&self) -> Result<()> {
-        let n = self.shared.nb_vchans.load(Relaxed) as usize;
-        if self.rings()[..n].iter().any(Option::is_none) {
+        let mut c = self.control();
+        let n = c.nb_vchans;
+        let vchans = Self::stopped(&mut c)?;
+        if vchans[..n].iter().any(Option::is_none) {
             dma_log!(ERR, "Vchan was not setup, start fail!");
             return Err(Error::InvalidArgument);
         }
-        for ring in self.configured() {
-            ring.reset();
+        // Only the configured vchans go to the worker.
+        let mut work = no_vchans();
+        for (w, v) in work.iter_mut().zip(vchans[..n].iter_mut()) {
+            if let Some(ring) = v.as_mut() {
+                ring.reset();
+            }
+            *w = v.take();
         }
-        self.shared.exit.store(false, Release);
-        let shared = Arc::clone(&self.shared);
+        self.signals.exit.store(false, Release);
+        let signals = Arc::clone(&self.signals);
         let cpu = self.config.cpu;
         let name = self.config.thread_name.clone();
-        let handle = std::thread::Builder::new()
+        // (The closure owns `work`; if the spawn fails it is dropped with it, so the
+        // vchans must be set up again, as after a configure.)
+        let spawned = std::thread::Builder::new()
             .name(name.clone())
             .spawn(move || {
                 place_worker(&name, cpu);
-                worker::run(&*shared);
-            })
-            .map_err(|_| {
+                worker::run(work, &signals)
+            });
+        match spawned {
+            Ok(handle) => {
+                c.worker = Worker::Running(handle);
+                Ok(())
+            }
+            Err(_) => {
                 dma_log!(ERR, "Start worker thread fail!");
-                Error::InvalidArgument
-            })?;
-        *self.worker.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
-        Ok(())
+                Err(Error::InvalidArgument)
+            }
+        }
     }
 
     fn stop(&self) -> Result<()> {
-        self.join_worker();
+        self.join_worker(&mut self.control());
         Ok(())
     }
 
     fn close(&self) -> Result<()> {
-        self.join_worker();
-        self.unhook_fast_path();
-        self.rings_mut().iter_mut().for_each(|r| *r = None);
-        Ok(())
+        let mut c = self.control();
+        self.join_worker(&mut c);
+        self.drop_rings(&mut c)
     }
 
     fn stats(&self, vchan: u16) -> Result<rte_dma_stats> {
+        let c = self.control();
         if vchan != RTE_DMA_ALL_VCHAN {
-            return Ok(self.ring(vchan).map(Ring::stats).unwrap_or_default());
+            return Ok(ring_of(&c, vchan).map(|r| r.stats()).unwrap_or_default());
         }
-        Ok(self
-            .configured()
-            .map(Ring::stats)
+        Ok(Self::configured(&c)
+            .map(|r| r.stats())
             .fold(rte_dma_stats::default(), |a, s| rte_dma_stats {
                 submitted: a.submitted + s.submitted,
                 completed: a.completed + s.completed,
@@ -283,16 +325,17 @@ impl Driver for CpuEngine {
     }
 
     fn stats_reset(&self, vchan: u16) -> Result<()> {
+        let c = self.control();
         if vchan == RTE_DMA_ALL_VCHAN {
-            self.configured().for_each(Ring::stats_reset);
-        } else if let Ok(ring) = self.ring(vchan) {
+            Self::configured(&c).for_each(|r| r.stats_reset());
+        } else if let Some(ring) = ring_of(&c, vchan) {
             ring.stats_reset();
         }
         Ok(())
     }
 
     fn vchan_status(&self, vchan: u16) -> Result<rte_dma_vchan_status> {
-        let busy = self.ring(vchan).is_ok_and(Ring::busy);
+        let busy = ring_of(&self.control(), vchan).is_some_and(|r| r.busy());
         Ok(if busy {
             rte_dma_vchan_status::RTE_DMA_VCHAN_ACTIVE
         } else {
@@ -304,8 +347,8 @@ impl Driver for CpuEngine {
         use core::fmt::Write;
         let cpu = self.config.cpu.map_or(-1, |c| c as i64);
         let _ = writeln!(out, "    worker_cpu: {cpu}");
-        let n = self.shared.nb_vchans.load(Relaxed) as usize;
-        for (v, ring) in self.rings()[..n].iter().enumerate() {
+        let c = self.control();
+        for (v, ring) in c.rings[..c.nb_vchans].iter().enumerate() {
             let Some(ring) = ring else {
                 let _ = writeln!(out, "    vchan {v}: not set up");
                 continue;
@@ -337,6 +380,11 @@ impl Driver for CpuEngine {
     }
 }
 
+/// The ring of a configured vchan, if set up.
+fn ring_of(c: &Control, vchan: u16) -> Option<&Arc<Ring>> {
+    c.rings[..c.nb_vchans].get(vchan as usize)?.as_ref()
+}
+
 fn desc(kind: OpKind, src: u64, dst: u64, len: u32, flags: u64) -> Desc {
     Desc {
         src,
@@ -362,12 +410,9 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        self.push_desc(
-            vchan,
-            desc(OpKind::Copy, src, dst, length, flags),
-            None,
-            flags,
-        )
+        let d = desc(OpKind::Copy, src, dst, length, flags);
+        // SAFETY: forwarded contract.
+        unsafe { self.push_desc(vchan, d, None, flags) }
     }
 
     #[inline]
@@ -386,7 +431,8 @@ impl FastPath for CpuEngine {
         d.len = src.iter().map(|s| s.length).fold(0u32, u32::saturating_add);
         d.nb_src = src.len() as u8;
         d.nb_dst = dst.len() as u8;
-        self.push_desc(vchan, d, Some((src, dst)), flags)
+        // SAFETY: forwarded contract.
+        unsafe { self.push_desc(vchan, d, Some((src, dst)), flags) }
     }
 
     #[inline]
@@ -401,25 +447,32 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        self.push_desc(
-            vchan,
-            desc(OpKind::Fill, pattern, dst, length, flags),
-            None,
-            flags,
-        )
+        let d = desc(OpKind::Fill, pattern, dst, length, flags);
+        // SAFETY: forwarded contract.
+        unsafe { self.push_desc(vchan, d, None, flags) }
     }
 
     #[inline]
-    fn submit(&self, vchan: u16) -> Result<()> {
-        if self.ring(vchan)?.publish() {
-            self.shared.doorbell.ring();
+    unsafe fn submit(&self, vchan: u16) -> Result<()> {
+        // SAFETY: forwarded contract.
+        if unsafe { self.producer(vchan)? }.publish() {
+            self.signals.doorbell.ring();
         }
         Ok(())
     }
 
     #[inline]
-    fn completed(&self, vchan: u16, nb_cpls: u16, last_idx: &mut u16, has_error: &mut bool) -> u16 {
-        let Ok(ring) = self.ring(vchan) else { return 0 };
+    unsafe fn completed(
+        &self,
+        vchan: u16,
+        nb_cpls: u16,
+        last_idx: &mut u16,
+        has_error: &mut bool,
+    ) -> u16 {
+        // SAFETY: forwarded contract.
+        let Ok(mut ring) = (unsafe { self.producer(vchan) }) else {
+            return 0;
+        };
         let (n, last, failed) = ring.reap_ok(nb_cpls);
         ring.note_poll(n);
         *last_idx = last;
@@ -428,13 +481,16 @@ impl FastPath for CpuEngine {
     }
 
     #[inline]
-    fn completed_status(
+    unsafe fn completed_status(
         &self,
         vchan: u16,
         last_idx: &mut u16,
-        status: &mut [rte_dma_status_code],
+        status: &mut [MaybeUninit<rte_dma_status_code_raw>],
     ) -> u16 {
-        let Ok(ring) = self.ring(vchan) else { return 0 };
+        // SAFETY: forwarded contract.
+        let Ok(mut ring) = (unsafe { self.producer(vchan) }) else {
+            return 0;
+        };
         let (n, last) = ring.reap_status(status);
         ring.note_poll(n);
         *last_idx = last;
@@ -443,12 +499,20 @@ impl FastPath for CpuEngine {
 
     #[inline]
     fn burst_capacity(&self, vchan: u16) -> u16 {
-        self.ring(vchan).map_or(0, Ring::capacity)
+        let p = self
+            .fast
+            .get(vchan as usize)
+            .map_or(core::ptr::null_mut(), |f| f.load(Relaxed));
+        // SAFETY: a non-null entry points into a live `Arc<Ring>` (see `fast`).
+        unsafe { p.as_ref() }.map_or(0, Ring::capacity)
     }
 
     #[inline]
     unsafe fn enqueue(&self, vchan: u16, ops: &[*mut rte_dma_op]) -> u16 {
-        let Ok(ring) = self.ring(vchan) else { return 0 };
+        // SAFETY: forwarded contract.
+        let Ok(mut ring) = (unsafe { self.producer(vchan) }) else {
+            return 0;
+        };
         if !self.ops_mode.load(Relaxed) {
             return 0;
         }
@@ -477,18 +541,78 @@ impl FastPath for CpuEngine {
         }
         // Enqueued operations are submitted at once: the mode has no submit call.
         if n > 0 && ring.publish() {
-            self.shared.doorbell.ring();
+            self.signals.doorbell.ring();
         }
         n
     }
 
     #[inline]
-    fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
-        let Ok(ring) = self.ring(vchan) else { return 0 };
+    unsafe fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
+        // SAFETY: forwarded contract.
+        let Ok(mut ring) = (unsafe { self.producer(vchan) }) else {
+            return 0;
+        };
         if !self.ops_mode.load(Relaxed) {
             return 0;
         }
         // SAFETY: in ops mode every descriptor is an `Op` holding a live operation.
         unsafe { ring.reap_ops(ops) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> CpuEngine {
+        CpuEngine::new(EngineConfig {
+            caps: super::super::skeleton::CAPABILITIES,
+            thread_name: "test-cpu".into(),
+            cpu: None,
+        })
+    }
+
+    fn configure(e: &CpuEngine, nb_vchans: u16) {
+        let conf = DeviceConfig {
+            nb_vchans,
+            ..Default::default()
+        };
+        e.configure(&conf).unwrap();
+    }
+
+    #[test]
+    fn rings_cannot_be_replaced_while_the_worker_runs() {
+        let e = engine();
+        configure(&e, 1);
+        e.setup_vchan(0, 32, Access::Local).unwrap();
+        e.start().unwrap();
+        // The worker holds the rings' worker sides: replacing one is refused.
+        assert_eq!(e.setup_vchan(0, 64, Access::Local), Err(Error::Busy));
+        let conf = DeviceConfig {
+            nb_vchans: 1,
+            ..Default::default()
+        };
+        assert_eq!(e.configure(&conf), Err(Error::Busy));
+        let (src, mut dst) = ([7u8; 100], [0u8; 100]);
+        // SAFETY: this thread is the vchan's only user; the buffers outlive the copy.
+        unsafe {
+            let idx = e.copy(0, src.as_ptr() as u64, dst.as_mut_ptr() as u64, 100, 0);
+            assert_eq!(idx, Ok(0));
+            e.submit(0).unwrap();
+            let (mut last, mut err) = (0, false);
+            while e.completed(0, 1, &mut last, &mut err) == 0 {
+                std::thread::yield_now();
+            }
+        }
+        assert_eq!(dst, src);
+        e.stop().unwrap();
+        // Stopped: the worker sides are back and the vchan can be replaced.
+        e.setup_vchan(0, 64, Access::Local).unwrap();
+        e.start().unwrap();
+        e.close().unwrap();
+        assert_eq!(
+            e.setup_vchan(MAX_VCHANS as u16, 32, Access::Local),
+            Err(Error::InvalidArgument)
+        );
     }
 }

@@ -263,21 +263,30 @@ impl FastPath for InterDomain {
         unsafe { self.engine.fill(vchan, pattern, dst, length, flags) }
     }
     #[inline]
-    fn submit(&self, vchan: u16) -> Result<()> {
-        self.engine.submit(vchan)
+    unsafe fn submit(&self, vchan: u16) -> Result<()> {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.submit(vchan) }
     }
     #[inline]
-    fn completed(&self, vchan: u16, nb_cpls: u16, last_idx: &mut u16, has_error: &mut bool) -> u16 {
-        self.engine.completed(vchan, nb_cpls, last_idx, has_error)
+    unsafe fn completed(
+        &self,
+        vchan: u16,
+        nb_cpls: u16,
+        last_idx: &mut u16,
+        has_error: &mut bool,
+    ) -> u16 {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.completed(vchan, nb_cpls, last_idx, has_error) }
     }
     #[inline]
-    fn completed_status(
+    unsafe fn completed_status(
         &self,
         vchan: u16,
         last_idx: &mut u16,
-        status: &mut [rte_dma_status_code],
+        status: &mut [core::mem::MaybeUninit<rte_dma_status_code_raw>],
     ) -> u16 {
-        self.engine.completed_status(vchan, last_idx, status)
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.completed_status(vchan, last_idx, status) }
     }
     #[inline]
     fn burst_capacity(&self, vchan: u16) -> u16 {
@@ -289,8 +298,9 @@ impl FastPath for InterDomain {
         unsafe { self.engine.enqueue(vchan, ops) }
     }
     #[inline]
-    fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
-        self.engine.dequeue(vchan, ops)
+    unsafe fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
+        // SAFETY: forwarded contract.
+        unsafe { self.engine.dequeue(vchan, ops) }
     }
 }
 

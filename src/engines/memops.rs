@@ -106,6 +106,7 @@ mod tests {
     fn fill_uses_memory_order_and_handles_tails() {
         for len in [0usize, 1, 7, 8, 9, 100, 511, 512, 513, 4099] {
             let mut buf = vec![0u8; len + 4];
+            // SAFETY: the buffers hold every byte the operation writes.
             unsafe { fill(0x1122334455667788, addr_mut(&mut buf), len) };
             for (i, &b) in buf.iter().enumerate() {
                 let want = if i < len {
@@ -117,6 +118,7 @@ mod tests {
             }
         }
         let mut buf = vec![0u8; 33];
+        // SAFETY: the buffers hold every byte the operation writes.
         unsafe { fill(0xabababababababab, addr_mut(&mut buf), 32) };
         assert!(buf[..32].iter().all(|&b| b == 0xab) && buf[32] == 0);
     }
@@ -133,6 +135,7 @@ mod tests {
         let mut d1 = vec![0u8; 25];
         let mut d2 = vec![0u8; 40];
         let dst = [seg(addr_mut(&mut d1), 0, 25), seg(addr_mut(&mut d2), 0, 40)];
+        // SAFETY: the buffers hold every byte the operation writes.
         unsafe { copy_sg(&src, &dst) };
         assert_eq!(&d1[..], &src_data[..25]);
         assert_eq!(&d2[..35], &src_data[25..60]);

@@ -10,11 +10,21 @@
 //!
 //! `reaped <= done <= published <= tail` and `tail - reaped <= nb_desc - 1`.
 //! Each lives on its own cache line so producer and worker never share one.
+//!
+//! The single producer and single consumer are types, not comments: the worker side
+//! is the owned [`Consumer`] (one per ring), the application side a [`Producer`]
+//! borrowed for one call. A `Producer` can only be made by the `unsafe`
+//! [`Ring::producer`]: the one-thread-per-vchan promise is made at the C boundary
+//! (DPDK hands the same `dev_private` to every thread), so the contract sits there
+//! (`FastPath`'s `unsafe fn`s) and everything below it is safe code.
 use crate::abi::*;
 use crate::domain::handlers::Endpoint;
 use crate::{Error, Result};
 use core::cell::UnsafeCell;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::Arc;
 
 /// How many descriptors ahead of the producer `push` prefetches (32 cache lines: far
 /// enough that the worker finished reading them a lap ago).
@@ -24,12 +34,12 @@ const PREFETCH_AHEAD: u64 = 64;
 /// intrinsic's "ET0" hint compiles to a plain read prefetch without `-C target-feature`).
 #[inline(always)]
 fn prefetch_for_write<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
     // SAFETY: a prefetch never faults and has no architectural effect.
     unsafe {
         core::arch::asm!("prefetchw [{0}]", in(reg) p, options(nostack, preserves_flags, readonly));
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(any(not(target_arch = "x86_64"), miri))]
     let _ = p;
 }
 
@@ -84,6 +94,9 @@ pub enum Access {
     Domain { src: Endpoint, dst: Endpoint },
 }
 
+/// A ring's storage and counters, shared by its three sides: the application's
+/// ([`Producer`], borrowed per call), the worker's ([`Consumer`], owned) and the control
+/// path's (the safe `&self` methods here: counters read with atomics).
 pub struct Ring {
     /// Fixed at setup; read by the worker.
     pub access: Access,
@@ -110,26 +123,25 @@ pub struct Ring {
     stats_base: [AtomicU64; 3],
 }
 
-// SAFETY: descriptor slots in [reaped, tail) are written only by the producer before
-// `published` covers them (Release) and read by the worker only after (Acquire);
-// slots are reused only after `done` (Release) and `reaped` show they were executed.
+// SAFETY: the descriptor slots (`UnsafeCell`s) are touched by two sides only: the one
+// `Producer` (at most one exists at a time: `Ring::producer`'s contract) writes slots
+// outside [reaped, tail) before `published` covers them (Release); the one `Consumer`
+// (owned, not `Clone`) reads slots in [done, published) after loading `published`
+// (Acquire). A slot is reused only after `done` (Release) and `reaped` passed it.
+// Everything else is atomic.
 unsafe impl Sync for Ring {}
 // SAFETY: the ring owns plain data; see above for shared access.
 unsafe impl Send for Ring {}
 
 impl Ring {
-    /// A ring of `nb_desc` descriptors (a power of two), `nb_desc - 1` usable.
-    pub fn new(nb_desc: u16) -> Result<Ring> {
-        Ring::with_access(nb_desc, Access::Local)
-    }
-
-    /// A ring whose operations move data as `access` says.
-    pub fn with_access(nb_desc: u16, access: Access) -> Result<Ring> {
+    /// A ring of `nb_desc` descriptors (a power of two), `nb_desc - 1` usable, whose
+    /// operations move data as `access` says, with its worker side.
+    pub fn with_access(nb_desc: u16, access: Access) -> Result<(Arc<Ring>, Consumer)> {
         if !nb_desc.is_power_of_two() || nb_desc < 2 {
             return Err(Error::InvalidArgument);
         }
         let n = nb_desc as usize;
-        Ok(Ring {
+        let ring = Arc::new(Ring {
             access,
             mask: n as u64 - 1,
             capacity: n as u64 - 1,
@@ -146,31 +158,36 @@ impl Ring {
             done: Line::default(),
             errors: AtomicU64::new(0),
             stats_base: Default::default(),
-        })
+        });
+        let consumer = Consumer {
+            ring: Arc::clone(&ring),
+            done: 0,
+        };
+        Ok((ring, consumer))
+    }
+
+    /// A ring of local operations (see [`Ring::with_access`]).
+    pub fn new(nb_desc: u16) -> Result<(Arc<Ring>, Consumer)> {
+        Ring::with_access(nb_desc, Access::Local)
+    }
+
+    /// The application side, for one call.
+    ///
+    /// # Safety
+    /// While the returned handle lives, no other `Producer` of this ring exists (on any
+    /// thread). This is DPDK's data-path rule, "one thread at a time per vchan", which
+    /// callers of [`crate::driver::FastPath`] promise.
+    #[inline(always)]
+    pub unsafe fn producer(&self) -> Producer<'_> {
+        Producer {
+            ring: self,
+            _not_send: PhantomData,
+        }
     }
 
     pub fn nb_desc(&self) -> u64 {
         self.mask + 1
     }
-
-    /// Empties the ring and restarts indexes at 0. Only while no worker runs.
-    pub fn reset(&self) {
-        for c in [
-            &self.tail.0,
-            &self.reaped.0,
-            &self.published.0,
-            &self.done.0,
-            &self.errors,
-            &self.errors_reaped,
-        ] {
-            c.store(0, Relaxed);
-        }
-        for b in &self.stats_base {
-            b.store(0, Relaxed);
-        }
-    }
-
-    // ---- producer side (the application's thread) ----
 
     /// Free descriptors. Exact on the application's thread; from another one (a
     /// dump) the two counters are read at different moments, so the difference is
@@ -185,220 +202,14 @@ impl Ring {
         (self.capacity - used.min(self.capacity)) as u16
     }
 
-    /// Writes one descriptor (and its segments) and returns its ring index.
-    #[inline(always)]
-    pub fn push(
-        &self,
-        desc: Desc,
-        sg: Option<(&[rte_dma_sge], &[rte_dma_sge])>,
-        submit: bool,
-    ) -> Result<u16> {
-        let tail = self.tail.0.load(Relaxed);
-        let free = self.capacity - (tail - self.reaped.0.load(Relaxed));
-        if free == 0 {
-            return Err(Error::NoSpace);
-        }
-        let slot = (tail & self.mask) as usize;
-        // The worker read the free slots ahead of us a lap ago, so their cache lines
-        // sit in its core: ask for them now, for writing, so the store does not stall.
-        // Only free slots: a slot still in flight may be about to be read by the worker.
-        let ahead = ((tail + PREFETCH_AHEAD.min(free - 1)) & self.mask) as usize;
-        prefetch_for_write(self.addrs[ahead].get());
-        prefetch_for_write(self.lens[ahead].get());
-        prefetch_for_write(self.metas[ahead].get());
-        if sg.is_some() {
-            // A segment list spans two cache lines.
-            let list = self.sgs[ahead].get() as *const u8;
-            prefetch_for_write(list);
-            prefetch_for_write(list.wrapping_add(64));
-        }
-        // SAFETY: slot `tail` is outside [reaped, tail) so neither the worker nor the
-        // completion side looks at it until `published` covers it.
-        unsafe {
-            *self.addrs[slot].get() = [desc.src, desc.dst];
-            *self.lens[slot].get() = desc.len;
-            *self.metas[slot].get() = desc.kind as u8 | desc.nb_src << 2 | desc.nb_dst << 5;
-            if let Some((src, dst)) = sg {
-                let list = &mut *self.sgs[slot].get();
-                list.segs[..src.len()].copy_from_slice(src);
-                list.segs[src.len()..src.len() + dst.len()].copy_from_slice(dst);
-            }
-        }
-        self.tail.0.store(tail + 1, Relaxed);
-        if submit {
-            self.published.0.store(tail + 1, Release);
-        }
-        Ok(tail as u16)
-    }
-
-    /// Makes every enqueued descriptor visible to the worker. Returns true if there
-    /// was something new.
-    #[inline]
-    pub fn publish(&self) -> bool {
-        let tail = self.tail.0.load(Relaxed);
-        if self.published.0.load(Relaxed) == tail {
-            return false;
-        }
-        self.published.0.store(tail, Release);
-        true
-    }
-
-    /// Collects up to `max` executed operations, stopping before the first failed one.
-    /// Returns (count, last ring index, whether a failure stopped it).
-    #[inline]
-    pub fn reap_ok(&self, max: u16) -> (u16, u16, bool) {
-        let reaped = self.reaped.0.load(Relaxed);
-        let done = self.done.0.load(Acquire);
-        let mut n = (done - reaped).min(max as u64);
-        let mut failed = false;
-        if self.errors.load(Acquire) > self.errors_reaped.load(Relaxed)
-            && let Some(i) = (0..n).find(|i| self.status_at(reaped + i) != 0)
-        {
-            n = i;
-            failed = true;
-        }
-        let reaped = reaped + n;
-        self.reaped.0.store(reaped, Relaxed);
-        (n as u16, reaped.wrapping_sub(1) as u16, failed)
-    }
-
-    /// Collects up to `out.len()` executed operations with their statuses.
-    #[inline]
-    pub fn reap_status(&self, out: &mut [rte_dma_status_code]) -> (u16, u16) {
-        let reaped = self.reaped.0.load(Relaxed);
-        let done = self.done.0.load(Acquire);
-        let n = (done - reaped).min(out.len() as u64);
-        let mut errors = 0;
-        for (i, o) in out.iter_mut().take(n as usize).enumerate() {
-            let code = self.status_at(reaped + i as u64);
-            errors += (code != 0) as u64;
-            *o = status_from_code(code);
-        }
-        if errors != 0 {
-            self.errors_reaped.fetch_add(errors, Relaxed);
-        }
-        let reaped = reaped + n;
-        self.reaped.0.store(reaped, Relaxed);
-        (n as u16, reaped.wrapping_sub(1) as u16)
-    }
-
-    /// Collects up to `out.len()` executed `rte_dma_op`s (enqueue/dequeue mode),
-    /// storing each one's status in it.
-    ///
-    /// # Safety
-    /// Every collected descriptor is of kind `Op` and names a live operation.
-    #[inline]
-    pub unsafe fn reap_ops(&self, out: &mut [*mut rte_dma_op]) -> u16 {
-        let reaped = self.reaped.0.load(Relaxed);
-        let done = self.done.0.load(Acquire);
-        let n = (done - reaped).min(out.len() as u64);
-        let mut errors = 0;
-        for (i, o) in out.iter_mut().take(n as usize).enumerate() {
-            let pos = reaped + i as u64;
-            // SAFETY: [reaped, done) was written by the producer and executed.
-            let op = unsafe { (*self.addrs[(pos & self.mask) as usize].get())[0] } as usize
-                as *mut rte_dma_op;
-            let code = self.status_at(pos);
-            errors += (code != 0) as u64;
-            // SAFETY: the op stays owned by the device until handed back here.
-            unsafe { (*op).status = status_from_code(code) as u32 };
-            *o = op;
-        }
-        if errors != 0 {
-            self.errors_reaped.fetch_add(errors, Relaxed);
-        }
-        self.reaped.0.store(reaped + n, Relaxed);
-        n as u16
-    }
-
-    /// Called by the completion side after a poll that returned `n`: after
-    /// `STALL_POLLS` empty polls in a row with submitted work not done, gives the CPU
-    /// away once. On separate cores this never matters (the worker runs anyway); when
-    /// the worker shares the caller's CPU (a one-CPU process, or `lcore=` set to the
-    /// caller's core) it turns a stall of a whole scheduler slice into microseconds.
-    #[inline]
-    pub fn note_poll(&self, n: u16) {
-        if n != 0 {
-            if self.empty_polls.load(Relaxed) != 0 {
-                self.empty_polls.store(0, Relaxed);
-            }
-            return;
-        }
-        self.note_empty_poll();
-    }
-
-    #[cold]
-    fn note_empty_poll(&self) {
-        let polls = self.empty_polls.load(Relaxed) + 1;
-        self.empty_polls.store(polls, Relaxed);
-        if polls.is_multiple_of(STALL_POLLS) && self.busy() {
-            std::thread::yield_now();
-        }
-    }
-
-    fn status_at(&self, pos: u64) -> u8 {
-        self.status[(pos & self.mask) as usize].load(Relaxed)
-    }
-
-    // ---- worker side ----
-
-    /// Positions the worker should execute next: `[done, published)`.
-    #[inline]
-    pub fn pending(&self) -> (u64, u64) {
-        (self.done.0.load(Relaxed), self.published.0.load(Acquire))
-    }
-
     /// True when the application has submitted work the worker has not finished.
     pub fn busy(&self) -> bool {
         self.done.0.load(Acquire) != self.published.0.load(Acquire)
     }
 
-    /// The descriptor at `pos` and, for scatter-gather, its segments.
-    ///
-    /// # Safety
-    /// Worker only, for `pos` in `[done, published)`.
-    #[inline]
-    pub unsafe fn desc_at(&self, pos: u64) -> (Desc, &SgList) {
-        let slot = (pos & self.mask) as usize;
-        // SAFETY: the producer finished writing this slot before publishing it.
-        unsafe {
-            let [src, dst] = *self.addrs[slot].get();
-            let meta = *self.metas[slot].get();
-            let kind = match meta & 3 {
-                0 => OpKind::Copy,
-                1 => OpKind::Fill,
-                2 => OpKind::CopySg,
-                _ => OpKind::Op,
-            };
-            let d = Desc {
-                src,
-                dst,
-                len: *self.lens[slot].get(),
-                kind,
-                nb_src: (meta >> 2) & 7,
-                nb_dst: meta >> 5,
-                flags: 0,
-            };
-            (d, &*self.sgs[slot].get())
-        }
+    fn status_at(&self, pos: u64) -> u8 {
+        self.status[(pos & self.mask) as usize].load(Relaxed)
     }
-
-    /// Records the status of the operation at `pos` (worker only).
-    #[inline]
-    pub fn set_status(&self, pos: u64, code: u8) {
-        self.status[(pos & self.mask) as usize].store(code, Relaxed);
-    }
-
-    /// Publishes that everything before `upto` is executed, `failed` of them in error.
-    #[inline]
-    pub fn finish(&self, upto: u64, failed: u64) {
-        if failed != 0 {
-            self.errors.fetch_add(failed, Relaxed);
-        }
-        self.done.0.store(upto, Release);
-    }
-
-    // ---- control side ----
 
     /// Counters since the last reset: submitted (enqueued), completed, errors.
     pub fn stats(&self) -> rte_dma_stats {
@@ -436,27 +247,341 @@ impl Ring {
     }
 }
 
-/// The status enumerator for a stored status code (codes are only ever written from
-/// `rte_dma_status_code` values).
-pub fn status_from_code(code: u8) -> rte_dma_status_code {
-    use rte_dma_status_code::*;
-    match code {
-        0 => RTE_DMA_STATUS_SUCCESSFUL,
-        1 => RTE_DMA_STATUS_USER_ABORT,
-        2 => RTE_DMA_STATUS_NOT_ATTEMPTED,
-        3 => RTE_DMA_STATUS_INVALID_SRC_ADDR,
-        4 => RTE_DMA_STATUS_INVALID_DST_ADDR,
-        5 => RTE_DMA_STATUS_INVALID_ADDR,
-        6 => RTE_DMA_STATUS_INVALID_LENGTH,
-        7 => RTE_DMA_STATUS_INVALID_OPCODE,
-        8 => RTE_DMA_STATUS_BUS_READ_ERROR,
-        9 => RTE_DMA_STATUS_BUS_WRITE_ERROR,
-        10 => RTE_DMA_STATUS_BUS_ERROR,
-        11 => RTE_DMA_STATUS_DATA_POISION,
-        12 => RTE_DMA_STATUS_DESCRIPTOR_READ_ERROR,
-        13 => RTE_DMA_STATUS_DEV_LINK_ERROR,
-        14 => RTE_DMA_STATUS_PAGE_FAULT,
-        _ => RTE_DMA_STATUS_ERROR_UNKNOWN,
+/// The application side of a ring: enqueue, submit and completion, all on one thread
+/// at a time. Made only by the unsafe [`Ring::producer`], neither `Send` nor `Sync`,
+/// and its methods take `&mut self`, so safe code cannot take it to another thread:
+///
+/// ```compile_fail
+/// # use dmadev::engines::ring::*;
+/// # let (ring, _worker) = Ring::new(32).unwrap();
+/// let p = unsafe { ring.producer() };
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(p)); // error: `Producer` cannot be sent between threads
+/// });
+/// ```
+pub struct Producer<'a> {
+    ring: &'a Ring,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Producer<'_> {
+    /// Writes one descriptor (and its segments) and returns its ring index.
+    #[inline(always)]
+    pub fn push(
+        &mut self,
+        desc: Desc,
+        sg: Option<(&[rte_dma_sge], &[rte_dma_sge])>,
+        submit: bool,
+    ) -> Result<u16> {
+        let r = self.ring;
+        let tail = r.tail.0.load(Relaxed);
+        let free = r.capacity - (tail - r.reaped.0.load(Relaxed));
+        if free == 0 {
+            return Err(Error::NoSpace);
+        }
+        let slot = (tail & r.mask) as usize;
+        // The worker read the free slots ahead of us a lap ago, so their cache lines
+        // sit in its core: ask for them now, for writing, so the store does not stall.
+        // Only free slots: a slot still in flight may be about to be read by the worker.
+        let ahead = ((tail + PREFETCH_AHEAD.min(free - 1)) & r.mask) as usize;
+        prefetch_for_write(r.addrs[ahead].get());
+        prefetch_for_write(r.lens[ahead].get());
+        prefetch_for_write(r.metas[ahead].get());
+        if let Some((src, dst)) = sg {
+            // A segment list spans two cache lines.
+            let list = r.sgs[ahead].get() as *const u8;
+            prefetch_for_write(list);
+            prefetch_for_write(list.wrapping_add(64));
+            if src.len() + dst.len() > 2 * MAX_SGES {
+                return Err(Error::InvalidArgument);
+            }
+        }
+        // SAFETY: we are the only producer (`Ring::producer`'s contract) and slot
+        // `tail` is outside [reaped, tail), so neither the worker nor the completion
+        // side looks at it until `published` covers it.
+        unsafe {
+            *r.addrs[slot].get() = [desc.src, desc.dst];
+            *r.lens[slot].get() = desc.len;
+            *r.metas[slot].get() = desc.kind as u8 | desc.nb_src << 2 | desc.nb_dst << 5;
+            if let Some((src, dst)) = sg {
+                let list = &mut *r.sgs[slot].get();
+                list.segs[..src.len()].copy_from_slice(src);
+                list.segs[src.len()..src.len() + dst.len()].copy_from_slice(dst);
+            }
+        }
+        r.tail.0.store(tail + 1, Relaxed);
+        if submit {
+            r.published.0.store(tail + 1, Release);
+        }
+        Ok(tail as u16)
+    }
+
+    /// Makes every enqueued descriptor visible to the worker. Returns true if there
+    /// was something new.
+    #[inline]
+    pub fn publish(&mut self) -> bool {
+        let r = self.ring;
+        let tail = r.tail.0.load(Relaxed);
+        if r.published.0.load(Relaxed) == tail {
+            return false;
+        }
+        r.published.0.store(tail, Release);
+        true
+    }
+
+    /// Free descriptors (exact: see [`Ring::capacity`]).
+    #[inline]
+    pub fn capacity(&self) -> u16 {
+        self.ring.capacity()
+    }
+
+    /// Collects up to `max` executed operations, stopping before the first failed one.
+    /// Returns (count, last ring index, whether a failure stopped it).
+    #[inline]
+    pub fn reap_ok(&mut self, max: u16) -> (u16, u16, bool) {
+        let r = self.ring;
+        let reaped = r.reaped.0.load(Relaxed);
+        let done = r.done.0.load(Acquire);
+        let mut n = (done - reaped).min(max as u64);
+        let mut failed = false;
+        if r.errors.load(Acquire) > r.errors_reaped.load(Relaxed)
+            && let Some(i) = (0..n).find(|i| r.status_at(reaped + i) != 0)
+        {
+            n = i;
+            failed = true;
+        }
+        let reaped = reaped + n;
+        r.reaped.0.store(reaped, Relaxed);
+        (n as u16, reaped.wrapping_sub(1) as u16, failed)
+    }
+
+    /// Collects up to `out.len()` executed operations, writing each one's
+    /// `enum rte_dma_status_code` value (as an integer: `out` is C's array, maybe
+    /// uninitialised).
+    #[inline]
+    pub fn reap_status(&mut self, out: &mut [MaybeUninit<rte_dma_status_code_raw>]) -> (u16, u16) {
+        let r = self.ring;
+        let reaped = r.reaped.0.load(Relaxed);
+        let done = r.done.0.load(Acquire);
+        let n = (done - reaped).min(out.len() as u64);
+        let mut errors = 0;
+        for (i, o) in out.iter_mut().take(n as usize).enumerate() {
+            let code = r.status_at(reaped + i as u64);
+            errors += (code != 0) as u64;
+            o.write(status_raw(code));
+        }
+        if errors != 0 {
+            r.errors_reaped.fetch_add(errors, Relaxed);
+        }
+        let reaped = reaped + n;
+        r.reaped.0.store(reaped, Relaxed);
+        (n as u16, reaped.wrapping_sub(1) as u16)
+    }
+
+    /// Collects up to `out.len()` executed `rte_dma_op`s (enqueue/dequeue mode),
+    /// storing each one's status in it.
+    ///
+    /// # Safety
+    /// Every collected descriptor is of kind `Op` and names a live operation.
+    #[inline]
+    pub unsafe fn reap_ops(&mut self, out: &mut [*mut rte_dma_op]) -> u16 {
+        let r = self.ring;
+        let reaped = r.reaped.0.load(Relaxed);
+        let done = r.done.0.load(Acquire);
+        let n = (done - reaped).min(out.len() as u64);
+        let mut errors = 0;
+        for (i, o) in out.iter_mut().take(n as usize).enumerate() {
+            let pos = reaped + i as u64;
+            // SAFETY: [reaped, done) was written by us (the producer) and executed;
+            // the worker no longer reads it and we do not write it until reaped.
+            let op =
+                unsafe { (*r.addrs[(pos & r.mask) as usize].get())[0] } as usize as *mut rte_dma_op;
+            let code = r.status_at(pos);
+            errors += (code != 0) as u64;
+            // SAFETY: the op stays owned by the device until handed back here.
+            unsafe { (*op).status = status_raw(code) };
+            *o = op;
+        }
+        if errors != 0 {
+            r.errors_reaped.fetch_add(errors, Relaxed);
+        }
+        r.reaped.0.store(reaped + n, Relaxed);
+        n as u16
+    }
+
+    /// Called by the completion side after a poll that returned `n`: after
+    /// `STALL_POLLS` empty polls in a row with submitted work not done, gives the CPU
+    /// away once. On separate cores this never matters (the worker runs anyway); when
+    /// the worker shares the caller's CPU (a one-CPU process, or `lcore=` set to the
+    /// caller's core) it turns a stall of a whole scheduler slice into microseconds.
+    #[inline]
+    pub fn note_poll(&mut self, n: u16) {
+        if n != 0 {
+            if self.ring.empty_polls.load(Relaxed) != 0 {
+                self.ring.empty_polls.store(0, Relaxed);
+            }
+            return;
+        }
+        self.note_empty_poll();
+    }
+
+    #[cold]
+    fn note_empty_poll(&mut self) {
+        let r = self.ring;
+        let polls = r.empty_polls.load(Relaxed) + 1;
+        r.empty_polls.store(polls, Relaxed);
+        if polls.is_multiple_of(STALL_POLLS) && r.busy() {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// The worker side of a ring: exactly one per ring (made with it, not `Clone`). The
+/// engine moves it into its worker thread and gets it back when the thread ends, so
+/// while a worker runs nobody else can reach this side:
+///
+/// ```compile_fail
+/// # use dmadev::engines::ring::*;
+/// let (_ring, worker) = Ring::new(32).unwrap();
+/// let second = worker.clone(); // error: `Consumer` is not `Clone`
+/// ```
+pub struct Consumer {
+    ring: Arc<Ring>,
+    /// `done` as we last published it.
+    done: u64,
+}
+
+impl Consumer {
+    pub fn ring(&self) -> &Ring {
+        &self.ring
+    }
+
+    /// Empties the ring and restarts indexes at 0. Needs the worker side in hand, so
+    /// no worker runs; an application breaking DPDK's rule by using the vchan
+    /// meanwhile only disturbs these atomic counters.
+    pub fn reset(&mut self) {
+        let r = &*self.ring;
+        for c in [
+            &r.tail.0,
+            &r.reaped.0,
+            &r.published.0,
+            &r.done.0,
+            &r.errors,
+            &r.errors_reaped,
+        ] {
+            c.store(0, Relaxed);
+        }
+        for b in &r.stats_base {
+            b.store(0, Relaxed);
+        }
+        self.done = 0;
+    }
+
+    /// The operations published and not yet executed: `[done, published)`.
+    #[inline]
+    pub fn pending(&mut self) -> Batch<'_> {
+        let end = self.ring.published.0.load(Acquire);
+        Batch {
+            ring: &self.ring,
+            start: self.done,
+            end,
+            done: &mut self.done,
+        }
+    }
+}
+
+/// Published operations the worker executes: only their slots can be read, and
+/// only up to them can `done` move. Its bounds are plain fields, so checking them
+/// costs a compare per operation on registers.
+pub struct Batch<'a> {
+    ring: &'a Ring,
+    /// Not executed yet (as published to the application).
+    start: u64,
+    /// `published` as read.
+    end: u64,
+    done: &'a mut u64,
+}
+
+impl<'a> Batch<'a> {
+    pub fn ring(&self) -> &'a Ring {
+        self.ring
+    }
+
+    /// Positions not finished yet.
+    #[inline]
+    pub fn range(&self) -> core::ops::Range<u64> {
+        self.start..self.end
+    }
+
+    /// The descriptor at `pos` and, for scatter-gather, its segments.
+    ///
+    /// # Panics
+    /// If `pos` is outside [`Batch::range`] (the producer may be writing that slot).
+    #[inline]
+    pub fn desc_at(&self, pos: u64) -> (Desc, &SgList) {
+        assert!(self.start <= pos && pos < self.end, "slot not published");
+        let r = self.ring;
+        let slot = (pos & r.mask) as usize;
+        // SAFETY: `pos` is in [done, published): the producer wrote this slot before
+        // publishing it (we loaded `published` with Acquire) and will not write it
+        // again before `done` passes it, which needs `&mut self` (`finish`), so the
+        // returned `&SgList` is gone by then.
+        unsafe {
+            let [src, dst] = *r.addrs[slot].get();
+            let meta = *r.metas[slot].get();
+            let kind = match meta & 3 {
+                0 => OpKind::Copy,
+                1 => OpKind::Fill,
+                2 => OpKind::CopySg,
+                _ => OpKind::Op,
+            };
+            let d = Desc {
+                src,
+                dst,
+                len: *r.lens[slot].get(),
+                kind,
+                nb_src: (meta >> 2) & 7,
+                nb_dst: meta >> 5,
+                flags: 0,
+            };
+            (d, &*r.sgs[slot].get())
+        }
+    }
+
+    /// Records the status of the operation at `pos`.
+    #[inline]
+    pub fn set_status(&self, pos: u64, code: u8) {
+        debug_assert!(self.start <= pos && pos < self.end);
+        self.ring.status[(pos & self.ring.mask) as usize].store(code, Relaxed);
+    }
+
+    /// Publishes that everything before `upto` is executed, `failed` of them in error.
+    ///
+    /// # Panics
+    /// If `upto` is outside [start of range, end of range].
+    #[inline]
+    pub fn finish(&mut self, upto: u64, failed: u64) {
+        assert!(
+            self.start <= upto && upto <= self.end,
+            "finish past published"
+        );
+        if failed != 0 {
+            self.ring.errors.fetch_add(failed, Relaxed);
+        }
+        self.start = upto;
+        *self.done = upto;
+        self.ring.done.0.store(upto, Release);
+    }
+}
+
+/// The `enum rte_dma_status_code` value of a stored status code (codes are written
+/// from its enumerators, 0..=14; anything else reads as `ERROR_UNKNOWN`).
+#[inline]
+pub fn status_raw(code: u8) -> rte_dma_status_code_raw {
+    if code <= rte_dma_status_code::RTE_DMA_STATUS_PAGE_FAULT as u8 {
+        code as u32
+    } else {
+        rte_dma_status_code::RTE_DMA_STATUS_ERROR_UNKNOWN as u32
     }
 }
 
@@ -477,45 +602,59 @@ mod tests {
         }
     }
 
-    fn run_worker(r: &Ring, fail_at: Option<u64>) {
-        let (from, to) = r.pending();
+    fn run_worker(w: &mut Consumer, fail_at: Option<u64>) {
+        let mut b = w.pending();
+        let todo = b.range();
         let mut failed = 0;
-        for pos in from..to {
+        for pos in todo.clone() {
             let code = if Some(pos) == fail_at { 3 } else { 0 };
             failed += (code != 0) as u64;
-            r.set_status(pos, code);
+            b.set_status(pos, code);
         }
-        r.finish(to, failed);
+        b.finish(todo.end, failed);
+    }
+
+    /// The application side of a ring used by one test thread.
+    fn producer(r: &Ring) -> Producer<'_> {
+        // SAFETY: each test makes one producer per ring, on one thread at a time.
+        unsafe { r.producer() }
+    }
+
+    fn codes(st: &[MaybeUninit<u32>], n: usize) -> Vec<u32> {
+        // SAFETY: the first `n` entries were written by `reap_status`.
+        st[..n].iter().map(|c| unsafe { c.assume_init() }).collect()
     }
 
     #[test]
     fn capacity_is_nb_desc_minus_one_and_full_ring_refuses() {
-        let r = Ring::new(32).unwrap();
-        assert_eq!(r.capacity(), 31);
+        let (r, mut w) = Ring::new(32).unwrap();
+        let mut p = producer(&r);
+        assert_eq!(p.capacity(), 31);
         for i in 0..31 {
-            assert_eq!(r.push(copy_desc(), None, false), Ok(i));
+            assert_eq!(p.push(copy_desc(), None, false), Ok(i));
         }
-        assert_eq!(r.push(copy_desc(), None, false), Err(Error::NoSpace));
-        assert!(r.publish());
-        assert!(!r.publish());
-        run_worker(&r, None);
-        assert_eq!(r.reap_ok(10), (10, 9, false));
-        assert_eq!(r.capacity(), 10);
+        assert_eq!(p.push(copy_desc(), None, false), Err(Error::NoSpace));
+        assert!(p.publish());
+        assert!(!p.publish());
+        run_worker(&mut w, None);
+        assert_eq!(p.reap_ok(10), (10, 9, false));
+        assert_eq!(p.capacity(), 10);
         assert!(Ring::new(48).is_err());
     }
 
     #[test]
     fn ring_index_wraps_after_65535_and_last_idx_starts_at_65535() {
-        let r = Ring::new(64).unwrap();
-        assert_eq!(r.reap_ok(1), (0, 0xFFFF, false));
+        let (r, mut w) = Ring::new(64).unwrap();
+        let mut p = producer(&r);
+        assert_eq!(p.reap_ok(1), (0, 0xFFFF, false));
         let mut last = 0;
         for _ in 0..(65536 / 32 + 1) {
             for _ in 0..32 {
-                last = r.push(copy_desc(), None, false).unwrap();
+                last = p.push(copy_desc(), None, false).unwrap();
             }
-            r.publish();
-            run_worker(&r, None);
-            let (n, idx, _) = r.reap_ok(64);
+            p.publish();
+            run_worker(&mut w, None);
+            let (n, idx, _) = p.reap_ok(64);
             assert_eq!((n, idx), (32, last));
         }
         assert_eq!(last, 31, "index 65535 is followed by 0");
@@ -525,20 +664,22 @@ mod tests {
     fn capacity_read_by_another_thread_stays_in_range() {
         // `rte_dma_dump` reads the free count from its own thread while the
         // application enqueues and collects.
-        let r = Ring::new(32).unwrap();
+        let (r, mut w) = Ring::new(32).unwrap();
         let stop = AtomicBool::new(false);
         std::thread::scope(|s| {
             s.spawn(|| {
+                let mut p = producer(&r);
                 while !stop.load(Relaxed) {
                     for _ in 0..8 {
-                        r.push(copy_desc(), None, false).unwrap();
+                        p.push(copy_desc(), None, false).unwrap();
                     }
-                    r.publish();
-                    run_worker(&r, None);
-                    assert_eq!(r.reap_ok(8).0, 8);
+                    p.publish();
+                    run_worker(&mut w, None);
+                    assert_eq!(p.reap_ok(8).0, 8);
                 }
             });
-            let deadline = std::time::Instant::now() + std::time::Duration::from_millis(300);
+            let ms = if cfg!(miri) { 20 } else { 300 };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_millis(ms);
             let mut worst = 0;
             // (A panic in `capacity` must still stop the producer.)
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -554,17 +695,25 @@ mod tests {
 
     #[test]
     fn completed_stops_before_a_failure_and_status_reports_it() {
-        let r = Ring::new(32).unwrap();
+        let (r, mut w) = Ring::new(32).unwrap();
+        let mut p = producer(&r);
         for _ in 0..5 {
-            r.push(copy_desc(), None, true).unwrap();
+            p.push(copy_desc(), None, true).unwrap();
         }
-        run_worker(&r, Some(2));
-        assert_eq!(r.reap_ok(5), (2, 1, true));
-        assert_eq!(r.reap_ok(5), (0, 1, true));
-        let mut st = [rte_dma_status_code::RTE_DMA_STATUS_SUCCESSFUL; 8];
-        assert_eq!(r.reap_status(&mut st), (3, 4));
-        assert_eq!(st[0], rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR);
-        assert_eq!(st[1], rte_dma_status_code::RTE_DMA_STATUS_SUCCESSFUL);
+        run_worker(&mut w, Some(2));
+        assert_eq!(p.reap_ok(5), (2, 1, true));
+        assert_eq!(p.reap_ok(5), (0, 1, true));
+        let mut st = [MaybeUninit::uninit(); 8];
+        assert_eq!(p.reap_status(&mut st), (3, 4));
+        use rte_dma_status_code::*;
+        assert_eq!(
+            codes(&st, 3),
+            [
+                RTE_DMA_STATUS_INVALID_SRC_ADDR as u32,
+                RTE_DMA_STATUS_SUCCESSFUL as u32,
+                RTE_DMA_STATUS_SUCCESSFUL as u32
+            ]
+        );
         assert_eq!(
             r.stats(),
             rte_dma_stats {
@@ -575,5 +724,67 @@ mod tests {
         );
         r.stats_reset();
         assert_eq!(r.stats(), rte_dma_stats::default());
+    }
+
+    #[test]
+    fn stored_codes_read_as_declared_status_values() {
+        assert_eq!(status_raw(0), 0);
+        assert_eq!(status_raw(14), 14);
+        assert_eq!(status_raw(15), 0x100);
+        assert_eq!(status_raw(255), 0x100);
+    }
+
+    #[test]
+    fn worker_side_reads_only_published_slots() {
+        let (r, mut w) = Ring::new(32).unwrap();
+        let mut p = producer(&r);
+        p.push(copy_desc(), None, false).unwrap();
+        assert!(w.pending().range().is_empty(), "not submitted yet");
+        let unpublished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            w.pending().desc_at(0);
+        }));
+        assert!(
+            unpublished.is_err(),
+            "a slot the producer may write is refused"
+        );
+        p.publish();
+        let mut b = w.pending();
+        assert_eq!(b.range(), 0..1);
+        assert_eq!(b.desc_at(0).0.len, 3);
+        let past = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.finish(2, 0)));
+        assert!(past.is_err(), "finish cannot cover unpublished slots");
+    }
+
+    #[test]
+    fn producer_and_worker_on_two_threads_agree() {
+        // Every operation's fields arrive intact at the worker, in order.
+        let (r, mut w) = Ring::new(64).unwrap();
+        const N: u64 = if cfg!(miri) { 300 } else { 20_000 };
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut next = 0;
+                while next < N {
+                    let mut b = w.pending();
+                    let todo = b.range();
+                    for pos in todo.clone() {
+                        let (d, _) = b.desc_at(pos);
+                        assert_eq!((d.src, d.dst, d.len), (pos, !pos, pos as u32));
+                        b.set_status(pos, 0);
+                    }
+                    b.finish(todo.end, 0);
+                    next = todo.end;
+                }
+            });
+            let mut p = producer(&r);
+            let (mut pos, mut reaped) = (0u64, 0u64);
+            while reaped < N {
+                let mut d = copy_desc();
+                (d.src, d.dst, d.len) = (pos, !pos, pos as u32);
+                if pos < N && p.push(d, None, true).is_ok() {
+                    pos += 1;
+                }
+                reaped += p.reap_ok(16).0 as u64;
+            }
+        });
     }
 }

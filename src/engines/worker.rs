@@ -2,7 +2,7 @@
 //! submission order, and publishes completion indexes.
 use super::doorbell::Doorbell;
 use super::memops;
-use super::ring::{Access, Desc, OpKind, Ring, SgList};
+use super::ring::{Access, Consumer, Desc, OpKind, SgList};
 use crate::domain::remote::{self, Scratch};
 use core::sync::atomic::{AtomicBool, Ordering::*};
 
@@ -17,12 +17,15 @@ const SLEEP_US: u64 = 100_000;
 /// report progress early.
 const PUBLISH_EVERY_BYTES: u64 = 64 * 1024;
 
-/// What the worker needs from its device.
-pub trait WorkSource: Send + Sync + 'static {
-    /// The vchans to serve (`None` for a vchan not set up).
-    fn rings(&self) -> &[Option<Ring>];
-    fn doorbell(&self) -> &Doorbell;
-    fn exit_flag(&self) -> &AtomicBool;
+/// The worker sides of a device's vchans (`None`: not set up), indexed by vchan. The
+/// worker thread owns them while it runs and hands them back when it ends.
+pub type Vchans = [Option<Consumer>; super::cpu::MAX_VCHANS];
+
+/// What the worker shares with the device's application threads.
+#[derive(Default)]
+pub struct Signals {
+    pub doorbell: Doorbell,
+    pub exit: AtomicBool,
 }
 
 /// Executes one descriptor; returns its status code (0 = success).
@@ -55,42 +58,43 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
 }
 
 /// Runs everything published on `ring`; returns whether there was anything.
-fn drain(ring: &Ring, scratch: &mut Scratch) -> bool {
-    let (from, to) = ring.pending();
-    if from == to {
+fn drain(ring: &mut Consumer, scratch: &mut Scratch) -> bool {
+    let mut batch = ring.pending();
+    let todo = batch.range();
+    if todo.is_empty() {
         return false;
     }
-    if let Access::Domain { src, dst } = &ring.access {
-        let failed = remote::drain(ring, from, to, src, dst, scratch);
-        ring.finish(to, failed);
+    if let Access::Domain { src, dst } = &batch.ring().access {
+        let failed = remote::drain(&batch, todo.start, todo.end, src, dst, scratch);
+        batch.finish(todo.end, failed);
         return true;
     }
     let (mut failed, mut bytes) = (0u64, 0u64);
-    for pos in from..to {
-        // SAFETY: `pos` is in [done, published), which the worker owns.
-        let (d, sg) = unsafe { ring.desc_at(pos) };
+    for pos in todo.clone() {
+        let (d, sg) = batch.desc_at(pos);
         // SAFETY: the application promised valid memory for its operation.
         let code = unsafe { execute(&d, sg) };
-        ring.set_status(pos, code);
+        batch.set_status(pos, code);
         failed += (code != 0) as u64;
         bytes += d.len as u64;
-        if bytes >= PUBLISH_EVERY_BYTES && pos + 1 < to {
-            ring.finish(pos + 1, failed);
+        if bytes >= PUBLISH_EVERY_BYTES && pos + 1 < todo.end {
+            batch.finish(pos + 1, failed);
             (failed, bytes) = (0, 0);
         }
     }
-    ring.finish(to, failed);
+    batch.finish(todo.end, failed);
     true
 }
 
 /// The worker loop: poll, spin briefly when idle, then sleep on the doorbell.
-pub fn run(src: &dyn WorkSource) {
+/// Returns the vchans when told to exit.
+pub fn run(mut vchans: Box<Vchans>, sig: &Signals) -> Box<Vchans> {
     let mut idle = 0u32;
     let mut idle_since = std::time::Instant::now();
     let mut scratch = Scratch::default();
-    while !src.exit_flag().load(Acquire) {
+    while !sig.exit.load(Acquire) {
         let mut worked = false;
-        for ring in src.rings().iter().flatten() {
+        for ring in vchans.iter_mut().flatten() {
             worked |= drain(ring, &mut scratch);
         }
         if worked {
@@ -109,9 +113,10 @@ pub fn run(src: &dyn WorkSource) {
             std::thread::yield_now();
             continue;
         }
-        src.doorbell().sleep(SLEEP_US, || {
-            src.exit_flag().load(Acquire) || src.rings().iter().flatten().any(Ring::busy)
+        sig.doorbell.sleep(SLEEP_US, || {
+            sig.exit.load(Acquire) || vchans.iter().flatten().any(|c| c.ring().busy())
         });
         idle = 0;
     }
+    vchans
 }

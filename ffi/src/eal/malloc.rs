@@ -130,11 +130,11 @@ pub unsafe extern "C" fn rte_free_sensitive(ptr: *mut c_void) {
 /// The IO address of `addr`: the address itself (IOVA as VA), `RTE_BAD_IOVA` for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_malloc_virt2iova(addr: *const c_void) -> rte_iova_t {
-    malloc::virt2iova(addr)
+    guard(malloc::RTE_BAD_IOVA, || malloc::virt2iova(addr))
 }
 
 /// The IO address of `virt`: the address itself (IOVA as VA), `RTE_BAD_IOVA` for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_mem_virt2iova(virt: *const c_void) -> rte_iova_t {
-    malloc::virt2iova(virt)
+    guard(malloc::RTE_BAD_IOVA, || malloc::virt2iova(virt))
 }

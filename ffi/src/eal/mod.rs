@@ -50,10 +50,8 @@ mod tests {
         let text = unsafe { CStr::from_ptr(rte_strerror(libc::EINVAL)) };
         assert_eq!(text.to_str().unwrap(), "Invalid argument");
         // SAFETY: static NUL-terminated string.
-        assert_eq!(
-            unsafe { CStr::from_ptr(rte_version()) }.to_str().unwrap(),
-            "DPDK 26.11.0"
-        );
+        let version = unsafe { CStr::from_ptr(rte_version()) };
+        assert_eq!(version.to_str().unwrap(), "DPDK 26.11.0");
     }
 
     #[test]

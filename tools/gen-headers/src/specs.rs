@@ -11,6 +11,7 @@ pub const RAW_ENUMS: &[(&str, &str)] = &[
     ),
     ("rte_dma_dev_state_raw", "enum rte_dma_dev_state"),
     ("rte_dma_status_code_raw", "enum rte_dma_status_code"),
+    ("rte_trace_mode_raw", "enum rte_trace_mode"),
 ];
 
 /// C members Rust cannot declare: the named PCIe bit-fields (an anonymous struct in
