@@ -79,7 +79,7 @@ pub trait Driver: Send + Sync + Sized + 'static {
 /// control call replaces the device's rings. DPDK hands the same `dev_private` to
 /// every thread, so this promise is the C caller's, made at the boundary; below it,
 /// the engine's types (`ring::Producer`) keep safe code from breaking it.
-pub trait FastPath: Driver {
+pub trait FastPath: Send + Sync + 'static {
     /// # Safety
     /// See the trait; `src`/`dst` name `length` bytes the device may read/write until
     /// completion.
@@ -152,18 +152,28 @@ pub trait FastPath: Driver {
     }
 }
 
+/// A device as `register` takes it: its control path (`Driver`) and the fast path
+/// it offers, which may be itself or a part of it (the engine it is built on): the
+/// fast-path table then reaches that part directly, with no forwarding code.
+pub trait Device: Driver {
+    type Fast: FastPath;
+    fn fast_path(&self) -> &Self::Fast;
+}
+
 /// Creates device `name` driven by `driver`, ready for use; returns its id.
-pub fn register<D: FastPath>(name: &CStr, numa_node: i32, driver: D) -> Result<i16> {
+pub fn register<D: Device>(name: &CStr, numa_node: i32, driver: D) -> Result<i16> {
     const { assert!(core::mem::align_of::<D>() <= RTE_CACHE_LINE_SIZE) };
     let dev = registry::allocate(name, numa_node, core::mem::size_of::<D>().max(1))?;
     // SAFETY: `allocate` returned a registered slot whose private area holds size_of::<D>()
-    // bytes, cache-aligned, which we initialise before publishing any pointer to it.
+    // bytes, cache-aligned, which we initialise before publishing any pointer to it; the
+    // value stays there (the fast part too) until the close trampoline drops it.
     unsafe {
         let data = (*dev).data;
         let private = (*data).dev_private;
         ptr::write(private as *mut D, driver);
+        let fast = (*(private as *const D)).fast_path() as *const D::Fast as *mut c_void;
         (*dev).dev_ops = &Trampolines::<D>::OPS;
-        (*dev).fp_obj.write(Trampolines::<D>::fast_path(private));
+        (*dev).fp_obj.write(FastTrampolines::<D::Fast>::entry(fast));
         registry::set_ready(dev);
         Ok((*data).dev_id)
     }
@@ -193,7 +203,7 @@ fn sc_code(r: Result<u16>) -> c_int {
     }
 }
 
-impl<D: FastPath> Trampolines<D> {
+impl<D: Device> Trampolines<D> {
     const OPS: rte_dma_dev_ops = rte_dma_dev_ops {
         dev_info_get: Some(Self::info_get),
         dev_configure: Some(Self::configure),
@@ -211,21 +221,6 @@ impl<D: FastPath> Trampolines<D> {
         access_pair_group_leave: Some(Self::group_leave),
         access_pair_group_handler_get: Some(Self::group_handler_get),
     };
-
-    fn fast_path(private: *mut c_void) -> rte_dma_fp_object {
-        rte_dma_fp_object {
-            dev_private: private,
-            copy: Some(Self::copy),
-            copy_sg: Some(Self::copy_sg),
-            fill: Some(Self::fill),
-            submit: Some(Self::submit),
-            completed: Some(Self::completed),
-            completed_status: Some(Self::completed_status),
-            burst_capacity: Some(Self::burst_capacity),
-            enqueue: Some(Self::enqueue),
-            dequeue: Some(Self::dequeue),
-        }
-    }
 
     /// # Safety
     /// `dev` is a slot registered by `register::<D>` and not yet closed.
@@ -383,8 +378,28 @@ impl<D: FastPath> Trampolines<D> {
             Ok(())
         })
     }
+}
 
-    // Fast path: `dev_private` is the `D` that `register` stored (the fp entry is reset to
+/// The fast-path entry of a device whose fast path is an `F`.
+struct FastTrampolines<F>(core::marker::PhantomData<F>);
+
+impl<F: FastPath> FastTrampolines<F> {
+    fn entry(private: *mut c_void) -> rte_dma_fp_object {
+        rte_dma_fp_object {
+            dev_private: private,
+            copy: Some(Self::copy),
+            copy_sg: Some(Self::copy_sg),
+            fill: Some(Self::fill),
+            submit: Some(Self::submit),
+            completed: Some(Self::completed),
+            completed_status: Some(Self::completed_status),
+            burst_capacity: Some(Self::burst_capacity),
+            enqueue: Some(Self::enqueue),
+            dequeue: Some(Self::dequeue),
+        }
+    }
+
+    // `dev_private` is the `F` that `register` pointed the entry at (the fp entry is reset to
     // the refusing functions before that value is dropped). Each body runs in
     // `fast_guarded`: a panic gives the call's error value instead of an abort.
 
@@ -397,9 +412,9 @@ impl<D: FastPath> Trampolines<D> {
         flags: u64,
     ) -> c_int {
         fast_guarded(-libc::EIO, || {
-            // SAFETY: `p` is a live `D` (see above); memory validity and one thread per
+            // SAFETY: `p` is a live `F` (see above); memory validity and one thread per
             // vchan are the caller's contract (DPDK's, passed on to `FastPath`).
-            sc_code(unsafe { (*(p as *const D)).copy(vchan, src, dst, length, flags) })
+            sc_code(unsafe { (*(p as *const F)).copy(vchan, src, dst, length, flags) })
         })
     }
     unsafe extern "C" fn copy_sg(
@@ -415,12 +430,12 @@ impl<D: FastPath> Trampolines<D> {
             return -libc::EINVAL;
         }
         fast_guarded(-libc::EIO, || {
-            // SAFETY: `p` is a live `D`; the lists are non-NULL with the counts the caller
+            // SAFETY: `p` is a live `F`; the lists are non-NULL with the counts the caller
             // gave; the rest is the caller's contract.
             sc_code(unsafe {
                 let src = core::slice::from_raw_parts(src, nb_src as usize);
                 let dst = core::slice::from_raw_parts(dst, nb_dst as usize);
-                (*(p as *const D)).copy_sg(vchan, src, dst, flags)
+                (*(p as *const F)).copy_sg(vchan, src, dst, flags)
             })
         })
     }
@@ -433,14 +448,14 @@ impl<D: FastPath> Trampolines<D> {
         flags: u64,
     ) -> c_int {
         fast_guarded(-libc::EIO, || {
-            // SAFETY: `p` is a live `D`; the rest is the caller's contract.
-            sc_code(unsafe { (*(p as *const D)).fill(vchan, pattern, dst, length, flags) })
+            // SAFETY: `p` is a live `F`; the rest is the caller's contract.
+            sc_code(unsafe { (*(p as *const F)).fill(vchan, pattern, dst, length, flags) })
         })
     }
     unsafe extern "C" fn submit(p: *mut c_void, vchan: u16) -> c_int {
         fast_guarded(-libc::EIO, || {
-            // SAFETY: `p` is a live `D`; one thread per vchan is the caller's contract.
-            crate::error::to_code(unsafe { (*(p as *const D)).submit(vchan) })
+            // SAFETY: `p` is a live `F`; one thread per vchan is the caller's contract.
+            crate::error::to_code(unsafe { (*(p as *const F)).submit(vchan) })
         })
     }
     unsafe extern "C" fn completed(
@@ -452,8 +467,8 @@ impl<D: FastPath> Trampolines<D> {
     ) -> u16 {
         fast_guarded(0, || {
             let (mut idx, mut err) = (0u16, false);
-            // SAFETY: `p` is a live `D`; one thread per vchan is the caller's contract.
-            let n = unsafe { (*(p as *const D)).completed(vchan, nb, &mut idx, &mut err) };
+            // SAFETY: `p` is a live `F`; one thread per vchan is the caller's contract.
+            let n = unsafe { (*(p as *const F)).completed(vchan, nb, &mut idx, &mut err) };
             // SAFETY: NULL outputs are allowed and skipped; others are the caller's buffers.
             unsafe {
                 if let Some(l) = last_idx.as_mut() {
@@ -478,11 +493,11 @@ impl<D: FastPath> Trampolines<D> {
         }
         fast_guarded(0, || {
             let mut idx = 0u16;
-            // SAFETY: `p` is a live `D`; `status` has room for `nb` codes (DPDK's
+            // SAFETY: `p` is a live `F`; `status` has room for `nb` codes (DPDK's
             // contract), seen as possibly uninitialised integers, which any bytes are.
             let n = unsafe {
                 let status = core::slice::from_raw_parts_mut(status.cast(), nb as usize);
-                (*(p as *const D)).completed_status(vchan, &mut idx, status)
+                (*(p as *const F)).completed_status(vchan, &mut idx, status)
             };
             // SAFETY: a NULL `last_idx` is skipped.
             if let Some(l) = unsafe { last_idx.as_mut() } {
@@ -492,8 +507,8 @@ impl<D: FastPath> Trampolines<D> {
         })
     }
     unsafe extern "C" fn burst_capacity(p: *const c_void, vchan: u16) -> u16 {
-        // SAFETY: `p` is a live `D`.
-        fast_guarded(0, || unsafe { (*(p as *const D)).burst_capacity(vchan) })
+        // SAFETY: `p` is a live `F`.
+        fast_guarded(0, || unsafe { (*(p as *const F)).burst_capacity(vchan) })
     }
     unsafe extern "C" fn enqueue(
         p: *mut c_void,
@@ -504,10 +519,10 @@ impl<D: FastPath> Trampolines<D> {
         if ops.is_null() || nb == 0 {
             return 0;
         }
-        // SAFETY: `p` is a live `D`; `ops` holds `nb` op pointers; the rest is the
+        // SAFETY: `p` is a live `F`; `ops` holds `nb` op pointers; the rest is the
         // caller's contract.
         fast_guarded(0, || unsafe {
-            (*(p as *const D)).enqueue(vchan, core::slice::from_raw_parts(ops, nb as usize))
+            (*(p as *const F)).enqueue(vchan, core::slice::from_raw_parts(ops, nb as usize))
         })
     }
     unsafe extern "C" fn dequeue(
@@ -519,10 +534,10 @@ impl<D: FastPath> Trampolines<D> {
         if ops.is_null() || nb == 0 {
             return 0;
         }
-        // SAFETY: `p` is a live `D`; `ops` has room for `nb` op pointers; one thread
+        // SAFETY: `p` is a live `F`; `ops` has room for `nb` op pointers; one thread
         // per vchan is the caller's contract.
         fast_guarded(0, || unsafe {
-            (*(p as *const D)).dequeue(vchan, core::slice::from_raw_parts_mut(ops, nb as usize))
+            (*(p as *const F)).dequeue(vchan, core::slice::from_raw_parts_mut(ops, nb as usize))
         })
     }
 }

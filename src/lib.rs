@@ -12,6 +12,7 @@ pub mod api;
 pub mod config;
 pub mod domain;
 pub mod driver;
+pub mod drivers;
 pub mod eal;
 pub mod engines;
 pub mod error;

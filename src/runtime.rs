@@ -4,10 +4,10 @@
 //! saves the trace before the EAL forgets its state.
 use crate::eal::vdev::VdevBus;
 use crate::eal::{self, ArgvLayout, EalConfig};
-use crate::{Result, api, eal_log, engines, trace};
+use crate::{Result, api, drivers, eal_log, trace};
 
 /// The virtual-device bus over the built-in drivers.
-static BUS: VdevBus<'static> = VdevBus::new(engines::VDEV_DRIVERS);
+static BUS: VdevBus<'static> = VdevBus::new(drivers::VDEV_DRIVERS);
 
 /// `rte_eal_init`; see `eal::init_with_layout` for the errors.
 pub fn init(argv: &[String]) -> Result<ArgvLayout> {

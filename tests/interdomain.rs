@@ -2,7 +2,7 @@
 //! process: two devices play two domains (the multi-process tests are in C, see
 //! c-tests/test_interdomain.c). Steps run in order: the registry is process-global.
 use dmadev::abi::*;
-use dmadev::{Error, api, engines::interdomain, registry};
+use dmadev::{Error, api, drivers::interdomain, registry};
 use std::ffi::CString;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

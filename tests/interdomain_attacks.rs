@@ -8,7 +8,7 @@
 //! uid, a stopped creator) re-run this binary in a role (`ATTACK_ROLE`).
 use dmadev::abi::*;
 use dmadev::domain::wire::{FRAME, Msg, WindowInfo};
-use dmadev::{Error, api, engines::interdomain, registry};
+use dmadev::{Error, api, drivers::interdomain, registry};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;

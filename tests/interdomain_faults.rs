@@ -2,7 +2,7 @@
 //! killing the process: on a plain vchan and on one bound to our own handler (both
 //! run through the inter-domain data path), for memory outside the heap and inside it.
 use dmadev::abi::*;
-use dmadev::{api, eal::heap, engines::interdomain, registry};
+use dmadev::{api, drivers::interdomain, eal::heap, registry};
 use rte_dma_status_code::*;
 use std::ffi::CString;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The device registry and the library layer, driven through the core's Rust API.
 //! One test function: the registry is process-global state, so the steps run in order.
 use dmadev::abi::*;
-use dmadev::{Error, api, engines::skeleton, registry};
+use dmadev::{Error, api, drivers::skeleton, registry};
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 

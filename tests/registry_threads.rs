@@ -3,7 +3,7 @@
 //! at the end. Run under ThreadSanitizer to check the registry's synchronisation:
 //! `RUSTFLAGS=-Zsanitizer=thread cargo +nightly test -Zbuild-std
 //!  --target x86_64-unknown-linux-gnu -p dmadev --test registry_threads`.
-use dmadev::{api, engines::skeleton, registry};
+use dmadev::{api, drivers::skeleton, registry};
 use std::ffi::{CStr, CString};
 
 const THREADS: usize = 4;

@@ -2,7 +2,7 @@
 //! application's inline code would use it. Sizes scale with DMADEV_STRESS_OPS
 //! (operations per device; CI runs the default, a soak run sets tens of millions).
 use dmadev::abi::*;
-use dmadev::{api, engines::skeleton, registry};
+use dmadev::{api, drivers::skeleton, registry};
 use std::ffi::CString;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! `RUSTFLAGS=-Zsanitizer=address cargo +nightly test -Zbuild-std
 //!  --target x86_64-unknown-linux-gnu -p rte_dmadev --test close_race`.
 use dmadev::abi::*;
-use dmadev::{api, engines::skeleton};
+use dmadev::{api, drivers::skeleton};
 use rte_dmadev as _;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::CString;

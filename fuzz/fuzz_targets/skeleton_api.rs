@@ -16,7 +16,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use dmadev::abi::*;
-use dmadev::{api, engines::skeleton, registry};
+use dmadev::{api, drivers::skeleton, registry};
 use libfuzzer_sys::fuzz_target;
 use std::collections::VecDeque;
 use std::ffi::CString;

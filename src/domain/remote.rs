@@ -15,6 +15,7 @@
 //! without a system call. Nothing outside the named ranges is ever written.
 use super::handlers::Endpoint;
 use crate::abi::{rte_dma_op, rte_dma_sge, rte_dma_status_code};
+use crate::engines::datapath::DataPath;
 use crate::engines::memops;
 use crate::engines::ring::{Batch, Desc, OpKind, SgList};
 
@@ -55,7 +56,7 @@ struct Pending {
     remote: usize,
 }
 
-/// Reused per worker: no allocation per batch once warmed up.
+/// Reused per vchan: no allocation per batch once warmed up.
 #[derive(Default)]
 pub struct Scratch {
     local: Vec<libc::iovec>,
@@ -73,6 +74,10 @@ pub struct Scratch {
     /// Our pid (0 until known).
     me: i32,
 }
+
+// SAFETY: the iovec lists hold addresses for the kernel, never dereferenced here; they
+// are filled and emptied within one batch on the thread that owns the scratch.
+unsafe impl Send for Scratch {}
 
 /// The byte ranges of one operation: sources, destinations (both trimmed to the
 /// same total), or a fill.
@@ -331,6 +336,38 @@ fn fail_rest(ring: &Batch<'_>, ops: &[Pending], st: rte_dma_status_code) -> u64 
         ring.set_status(op.pos, st as u8);
     }
     ops.len() as u64
+}
+
+/// An inter-process vchan's data path: its two endpoints and the scratch its
+/// batches reuse (owned by the worker with the ring's worker side).
+pub struct ProcessDataPath {
+    src: Endpoint,
+    dst: Endpoint,
+    scratch: Scratch,
+}
+
+impl ProcessDataPath {
+    pub fn new(src: Endpoint, dst: Endpoint) -> ProcessDataPath {
+        ProcessDataPath {
+            src,
+            dst,
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+impl DataPath for ProcessDataPath {
+    fn execute(&mut self, batch: &Batch<'_>) -> u64 {
+        let todo = batch.range();
+        drain(
+            batch,
+            todo.start,
+            todo.end,
+            &self.src,
+            &self.dst,
+            &mut self.scratch,
+        )
+    }
 }
 
 /// Executes ring positions `[from, to)` between `src` and `dst`; sets every status
@@ -701,7 +738,14 @@ mod tests {
     //! Random batches against this process as its own peer (cross-memory attach on
     //! our own pid works as on any peer), checked byte by byte against a model.
     use super::*;
-    use crate::engines::ring::{self, Access, Consumer};
+    use crate::engines::ring::{self, Consumer};
+
+    /// A test vchan's endpoints.
+    #[derive(Clone, Debug)]
+    struct Access {
+        src: Endpoint,
+        dst: Endpoint,
+    }
     use core::mem::MaybeUninit;
     use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
     use std::sync::Arc;
@@ -715,7 +759,7 @@ mod tests {
 
     impl Ring {
         fn with_access(nb_desc: u16, access: Access) -> crate::Result<Ring> {
-            let (ring, worker) = ring::Ring::with_access(nb_desc, access.clone())?;
+            let (ring, worker) = ring::Ring::new(nb_desc)?;
             Ok(Ring {
                 ring,
                 worker,
@@ -1089,14 +1133,12 @@ mod tests {
             }
         }
         let before = w.dst.read(0, DST_LEN).to_vec();
-        let mut ring = Ring::with_access(2048, Access::Domain { src, dst }).unwrap();
+        let mut ring = Ring::with_access(2048, Access { src, dst }).unwrap();
         for g in &ops {
             push(&ring, g);
         }
         ring.publish();
-        let Access::Domain { src, dst } = &ring.access.clone() else {
-            unreachable!()
-        };
+        let Access { src, dst } = &ring.access.clone();
         let mut sc = Scratch::default();
         let failed = ring.run(src, dst, &mut sc);
         let mut st = vec![RTE_DMA_STATUS_SUCCESSFUL; ops.len()];
@@ -1238,7 +1280,7 @@ mod tests {
             );
         }
         let mut small = vec![0u8; 2 * 100];
-        let mut ring = Ring::with_access(64, Access::Domain { src, dst }).unwrap();
+        let mut ring = Ring::with_access(64, Access { src, dst }).unwrap();
         let copy = |s: u64, d: u64, kind, len| Desc {
             src: s,
             dst: d,
@@ -1257,9 +1299,7 @@ mod tests {
         ring.push(copy(s0 + 100, d0 + 100, OpKind::Copy, 100), None, false)
             .unwrap();
         ring.publish();
-        let Access::Domain { src, dst } = &ring.access.clone() else {
-            unreachable!()
-        };
+        let Access { src, dst } = &ring.access.clone();
         ring.run(src, dst, &mut Scratch::default());
         let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 3];
         ring.reap_status(&mut st);
@@ -1319,7 +1359,7 @@ mod tests {
             (Endpoint::Local, gone.clone()),
             (gone.clone(), self_peer()),
         ] {
-            let mut ring = Ring::with_access(8, Access::Domain { src: s, dst: d }).unwrap();
+            let mut ring = Ring::with_access(8, Access { src: s, dst: d }).unwrap();
             for kind in [OpKind::Copy, OpKind::Fill] {
                 let d = Desc {
                     src: src.as_ptr() as u64,
@@ -1333,9 +1373,7 @@ mod tests {
                 ring.push(d, None, false).unwrap();
             }
             ring.publish();
-            let Access::Domain { src: s, dst: d } = &ring.access.clone() else {
-                unreachable!()
-            };
+            let Access { src: s, dst: d } = &ring.access.clone();
             ring.run(s, d, &mut Scratch::default());
             let mut st = [RTE_DMA_STATUS_SUCCESSFUL; 2];
             ring.reap_status(&mut st);
@@ -1362,7 +1400,7 @@ mod tests {
         for bad_page in [None, Some(2 * BOUNCE / PAGE + 7)] {
             let mut ring = Ring::with_access(
                 8,
-                Access::Domain {
+                Access {
                     src: self_peer(),
                     dst: self_peer(),
                 },
@@ -1381,9 +1419,7 @@ mod tests {
                 flags: 0,
             };
             ring.push(d, None, true).unwrap();
-            let Access::Domain { src: s, dst: t } = &ring.access.clone() else {
-                unreachable!()
-            };
+            let Access { src: s, dst: t } = &ring.access.clone();
             let mut sc = Scratch::default();
             ring.run(s, t, &mut sc);
             assert_eq!(sc.bounce.len(), BOUNCE, "the bounce buffer stays bounded");

@@ -7,11 +7,12 @@
 //! engine holds them, i.e. while no worker runs; otherwise `setup_vchan` gives
 //! `Error::Busy`. The fast path reaches a ring through `fast`, which the control path
 //! clears and fences (`registry::wait_for_fast_path`) before it drops a ring.
-use super::ring::{Access, Desc, MAX_SGES, OpKind, Producer, Ring};
+use super::datapath::DataPath;
+use super::ring::{Desc, MAX_SGES, OpKind, Producer, Ring};
 use super::worker::{self, Signals, Vchans};
 use crate::abi::*;
 use crate::config::{ConfigFlags, DeviceConfig, VchanConfig};
-use crate::driver::{Capabilities, Driver, FastPath};
+use crate::driver::{Capabilities, Device, Driver, FastPath};
 use crate::{Error, Result, dma_log};
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
@@ -134,7 +135,14 @@ impl CpuEngine {
 
     /// Gives `vchan` a new ring of `nb_desc` descriptors whose operations move data
     /// as `access` says. Refused (`Error::Busy`) while the worker runs.
-    pub fn setup_vchan(&self, vchan: u16, nb_desc: u16, access: Access) -> Result<()> {
+    /// Gives vchan `vchan` a new ring of `nb_desc` descriptors whose operations go
+    /// through `datapath` (plain memory of this process when `None`).
+    pub fn setup_vchan(
+        &self,
+        vchan: u16,
+        nb_desc: u16,
+        datapath: Option<Box<dyn DataPath>>,
+    ) -> Result<()> {
         let v = vchan as usize;
         if v >= MAX_VCHANS {
             return Err(Error::InvalidArgument);
@@ -145,7 +153,7 @@ impl CpuEngine {
         }
         let mut c = self.control();
         Self::stopped(&mut c)?;
-        let (ring, consumer) = Ring::with_access(nb_desc, access)?;
+        let (ring, consumer) = Ring::with_datapath(nb_desc, datapath)?;
         self.unhook_fast_path(Some(v));
         Self::stopped(&mut c)?[v] = Some(consumer);
         c.rings[v] = Some(ring);
@@ -256,7 +264,7 @@ impl Driver for CpuEngine {
     }
 
     fn vchan_setup(&self, vchan: u16, conf: &VchanConfig) -> Result<()> {
-        self.setup_vchan(vchan, conf.nb_desc, Access::Local)
+        self.setup_vchan(vchan, conf.nb_desc, None)
     }
 
     fn start(&self) -> Result<()> {
@@ -394,6 +402,13 @@ fn desc(kind: OpKind, src: u64, dst: u64, len: u32, flags: u64) -> Desc {
         nb_src: 0,
         nb_dst: 0,
         flags: flags as u8,
+    }
+}
+
+impl Device for CpuEngine {
+    type Fast = Self;
+    fn fast_path(&self) -> &Self {
+        self
     }
 }
 
@@ -566,7 +581,7 @@ mod tests {
 
     fn engine() -> CpuEngine {
         CpuEngine::new(EngineConfig {
-            caps: super::super::skeleton::CAPABILITIES,
+            caps: crate::drivers::skeleton::CAPABILITIES,
             thread_name: "test-cpu".into(),
             cpu: None,
         })
@@ -584,10 +599,10 @@ mod tests {
     fn rings_cannot_be_replaced_while_the_worker_runs() {
         let e = engine();
         configure(&e, 1);
-        e.setup_vchan(0, 32, Access::Local).unwrap();
+        e.setup_vchan(0, 32, None).unwrap();
         e.start().unwrap();
         // The worker holds the rings' worker sides: replacing one is refused.
-        assert_eq!(e.setup_vchan(0, 64, Access::Local), Err(Error::Busy));
+        assert_eq!(e.setup_vchan(0, 64, None), Err(Error::Busy));
         let conf = DeviceConfig {
             nb_vchans: 1,
             ..Default::default()
@@ -607,11 +622,11 @@ mod tests {
         assert_eq!(dst, src);
         e.stop().unwrap();
         // Stopped: the worker sides are back and the vchan can be replaced.
-        e.setup_vchan(0, 64, Access::Local).unwrap();
+        e.setup_vchan(0, 64, None).unwrap();
         e.start().unwrap();
         e.close().unwrap();
         assert_eq!(
-            e.setup_vchan(MAX_VCHANS as u16, 32, Access::Local),
+            e.setup_vchan(MAX_VCHANS as u16, 32, None),
             Err(Error::InvalidArgument)
         );
     }

@@ -1,52 +1,13 @@
-//! Software DMA engines and the virtual devices built on them.
+//! The software DMA engine: per-vchan descriptor rings, the worker thread that
+//! executes them, and the plug-in point for other memory domains.
 //!
-//! `cpu` is the engine (rings, worker, fast path), `skeleton` the `dma_skeleton`
-//! device that offers it with DPDK's skeleton capabilities, `interdomain` the
-//! `dma_interdomain` device that adds access pair groups and moves data between
-//! processes.
+//! `cpu` is the engine (rings, worker, fast path), `ring` one vchan's ring with its
+//! typed sides, `worker` the thread, `doorbell` its wake-up, `memops` the copies and
+//! fills, `datapath` how a domain (`crate::domain`) executes operations instead of
+//! plain loads and stores. The devices built on it are in `crate::drivers`.
 pub mod cpu;
+pub mod datapath;
 pub mod doorbell;
-pub mod interdomain;
 pub mod memops;
 pub mod ring;
-pub mod skeleton;
 pub mod worker;
-
-use crate::eal::vdev::VdevDriver;
-
-/// Built-in virtual-device drivers, matched by name prefix on the vdev bus.
-pub static VDEV_DRIVERS: &[VdevDriver] = &[
-    VdevDriver {
-        name: skeleton::DRIVER_NAME,
-        probe: skeleton::probe,
-        remove: skeleton::remove,
-    },
-    VdevDriver {
-        name: interdomain::DRIVER_NAME,
-        probe: interdomain::probe,
-        remove: interdomain::remove,
-    },
-];
-
-/// The vdev bus's remove for every software device: release the dmadev called `name`
-/// (closing it first, as DPDK's `rte_dma_pmd_release` does).
-fn release_vdev(name: &str) -> crate::Result<()> {
-    let cname = std::ffi::CString::new(name).map_err(|_| crate::Error::InvalidArgument)?;
-    crate::api::pmd_release(&cname)?;
-    crate::dma_log!(INFO, "Remove {} dmadev", name);
-    Ok(())
-}
-
-/// The CPU engine of a software device being created: its worker is named
-/// `<thread_prefix><id>` and pinned to `lcore`'s CPU if an lcore was given.
-fn engine_for_vdev(
-    caps: crate::driver::Capabilities,
-    thread_prefix: &str,
-    lcore: Option<u32>,
-) -> cpu::CpuEngine {
-    cpu::CpuEngine::new(cpu::EngineConfig {
-        caps,
-        thread_name: format!("{thread_prefix}{}", crate::registry::next_free_hint()),
-        cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
-    })
-}

@@ -17,8 +17,8 @@
 //! [`Ring::producer`]: the one-thread-per-vchan promise is made at the C boundary
 //! (DPDK hands the same `dev_private` to every thread), so the contract sits there
 //! (`FastPath`'s `unsafe fn`s) and everything below it is safe code.
+use super::datapath::DataPath;
 use crate::abi::*;
-use crate::domain::handlers::Endpoint;
 use crate::{Error, Result};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
@@ -85,21 +85,10 @@ pub struct SgList {
 #[derive(Default)]
 struct Line<T>(T);
 
-/// Where a vchan's addresses live.
-#[derive(Clone, Debug)]
-pub enum Access {
-    /// Both in this process.
-    Local,
-    /// Inter-domain: source and destination endpoints from the vchan's handlers.
-    Domain { src: Endpoint, dst: Endpoint },
-}
-
 /// A ring's storage and counters, shared by its three sides: the application's
 /// ([`Producer`], borrowed per call), the worker's ([`Consumer`], owned) and the control
 /// path's (the safe `&self` methods here: counters read with atomics).
 pub struct Ring {
-    /// Fixed at setup; read by the worker.
-    pub access: Access,
     mask: u64,
     capacity: u64,
     /// `[src, dst]` of each slot (src holds the fill pattern or the op address).
@@ -134,15 +123,18 @@ unsafe impl Sync for Ring {}
 unsafe impl Send for Ring {}
 
 impl Ring {
-    /// A ring of `nb_desc` descriptors (a power of two), `nb_desc - 1` usable, whose
-    /// operations move data as `access` says, with its worker side.
-    pub fn with_access(nb_desc: u16, access: Access) -> Result<(Arc<Ring>, Consumer)> {
+    /// A ring of `nb_desc` descriptors (a power of two), `nb_desc - 1` usable, with its
+    /// worker side, which executes operations through `datapath` (plain loads and
+    /// stores in this process when `None`).
+    pub fn with_datapath(
+        nb_desc: u16,
+        datapath: Option<Box<dyn DataPath>>,
+    ) -> Result<(Arc<Ring>, Consumer)> {
         if !nb_desc.is_power_of_two() || nb_desc < 2 {
             return Err(Error::InvalidArgument);
         }
         let n = nb_desc as usize;
         let ring = Arc::new(Ring {
-            access,
             mask: n as u64 - 1,
             capacity: n as u64 - 1,
             addrs: (0..n).map(|_| UnsafeCell::new([0; 2])).collect(),
@@ -162,13 +154,14 @@ impl Ring {
         let consumer = Consumer {
             ring: Arc::clone(&ring),
             done: 0,
+            datapath,
         };
         Ok((ring, consumer))
     }
 
     /// A ring of local operations (see [`Ring::with_access`]).
     pub fn new(nb_desc: u16) -> Result<(Arc<Ring>, Consumer)> {
-        Ring::with_access(nb_desc, Access::Local)
+        Ring::with_datapath(nb_desc, None)
     }
 
     /// The application side, for one call.
@@ -449,6 +442,8 @@ pub struct Consumer {
     ring: Arc<Ring>,
     /// `done` as we last published it.
     done: u64,
+    /// How operations reach memory, when not plainly in this process.
+    datapath: Option<Box<dyn DataPath>>,
 }
 
 impl Consumer {
@@ -480,13 +475,20 @@ impl Consumer {
     /// The operations published and not yet executed: `[done, published)`.
     #[inline]
     pub fn pending(&mut self) -> Batch<'_> {
+        self.pending_with_datapath().0
+    }
+
+    /// `pending`, and the vchan's data path beside it.
+    #[inline]
+    pub fn pending_with_datapath(&mut self) -> (Batch<'_>, Option<&mut dyn DataPath>) {
         let end = self.ring.published.0.load(Acquire);
-        Batch {
+        let batch = Batch {
             ring: &self.ring,
             start: self.done,
             end,
             done: &mut self.done,
-        }
+        };
+        (batch, self.datapath.as_deref_mut())
     }
 }
 

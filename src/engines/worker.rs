@@ -2,8 +2,7 @@
 //! submission order, and publishes completion indexes.
 use super::doorbell::Doorbell;
 use super::memops;
-use super::ring::{Access, Consumer, Desc, OpKind, SgList};
-use crate::domain::remote::{self, Scratch};
+use super::ring::{Consumer, Desc, OpKind, SgList};
 use core::sync::atomic::{AtomicBool, Ordering::*};
 
 /// How long an idle worker keeps polling before it sleeps.
@@ -58,14 +57,14 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
 }
 
 /// Runs everything published on `ring`; returns whether there was anything.
-fn drain(ring: &mut Consumer, scratch: &mut Scratch) -> bool {
-    let mut batch = ring.pending();
+fn drain(ring: &mut Consumer) -> bool {
+    let (mut batch, datapath) = ring.pending_with_datapath();
     let todo = batch.range();
     if todo.is_empty() {
         return false;
     }
-    if let Access::Domain { src, dst } = &batch.ring().access {
-        let failed = remote::drain(&batch, todo.start, todo.end, src, dst, scratch);
+    if let Some(datapath) = datapath {
+        let failed = datapath.execute(&batch);
         batch.finish(todo.end, failed);
         return true;
     }
@@ -91,11 +90,10 @@ fn drain(ring: &mut Consumer, scratch: &mut Scratch) -> bool {
 pub fn run(mut vchans: Box<Vchans>, sig: &Signals) -> Box<Vchans> {
     let mut idle = 0u32;
     let mut idle_since = std::time::Instant::now();
-    let mut scratch = Scratch::default();
     while !sig.exit.load(Acquire) {
         let mut worked = false;
         for ring in vchans.iter_mut().flatten() {
-            worked |= drain(ring, &mut scratch);
+            worked |= drain(ring);
         }
         if worked {
             idle = 0;

@@ -2,17 +2,18 @@
 //!
 //! It is the CPU engine of `dma_skeleton` plus the access-pair-group control plane
 //! (`crate::domain`). Each vchan's `domain` setting binds its source and destination
-//! to group members by handler; the worker then reads and writes those processes'
-//! memory (`crate::domain::remote`). Every vchan reports bad addresses as error
-//! statuses instead of faulting, hence `RTE_DMA_CAPA_HANDLES_ERRORS`.
-use super::cpu::CpuEngine;
-use super::ring::Access;
+//! to group members by handler; the vchan's data path (`domain::remote`) then reads
+//! and writes those processes' memory. The fast path is the engine's own. Every vchan
+//! reports bad addresses as error statuses instead of faulting, hence
+//! `RTE_DMA_CAPA_HANDLES_ERRORS`.
 use crate::abi::uuid_text;
 use crate::abi::*;
 use crate::config::{DeviceConfig, Domain, VchanConfig};
 use crate::domain::group::{Group, Role};
 use crate::domain::handlers::{Endpoint, Handlers};
-use crate::driver::{self, Capabilities, Driver, FastPath};
+use crate::domain::remote::ProcessDataPath;
+use crate::driver::{self, Capabilities, Device, Driver};
+use crate::engines::cpu::CpuEngine;
 use crate::{Error, Result, dma_log};
 use std::ffi::CString;
 use std::sync::{Arc, Mutex};
@@ -90,19 +91,17 @@ impl Driver for InterDomain {
     fn vchan_setup(&self, vchan: u16, conf: &VchanConfig) -> Result<()> {
         // Plain vchans go through the checked path too, so bad addresses complete
         // with an error status as HANDLES_ERRORS promises.
-        let access = match conf.domain {
-            Domain::Process { src, dst } => Access::Domain {
-                src: self.endpoint(src, "source")?,
-                dst: self.endpoint(dst, "destination")?,
-            },
+        let (src, dst) = match conf.domain {
+            Domain::Process { src, dst } => (
+                self.endpoint(src, "source")?,
+                self.endpoint(dst, "destination")?,
+            ),
             // Validation refuses it: this device does not report INTER_OS_DOMAIN.
             Domain::Os { .. } => return Err(Error::NotSupported),
-            Domain::Local => Access::Domain {
-                src: Endpoint::Local,
-                dst: Endpoint::Local,
-            },
+            Domain::Local => (Endpoint::Local, Endpoint::Local),
         };
-        self.engine.setup_vchan(vchan, conf.nb_desc, access)
+        let datapath = Box::new(ProcessDataPath::new(src, dst));
+        self.engine.setup_vchan(vchan, conf.nb_desc, Some(datapath))
     }
     fn start(&self) -> Result<()> {
         self.engine.start()
@@ -226,81 +225,11 @@ impl Driver for InterDomain {
     }
 }
 
-impl FastPath for InterDomain {
-    #[inline]
-    unsafe fn copy(
-        &self,
-        vchan: u16,
-        src: rte_iova_t,
-        dst: rte_iova_t,
-        length: u32,
-        flags: u64,
-    ) -> Result<u16> {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.copy(vchan, src, dst, length, flags) }
-    }
-    #[inline]
-    unsafe fn copy_sg(
-        &self,
-        vchan: u16,
-        src: &[rte_dma_sge],
-        dst: &[rte_dma_sge],
-        flags: u64,
-    ) -> Result<u16> {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.copy_sg(vchan, src, dst, flags) }
-    }
-    #[inline]
-    unsafe fn fill(
-        &self,
-        vchan: u16,
-        pattern: u64,
-        dst: rte_iova_t,
-        length: u32,
-        flags: u64,
-    ) -> Result<u16> {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.fill(vchan, pattern, dst, length, flags) }
-    }
-    #[inline]
-    unsafe fn submit(&self, vchan: u16) -> Result<()> {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.submit(vchan) }
-    }
-    #[inline]
-    unsafe fn completed(
-        &self,
-        vchan: u16,
-        nb_cpls: u16,
-        last_idx: &mut u16,
-        has_error: &mut bool,
-    ) -> u16 {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.completed(vchan, nb_cpls, last_idx, has_error) }
-    }
-    #[inline]
-    unsafe fn completed_status(
-        &self,
-        vchan: u16,
-        last_idx: &mut u16,
-        status: &mut [core::mem::MaybeUninit<rte_dma_status_code_raw>],
-    ) -> u16 {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.completed_status(vchan, last_idx, status) }
-    }
-    #[inline]
-    fn burst_capacity(&self, vchan: u16) -> u16 {
-        self.engine.burst_capacity(vchan)
-    }
-    #[inline]
-    unsafe fn enqueue(&self, vchan: u16, ops: &[*mut rte_dma_op]) -> u16 {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.enqueue(vchan, ops) }
-    }
-    #[inline]
-    unsafe fn dequeue(&self, vchan: u16, ops: &mut [*mut rte_dma_op]) -> u16 {
-        // SAFETY: forwarded contract.
-        unsafe { self.engine.dequeue(vchan, ops) }
+impl Device for InterDomain {
+    /// The engine's own fast path: the fast-path table reaches it directly.
+    type Fast = CpuEngine;
+    fn fast_path(&self) -> &CpuEngine {
+        &self.engine
     }
 }
 
