@@ -15,8 +15,8 @@
 //! without a system call. Nothing outside the named ranges is ever written.
 use super::handlers::Endpoint;
 use crate::abi::{rte_dma_op, rte_dma_sge, rte_dma_status_code};
-use crate::engines::datapath::DataPath;
 use crate::engines::memops;
+use crate::engines::ring::DataPath;
 use crate::engines::ring::{Batch, Desc, OpKind, SgList};
 
 // Lengths are u32 segments summed in u64 and used as usize: lossless on 64-bit only.

@@ -7,8 +7,7 @@
 //! engine holds them, i.e. while no worker runs; otherwise `setup_vchan` gives
 //! `Error::Busy`. The fast path reaches a ring through `fast`, which the control path
 //! clears and fences (`registry::wait_for_fast_path`) before it drops a ring.
-use super::datapath::DataPath;
-use super::ring::{Desc, MAX_SGES, OpKind, Producer, Ring};
+use super::ring::{DataPath, Desc, MAX_SGES, OpKind, Producer, Ring};
 use super::worker::{self, Signals, Vchans};
 use crate::abi::*;
 use crate::config::{ConfigFlags, DeviceConfig, VchanConfig};
@@ -19,8 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::*};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-/// Vchans an engine can hold (a device reports how many it offers).
-pub const MAX_VCHANS: usize = 16;
+pub use super::worker::MAX_VCHANS;
 
 /// Settings a device gives its engine.
 #[derive(Clone, Debug)]

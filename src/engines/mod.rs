@@ -2,11 +2,11 @@
 //! executes them, and the plug-in point for other memory domains.
 //!
 //! `cpu` is the engine (rings, worker, fast path), `ring` one vchan's ring with its
-//! typed sides, `worker` the thread, `doorbell` its wake-up, `memops` the copies and
-//! fills, `datapath` how a domain (`crate::domain`) executes operations instead of
-//! plain loads and stores. The devices built on it are in `crate::drivers`.
+//! typed sides and the `DataPath` plug-in through which a domain (`crate::domain`)
+//! executes operations instead of plain loads and stores, `worker` the thread,
+//! `doorbell` its wake-up, `memops` the copies and fills. The devices built on it are
+//! in `crate::drivers`.
 pub mod cpu;
-pub mod datapath;
 pub mod doorbell;
 pub mod memops;
 pub mod ring;

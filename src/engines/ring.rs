@@ -17,7 +17,6 @@
 //! [`Ring::producer`]: the one-thread-per-vchan promise is made at the C boundary
 //! (DPDK hands the same `dev_private` to every thread), so the contract sits there
 //! (`FastPath`'s `unsafe fn`s) and everything below it is safe code.
-use super::datapath::DataPath;
 use crate::abi::*;
 use crate::{Error, Result};
 use core::cell::UnsafeCell;
@@ -79,6 +78,16 @@ pub struct Desc {
 #[derive(Clone, Copy, Default)]
 pub struct SgList {
     pub segs: [rte_dma_sge; 2 * MAX_SGES],
+}
+
+/// How a vchan's operations reach memory when it is not simply this process's:
+/// another domain (another process, another OS, `crate::domain`) plugs in its way by
+/// giving the vchan one at setup. The worker owns it with the ring's worker side, so it
+/// needs no lock and may keep scratch state.
+pub trait DataPath: Send + 'static {
+    /// Executes every operation of `batch` (its `range()`), sets each one's status and
+    /// returns how many failed; the caller then publishes them as done.
+    fn execute(&mut self, batch: &Batch<'_>) -> u64;
 }
 
 #[repr(align(64))]

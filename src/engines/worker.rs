@@ -18,7 +18,10 @@ const PUBLISH_EVERY_BYTES: u64 = 64 * 1024;
 
 /// The worker sides of a device's vchans (`None`: not set up), indexed by vchan. The
 /// worker thread owns them while it runs and hands them back when it ends.
-pub type Vchans = [Option<Consumer>; super::cpu::MAX_VCHANS];
+pub type Vchans = [Option<Consumer>; MAX_VCHANS];
+
+/// Vchans an engine can hold (a device reports how many it offers).
+pub const MAX_VCHANS: usize = 16;
 
 /// What the worker shares with the device's application threads.
 #[derive(Default)]

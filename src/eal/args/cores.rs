@@ -3,7 +3,7 @@
 //! cores run). `-l`, `-c` and `--main-lcore` are resolved together once every option
 //! is known ([`finish`]).
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::abi::RTE_MAX_LCORE;

@@ -2,7 +2,7 @@
 //! drivers are built in), and the PCI/VFIO options, which are checked and accepted
 //! (dmadev-rs has no PCI bus).
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
 use super::{ArgsError, Interp};
 

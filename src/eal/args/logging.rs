@@ -2,7 +2,7 @@
 //! `eal::loglevel`) and the output options `--log-color`, `--log-timestamp` and
 //! `--syslog`, which are checked and accepted (lines always go to stderr).
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::eal::loglevel;

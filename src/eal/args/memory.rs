@@ -2,7 +2,7 @@
 //! DPDK checks them and accepted (dmadev-rs uses no hugepages and plain virtual
 //! addresses), except `--iova-mode`, whose `pa` gets a warning from `init`.
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::eal::num;

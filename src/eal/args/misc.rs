@@ -2,7 +2,7 @@
 //! have (telemetry, HPET, the VMware TSC map, SIMD width, mbuf pool ops), which are
 //! checked and accepted.
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::eal::num;

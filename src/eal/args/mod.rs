@@ -37,8 +37,18 @@ pub use table::usage;
 pub use tracing::TraceMode;
 
 use super::loglevel::LogTarget;
-use scan::Occurrence;
-use table::Action;
+use table::{Action, Occurrence, Spec};
+
+/// Every option, by group (each group module lists its own).
+const GROUPS: &[&[Spec]] = &[
+    cores::OPTIONS,
+    memory::OPTIONS,
+    devices::OPTIONS,
+    logging::OPTIONS,
+    tracing::OPTIONS,
+    process::OPTIONS,
+    misc::OPTIONS,
+];
 
 /// What the command line said that the library acts on, plus the options it only
 /// accepts.

@@ -2,7 +2,7 @@
 //! (names the trace directory) and `--no-shconf` (accepted: there is no shared
 //! configuration file).
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{ACCEPT_FLAG, Action::*, Spec};
 use super::{ArgsError, Interp};
 

@@ -3,7 +3,7 @@
 //! Values are not checked here (the group modules do that).
 
 use super::ArgsError;
-use super::table::{self, Arity, Spec};
+use super::table::{self, Arity, Occurrence};
 
 /// Where the application's arguments end up once the EAL options are taken out.
 ///
@@ -28,46 +28,6 @@ impl ArgvLayout {
         let old = argv.to_vec();
         for (slot, &from) in argv.iter_mut().zip(&self.order) {
             *slot = old[from];
-        }
-    }
-}
-
-/// One option as written on the command line.
-pub(super) struct Occurrence<'a> {
-    pub spec: &'static Spec,
-    /// The name the user typed (`-l` or `--lcores`), for messages.
-    pub name: &'static str,
-    pub value: Option<&'a str>,
-}
-
-impl Occurrence<'_> {
-    /// The value, or "" when none was given.
-    pub fn value(&self) -> &str {
-        self.value.unwrap_or("")
-    }
-
-    /// "invalid {what} '{value}' for option '{name}'".
-    pub fn bad(&self, what: &str) -> ArgsError {
-        ArgsError::Invalid(format!(
-            "invalid {what} '{}' for option '{}'",
-            self.value(),
-            self.name
-        ))
-    }
-
-    /// "option '{name}': {why}".
-    pub fn error(&self, why: impl core::fmt::Display) -> ArgsError {
-        ArgsError::Invalid(format!("option '{}': {why}", self.name))
-    }
-
-    /// The value, refused when empty.
-    pub fn non_empty(&self) -> Result<&str, ArgsError> {
-        match self.value() {
-            "" => Err(ArgsError::Invalid(format!(
-                "option '{}' requires a non-empty value",
-                self.name
-            ))),
-            v => Ok(v),
         }
     }
 }

@@ -1,11 +1,9 @@
 //! The one description of the EAL options: each group module lists its options
-//! ([`Spec`]: names, value, what is done with it, help line); the scanner looks names
-//! up here and the usage text is printed from here. Also DPDK's list of options that
+//! ([`Spec`]: names, value, what is done with it, help line; the parent module joins
+//! the lists); the scanner looks names up here and the usage text is printed from here. Also DPDK's list of options that
 //! cannot be combined.
 
-use super::scan::Occurrence;
 use super::{ArgsError, Interp};
-use super::{cores, devices, logging, memory, misc, process, tracing};
 
 /// What an option takes after its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,17 +86,6 @@ impl Spec {
     }
 }
 
-/// Every option, by group.
-const GROUPS: &[&[Spec]] = &[
-    cores::OPTIONS,
-    memory::OPTIONS,
-    devices::OPTIONS,
-    logging::OPTIONS,
-    tracing::OPTIONS,
-    process::OPTIONS,
-    misc::OPTIONS,
-];
-
 /// Options that cannot be combined (DPDK's list, by long name).
 pub(super) const CONFLICTS: &[(&str, &str)] = &[
     ("--allow", "--block"),
@@ -123,7 +110,7 @@ pub(super) const CONFLICTS: &[(&str, &str)] = &[
 ];
 
 pub(super) fn all() -> impl Iterator<Item = &'static Spec> {
-    GROUPS.iter().flat_map(|group| group.iter())
+    super::GROUPS.iter().flat_map(|group| group.iter())
 }
 
 /// The option called `name` (long, short or alias) and that name as the table
@@ -170,6 +157,46 @@ pub fn usage(prog: &str) -> String {
         out.push_str(&format!("  {label:width$}  {help}\n"));
     }
     out
+}
+
+/// One option as written on the command line.
+pub(super) struct Occurrence<'a> {
+    pub spec: &'static Spec,
+    /// The name the user typed (`-l` or `--lcores`), for messages.
+    pub name: &'static str,
+    pub value: Option<&'a str>,
+}
+
+impl Occurrence<'_> {
+    /// The value, or "" when none was given.
+    pub fn value(&self) -> &str {
+        self.value.unwrap_or("")
+    }
+
+    /// "invalid {what} '{value}' for option '{name}'".
+    pub fn bad(&self, what: &str) -> ArgsError {
+        ArgsError::Invalid(format!(
+            "invalid {what} '{}' for option '{}'",
+            self.value(),
+            self.name
+        ))
+    }
+
+    /// "option '{name}': {why}".
+    pub fn error(&self, why: impl core::fmt::Display) -> ArgsError {
+        ArgsError::Invalid(format!("option '{}': {why}", self.name))
+    }
+
+    /// The value, refused when empty.
+    pub fn non_empty(&self) -> Result<&str, ArgsError> {
+        match self.value() {
+            "" => Err(ArgsError::Invalid(format!(
+                "option '{}' requires a non-empty value",
+                self.name
+            ))),
+            v => Ok(v),
+        }
+    }
 }
 
 #[cfg(test)]

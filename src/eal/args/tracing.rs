@@ -1,7 +1,7 @@
 //! Tracing: `--trace` (regular expressions enabling trace points), `--trace-dir`,
 //! `--trace-bufsz`, `--trace-mode`; all applied by `trace::apply_eal_options`.
 
-use super::scan::Occurrence;
+use super::table::Occurrence;
 use super::table::{Action::*, Spec};
 use super::{ArgsError, Interp};
 use crate::eal::num;
