@@ -391,7 +391,7 @@ fn ring_of(c: &Control, vchan: u16) -> Option<&Arc<Ring>> {
     c.rings[..c.nb_vchans].get(vchan as usize)?.as_ref()
 }
 
-fn desc(kind: OpKind, src: u64, dst: u64, len: u32, flags: u64) -> Desc {
+fn desc(kind: OpKind, src: u64, dst: u64, len: u32) -> Desc {
     Desc {
         src,
         dst,
@@ -399,7 +399,6 @@ fn desc(kind: OpKind, src: u64, dst: u64, len: u32, flags: u64) -> Desc {
         kind,
         nb_src: 0,
         nb_dst: 0,
-        flags: flags as u8,
     }
 }
 
@@ -423,7 +422,7 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        let d = desc(OpKind::Copy, src, dst, length, flags);
+        let d = desc(OpKind::Copy, src, dst, length);
         // SAFETY: forwarded contract.
         unsafe { self.push_desc(vchan, d, None, flags) }
     }
@@ -440,7 +439,7 @@ impl FastPath for CpuEngine {
         if src.is_empty() || dst.is_empty() || src.len() > limit || dst.len() > limit {
             return Err(Error::InvalidArgument);
         }
-        let mut d = desc(OpKind::CopySg, 0, 0, 0, flags);
+        let mut d = desc(OpKind::CopySg, 0, 0, 0);
         d.len = src.iter().map(|s| s.length).fold(0u32, u32::saturating_add);
         d.nb_src = src.len() as u8;
         d.nb_dst = dst.len() as u8;
@@ -460,7 +459,7 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        let d = desc(OpKind::Fill, pattern, dst, length, flags);
+        let d = desc(OpKind::Fill, pattern, dst, length);
         // SAFETY: forwarded contract.
         unsafe { self.push_desc(vchan, d, None, flags) }
     }
@@ -545,7 +544,6 @@ impl FastPath for CpuEngine {
                 kind: OpKind::Op,
                 nb_src: 0,
                 nb_dst: 0,
-                flags: o.flags as u8,
             };
             if ring.push(d, None, false).is_err() {
                 break;

@@ -1,7 +1,7 @@
 //! One vchan's descriptor ring: single producer (the application's thread), single
 //! consumer (the engine's worker), completions read from indices.
 //!
-//! Three monotonically increasing 64-bit counters describe the ring; an operation's
+//! Four monotonically increasing 64-bit counters describe the ring; an operation's
 //! position `n` (counted from the last start) is its ring index `n mod 65536`:
 //! - `tail`: operations enqueued by the application (producer-owned);
 //! - `published`: operations the application has submitted (worker reads it);
@@ -71,7 +71,6 @@ pub struct Desc {
     pub kind: OpKind,
     pub nb_src: u8,
     pub nb_dst: u8,
-    pub flags: u8,
 }
 
 /// The segments of a scatter-gather operation, beside its descriptor.
@@ -553,7 +552,6 @@ impl<'a> Batch<'a> {
                 kind,
                 nb_src: (meta >> 2) & 7,
                 nb_dst: meta >> 5,
-                flags: 0,
             };
             (d, &*r.sgs[slot].get())
         }
@@ -609,7 +607,6 @@ mod tests {
             kind: OpKind::Copy,
             nb_src: 0,
             nb_dst: 0,
-            flags: 0,
         }
     }
 
