@@ -2,6 +2,9 @@
 """Runs test_trace with --trace=lib.dmadev.* into a private directory, reads the
 trace back with babeltrace2 and checks the events DPDK would write: their names,
 field names in DPDK's order, and the values of the known sequence of calls.
+test_trace emits every trace point; each one's fields as babeltrace2 prints them
+(names, order, and the printed form of their types) must equal the point's one
+description in src/trace/points.rs, as must the events of the CTF metadata.
 Exits 77 (meson's "skipped") when babeltrace2 is not installed."""
 import os
 import re
@@ -14,11 +17,49 @@ import tempfile
 # dump, the group calls) emit an info_get event before their own.
 EXPECTED_ORDER = [
     "info_get", "info_get", "configure", "info_get", "vchan_setup", "start", "copy", "fill",
-    "submit", "completed", "burst_capacity", "stats_get", "stats_reset", "info_get", "dump",
-    "stop", "close", "info_get", "configure", "info_get", "access_pair_group_create",
-    "info_get", "access_pair_group_handler_get", "info_get", "vchan_setup", "info_get",
+    "submit", "completed", "burst_capacity", "stats_get", "stats_reset", "copy_sg",
+    "completed_status", "vchan_status", "enqueue_ops", "dequeue_ops", "info_get", "dump", "stop", "close", "info_get", "configure", "info_get", "access_pair_group_create",
+    "info_get", "access_pair_group_handler_get", "info_get", "vchan_setup",
+    "info_get", "access_pair_group_join", "info_get", "access_pair_group_leave", "info_get",
     "access_pair_group_destroy", "close",
 ]
+POINTS_RS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "trace", "points.rs")
+# How each field type is declared in the CTF metadata (src/trace/ctf.rs) and printed
+# by babeltrace2 (signed decimal, unsigned hexadecimal, strings quoted, arrays).
+CTF_DECL = {
+    "U8": "uint8_t {}", "I16": "int16_t {}", "U16": "uint16_t {}", "I32": "int32_t {}",
+    "U32": "uint32_t {}", "U64": "uint64_t {}", "Ptr": "uintptr_t {}",
+    "Str32": "string_bounded_t {}[32]", "Uuid": "uint8_t {}[16]",
+}
+SIGNED, UNSIGNED = r"-?\d+", r"0x[0-9A-F]+"
+PRINTED = {
+    "U8": UNSIGNED, "I16": SIGNED, "U16": UNSIGNED, "I32": SIGNED, "U32": UNSIGNED,
+    "U64": UNSIGNED, "Ptr": UNSIGNED, "Str32": r'".*"', "Uuid": r"\[ \[0\] = .*\[15\] = 0x[0-9A-F]+ \]",
+}
+
+
+def described_points():
+    """Each point's name and fields [(name, type)] from the points! invocation."""
+    text = open(POINTS_RS).read()
+    body = text[text.index("\npoints! {\n"):]
+    points = {}
+    for m in re.finditer(r"^    (\w+) = \"([^\"]+)\", (?:owned|exported \w+) \{\n(.*?)^    \}", body, re.M | re.S):
+        if m.group(2) != f"lib.dmadev.{m.group(1)}":
+            fail(f"point {m.group(1)} is named {m.group(2)}")
+        points[m.group(2)] = re.findall(r"^        (\w+): (\w+),$", m.group(3), re.M)
+    if len(points) != 24 or any(not f or any(t not in CTF_DECL for _, t in f) for f in points.values()):
+        fail(f"could not read the 24 point descriptions from {POINTS_RS}: {points}")
+    return points
+
+
+def metadata_points(path):
+    """Each event's name and field declarations in the CTF metadata."""
+    out = {}
+    for m in re.finditer(r'name = "([^"]+)";\s*fields := struct \{(.*?)\};', open(path).read(), re.S):
+        out[m.group(1)] = [d.strip() for d in m.group(2).split(";") if d.strip()]
+    return out
+
+
 VCHAN_SETUP_FIELDS = [
     "dev_id", "vchan", "conf_direction", "conf_nb_desc", "conf_src_port_port_type",
     "conf_src_port_pcie_val", "conf_dst_port_port_type", "conf_dst_port_pcie_val",
@@ -69,8 +110,9 @@ def main():
             fail(f"babeltrace2 failed: {out.stderr}")
         lines = [l for l in out.stdout.splitlines() if " lib.dmadev." in l]
         names = [re.search(r" lib\.dmadev\.([a-z_]+):", l).group(1) for l in lines]
-        # The calls in order (completed may repeat while polling).
-        compact = [n for i, n in enumerate(names) if not (n == "completed" and i and names[i - 1] == "completed")]
+        # The calls in order (completed and completed_status may repeat while polling).
+        polls = ("completed", "completed_status")
+        compact = [n for i, n in enumerate(names) if not (n in polls and i and names[i - 1] == n)]
         print(f"babeltrace2 read {len(lines)} events: {' '.join(compact)}")
         if compact != EXPECTED_ORDER:
             fail(f"event sequence\n  got      {compact}\n  expected {EXPECTED_ORDER}")
@@ -79,6 +121,27 @@ def main():
             by_name.setdefault(n, []).append(dict(fields(l)))
             if "name = \"" not in l.split("}, {")[0]:
                 fail(f"no thread name in the packet context: {l}")
+        # Every point's layout, as babeltrace2 reads it, is its description.
+        described = described_points()
+        in_metadata = metadata_points(os.path.join(tdir, "metadata"))
+        for name, flds in described.items():
+            decls = [CTF_DECL[t].format(f) for f, t in flds]
+            if in_metadata.get(name) != decls:
+                fail(f"metadata of {name}: {in_metadata.get(name)}, described {decls}")
+        if set(in_metadata) != set(described):
+            fail(f"metadata events {sorted(in_metadata)} are not the described {sorted(described)}")
+        missing = sorted(set(described) - {f"lib.dmadev.{n}" for n in names})
+        if missing:
+            fail(f"test_trace did not emit {missing}")
+        for n, l in zip(names, lines):
+            want = described[f"lib.dmadev.{n}"]
+            got = fields(l)
+            if [f for f, _ in got] != [f for f, _ in want]:
+                fail(f"{n} fields {[f for f, _ in got]}, described {[f for f, _ in want]}")
+            for (f, v), (_, t) in zip(got, want):
+                if not re.fullmatch(PRINTED[t], v):
+                    fail(f"{n} field {f} = {v} is not printed as a {t}")
+        print(f"all {len(described)} trace points read back with their described layout")
         vs_lines = [l for l in lines if " lib.dmadev.vchan_setup:" in l]
         if [f for f, _ in fields(vs_lines[0])] != VCHAN_SETUP_FIELDS:
             fail(f"vchan_setup fields {[f for f, _ in fields(vs_lines[0])]}")
@@ -98,6 +161,12 @@ def main():
                 "ret": "0",
             }),
             (by_name["access_pair_group_create"][0], {"group_id": handler.group(2), "token_set": "0x1", "ret": "0"}),
+            (by_name["copy_sg"][0], {"nb_src": "0x1", "nb_dst": "0x1", "flags": "0x2", "ret": "2"}),
+            (by_name["completed_status"][-1], {"nb_cpls": "0x2", "last_idx_val": "0x2", "ret": "0x1"}),
+            (by_name["vchan_status"][0], {"ret": "0"}),
+            (by_name["enqueue_ops"][0], {"nb_ops": "0x0"}),
+            (by_name["access_pair_group_join"][0], {"token_set": "0x1", "ret": "-17"}),
+            (by_name["access_pair_group_leave"][0], {"ret": "-1"}),
         ]
         for got, want in checks:
             for k, v in want.items():

@@ -9,7 +9,7 @@ use crate::abi::*;
 use crate::config::{DeviceConfig, VchanConfig};
 use crate::error::check;
 use crate::registry::DevRef;
-use crate::trace::{self, points as tp};
+use crate::trace;
 use crate::{Error, Result, dma_log, registry, validate};
 use core::ffi::CStr;
 
@@ -42,18 +42,18 @@ pub fn info_get(dev_id: i16) -> Result<rte_dma_info> {
     info.dev_name = dev.name_ptr();
     info.numa_node = dev.numa_node();
     info.nb_vchans = dev.conf().nb_vchans;
-    trace::emit(&tp::INFO_GET, |w| {
-        w.i16(dev_id)
-            .str32(dev.name().as_bytes())
-            .u64(info.dev_capa)
-            .u16(info.max_vchans)
-            .u16(info.max_desc);
-        w.u16(info.min_desc)
-            .u16(info.max_sges)
-            .i16(info.numa_node)
-            .u16(info.nb_vchans)
-            .u16(info.nb_priorities);
-    });
+    trace::emit!(info_get(
+        dev_id,
+        dev.name().as_bytes(),
+        info.dev_capa,
+        info.max_vchans,
+        info.max_desc,
+        info.min_desc,
+        info.max_sges,
+        info.numa_node,
+        info.nb_vchans,
+        info.nb_priorities,
+    ));
     Ok(info)
 }
 
@@ -86,13 +86,13 @@ pub fn configure(dev_id: i16, conf: &rte_dma_conf) -> Result<()> {
     let size = core::mem::size_of::<rte_dma_conf>() as u32;
     // SAFETY: the driver's own callback with its own slot and a validated configuration.
     let rc = unsafe { configure(dev.raw(), &conf, size) };
-    trace::emit(&tp::CONFIGURE, |w| {
-        w.i16(dev_id)
-            .u16(conf.nb_vchans)
-            .u16(conf.priority)
-            .u64(conf.flags)
-            .i32(rc);
-    });
+    trace::emit!(configure(
+        dev_id,
+        conf.nb_vchans,
+        conf.priority,
+        conf.flags,
+        rc
+    ));
     check(rc)?;
     dev.set_conf(conf);
     Ok(())
@@ -112,9 +112,7 @@ pub fn start(dev_id: i16) -> Result<()> {
     if let Some(start) = dev.ops()?.dev_start {
         // SAFETY: the driver's own callback with its own slot.
         let rc = unsafe { start(dev.raw()) };
-        trace::emit(&tp::START, |w| {
-            w.i16(dev_id).i32(rc);
-        });
+        trace::emit!(start(dev_id, rc));
         check(rc)?;
     }
     dev.set_started(true);
@@ -130,9 +128,7 @@ pub fn stop(dev_id: i16) -> Result<()> {
     if let Some(stop) = dev.ops()?.dev_stop {
         // SAFETY: the driver's own callback with its own slot.
         let rc = unsafe { stop(dev.raw()) };
-        trace::emit(&tp::STOP, |w| {
-            w.i16(dev_id).i32(rc);
-        });
+        trace::emit!(stop(dev_id, rc));
         check(rc)?;
     }
     dev.set_started(false);
@@ -157,9 +153,7 @@ pub fn close(dev_id: i16) -> Result<()> {
     } else {
         registry::rehook_fp(dev, saved);
     }
-    trace::emit(&tp::CLOSE, |w| {
-        w.i16(dev_id).i32(rc);
-    });
+    trace::emit!(close(dev_id, rc));
     check(rc)
 }
 
@@ -174,25 +168,25 @@ pub fn vchan_setup(dev_id: i16, vchan: u16, conf: &rte_dma_vchan_conf) -> Result
     let size = core::mem::size_of::<rte_dma_vchan_conf>() as u32;
     // SAFETY: the driver's own callback with its own slot and a validated configuration.
     let rc = unsafe { setup(dev.raw(), vchan, &conf, size) };
-    trace::emit(&tp::VCHAN_SETUP, |w| {
-        let pcie = |p: crate::config::Port| match p {
-            crate::config::Port::Pcie(raw) => raw[0],
-            crate::config::Port::None => 0,
-        };
-        w.i16(dev_id)
-            .u16(vchan)
-            .i32(conf.direction as i32)
-            .u16(conf.nb_desc);
-        w.i32(conf.src_port.port_type as i32)
-            .u64(pcie(typed.src_port))
-            .i32(conf.dst_port.port_type as i32)
-            .u64(pcie(typed.dst_port));
-        w.ptr(conf.auto_free.m2d.pool)
-            .i32(conf.domain.r#type as i32);
-        w.u16(conf.domain.src_handler)
-            .u16(conf.domain.dst_handler)
-            .i32(rc);
-    });
+    let pcie = |p: crate::config::Port| match p {
+        crate::config::Port::Pcie(raw) => raw[0],
+        crate::config::Port::None => 0,
+    };
+    trace::emit!(vchan_setup(
+        dev_id,
+        vchan,
+        conf.direction as i32,
+        conf.nb_desc,
+        conf.src_port.port_type as i32,
+        pcie(typed.src_port),
+        conf.dst_port.port_type as i32,
+        pcie(typed.dst_port),
+        conf.auto_free.m2d.pool,
+        conf.domain.r#type as i32,
+        conf.domain.src_handler,
+        conf.domain.dst_handler,
+        rc,
+    ));
     check(rc)
 }
 
@@ -214,14 +208,14 @@ pub fn stats_get(dev_id: i16, vchan: u16) -> Result<rte_dma_stats> {
             core::mem::size_of::<rte_dma_stats>() as u32,
         )
     };
-    trace::emit(&tp::STATS_GET, |w| {
-        w.i16(dev_id)
-            .u16(vchan)
-            .u64(stats.submitted)
-            .u64(stats.completed)
-            .u64(stats.errors)
-            .i32(rc);
-    });
+    trace::emit!(stats_get(
+        dev_id,
+        vchan,
+        stats.submitted,
+        stats.completed,
+        stats.errors,
+        rc
+    ));
     check(rc)?;
     Ok(stats)
 }
@@ -232,9 +226,7 @@ pub fn stats_reset(dev_id: i16, vchan: u16) -> Result<()> {
     let reset = dev.ops()?.stats_reset.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
     let rc = unsafe { reset(dev.raw(), vchan) };
-    trace::emit(&tp::STATS_RESET, |w| {
-        w.i16(dev_id).u16(vchan).i32(rc);
-    });
+    trace::emit!(stats_reset(dev_id, vchan, rc));
     check(rc)
 }
 
@@ -252,9 +244,7 @@ pub fn vchan_status(dev_id: i16, vchan: u16) -> Result<rte_dma_vchan_status> {
             &mut raw as *mut u32 as *mut rte_dma_vchan_status,
         )
     };
-    trace::emit(&tp::VCHAN_STATUS, |w| {
-        w.i16(dev_id).u16(vchan).i32(raw as i32).i32(rc);
-    });
+    trace::emit!(vchan_status(dev_id, vchan, raw as i32, rc));
     check(rc)?;
     match raw {
         0 => Ok(rte_dma_vchan_status::RTE_DMA_VCHAN_IDLE),
@@ -324,9 +314,7 @@ pub fn dump(dev_id: i16, f: Option<CStream>) -> Result<()> {
         Some(driver_dump) => unsafe { driver_dump(dev.raw(), f.as_ptr()) },
         None => 0,
     };
-    trace::emit(&tp::DUMP, |w| {
-        w.i16(dev_id).ptr(f.as_ptr()).i32(rc);
-    });
+    trace::emit!(dump(dev_id, f.as_ptr(), rc));
     check(rc)
 }
 
@@ -358,13 +346,13 @@ pub fn group_create(
     let (d, t) = (domain_id.as_ptr().cast_mut(), token.as_ptr().cast_mut());
     // SAFETY: the driver's own callback; both ids are 16 bytes, read only.
     let rc = unsafe { create(dev.raw(), d, t, &mut group_id, cb) };
-    trace::emit(&tp::GROUP_CREATE, |w| {
-        w.i16(dev_id)
-            .uuid(domain_id)
-            .u8(token_set(token))
-            .i16(group_id)
-            .i32(rc);
-    });
+    trace::emit!(access_pair_group_create(
+        dev_id,
+        domain_id,
+        token_set(token),
+        group_id,
+        rc
+    ));
     check(rc)?;
     Ok(group_id)
 }
@@ -374,9 +362,7 @@ pub fn group_destroy(dev_id: i16, group_id: i16) -> Result<()> {
     let destroy = ops.access_pair_group_destroy.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
     let rc = unsafe { destroy(dev.raw(), group_id) };
-    trace::emit(&tp::GROUP_DESTROY, |w| {
-        w.i16(dev_id).i16(group_id).i32(rc);
-    });
+    trace::emit!(access_pair_group_destroy(dev_id, group_id, rc));
     check(rc)
 }
 
@@ -392,13 +378,13 @@ pub fn group_join(
     let (d, t) = (domain_id.as_ptr().cast_mut(), token.as_ptr().cast_mut());
     // SAFETY: the driver's own callback; both ids are 16 bytes, read only.
     let rc = unsafe { join(dev.raw(), d, t, group_id, cb) };
-    trace::emit(&tp::GROUP_JOIN, |w| {
-        w.i16(dev_id)
-            .uuid(domain_id)
-            .u8(token_set(token))
-            .i16(group_id)
-            .i32(rc);
-    });
+    trace::emit!(access_pair_group_join(
+        dev_id,
+        domain_id,
+        token_set(token),
+        group_id,
+        rc
+    ));
     check(rc)
 }
 
@@ -407,9 +393,7 @@ pub fn group_leave(dev_id: i16, group_id: i16) -> Result<()> {
     let leave = ops.access_pair_group_leave.ok_or(Error::NotSupported)?;
     // SAFETY: the driver's own callback with its own slot.
     let rc = unsafe { leave(dev.raw(), group_id) };
-    trace::emit(&tp::GROUP_LEAVE, |w| {
-        w.i16(dev_id).i16(group_id).i32(rc);
-    });
+    trace::emit!(access_pair_group_leave(dev_id, group_id, rc));
     check(rc)
 }
 
@@ -422,13 +406,9 @@ pub fn group_handler_get(dev_id: i16, group_id: i16, domain_id: &rte_uuid_t) -> 
     let d = domain_id.as_ptr().cast_mut();
     // SAFETY: the driver's own callback; the id is 16 bytes, read only.
     let rc = unsafe { get(dev.raw(), group_id, d, &mut handler) };
-    trace::emit(&tp::GROUP_HANDLER_GET, |w| {
-        w.i16(dev_id)
-            .i16(group_id)
-            .uuid(domain_id)
-            .u16(handler)
-            .i32(rc);
-    });
+    trace::emit!(access_pair_group_handler_get(
+        dev_id, group_id, domain_id, handler, rc
+    ));
     check(rc)?;
     Ok(handler)
 }

@@ -15,7 +15,7 @@
 use crate::guard::guard;
 use dmadev::abi::*;
 use dmadev::registry;
-use dmadev::trace::{emit, points as tp};
+use dmadev::trace::emit;
 use std::ffi::c_int;
 
 /// The table entry of `dev_id`, if the id is inside the table.
@@ -55,15 +55,7 @@ pub unsafe extern "C" fn rte_dma_copy(
             Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
             None => -libc::EINVAL,
         };
-        emit(&tp::COPY, |w| {
-            w.i16(dev_id)
-                .u16(vchan)
-                .u64(src)
-                .u64(dst)
-                .u32(length)
-                .u64(flags)
-                .i32(ret);
-        });
+        emit!(copy(dev_id, vchan, src, dst, length, flags, ret));
         ret
     })
 }
@@ -94,16 +86,7 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
             Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
             None => -libc::EINVAL,
         };
-        emit(&tp::COPY_SG, |w| {
-            w.i16(dev_id)
-                .u16(vchan)
-                .ptr(src)
-                .ptr(dst)
-                .u16(nb_src)
-                .u16(nb_dst)
-                .u64(flags)
-                .i32(ret);
-        });
+        emit!(copy_sg(dev_id, vchan, src, dst, nb_src, nb_dst, flags, ret));
         ret
     })
 }
@@ -131,15 +114,7 @@ pub unsafe extern "C" fn rte_dma_fill(
             Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
             None => -libc::EINVAL,
         };
-        emit(&tp::FILL, |w| {
-            w.i16(dev_id)
-                .u16(vchan)
-                .u64(pattern)
-                .u64(dst)
-                .u32(length)
-                .u64(flags)
-                .i32(ret);
-        });
+        emit!(fill(dev_id, vchan, pattern, dst, length, flags, ret));
         ret
     })
 }
@@ -158,9 +133,7 @@ pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
             Some((o, f)) => unsafe { f(o.dev_private, vchan) },
             None => -libc::EINVAL,
         };
-        emit(&tp::SUBMIT, |w| {
-            w.i16(dev_id).u16(vchan).i32(ret);
-        });
+        emit!(submit(dev_id, vchan, ret));
         ret
     })
 }
@@ -202,16 +175,16 @@ pub unsafe extern "C" fn rte_dma_completed(
             *has_error = false;
             f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
         };
-        emit(&tp::COMPLETED, |w| {
+        emit!(completed(
+            dev_id,
+            vchan,
+            nb_cpls,
             // SAFETY: both outputs point at valid values (the caller's or our locals).
-            let (l, e) = unsafe { (*last_idx, *has_error) };
-            w.i16(dev_id)
-                .u16(vchan)
-                .u16(nb_cpls)
-                .u16(l)
-                .u8(e as u8)
-                .u16(ret);
-        });
+            unsafe { *last_idx },
+            // SAFETY: as above.
+            unsafe { *has_error } as u8,
+            ret
+        ));
         ret
     })
 }
@@ -247,15 +220,15 @@ pub unsafe extern "C" fn rte_dma_completed_status(
         // integers); the entry's functions take its private data; the vchan rule is
         // our caller's promise.
         let ret = unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
-        emit(&tp::COMPLETED_STATUS, |w| {
+        emit!(completed_status(
+            dev_id,
+            vchan,
+            nb_cpls,
             // SAFETY: `last_idx` points at a valid value (the caller's or our local).
-            w.i16(dev_id)
-                .u16(vchan)
-                .u16(nb_cpls)
-                .u16(unsafe { *last_idx })
-                .ptr(status)
-                .u16(ret);
-        });
+            unsafe { *last_idx },
+            status,
+            ret
+        ));
         ret
     })
 }
@@ -274,9 +247,7 @@ pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 
             Some((o, f)) => unsafe { f(o.dev_private, vchan) },
             None => 0,
         };
-        emit(&tp::BURST_CAPACITY, |w| {
-            w.i16(dev_id).u16(vchan).u16(ret);
-        });
+        emit!(burst_capacity(dev_id, vchan, ret));
         ret
     })
 }
@@ -301,9 +272,7 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
             None => 0,
         };
         // DPDK records the requested count, not the result.
-        emit(&tp::ENQUEUE_OPS, |w| {
-            w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
-        });
+        emit!(enqueue_ops(dev_id, vchan, ops, nb_ops));
         ret
     })
 }
@@ -327,9 +296,7 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
             Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
             None => 0,
         };
-        emit(&tp::DEQUEUE_OPS, |w| {
-            w.i16(dev_id).u16(vchan).ptr(ops).u16(nb_ops);
-        });
+        emit!(dequeue_ops(dev_id, vchan, ops, nb_ops));
         ret
     })
 }

@@ -4,7 +4,8 @@
 //! Each point has a 64-bit enable word with DPDK's layout (bit 63 enabled, bit 62
 //! discard mode, bits 16..31 the event id); the fast-path ones are the exported
 //! `__rte_dma_trace_*` variables. A disabled point costs one relaxed load and a
-//! predictable branch. `points` lists them, `buffer` holds the per-thread event
+//! predictable branch. `points` describes them (each point's fields and its
+//! typed `emit`, used through `trace::emit!`), `buffer` holds the per-thread event
 //! buffers, `ctf` writes the trace directory.
 pub mod buffer;
 pub mod ctf;
@@ -95,7 +96,21 @@ impl TracePoint {
     }
 }
 
-/// Writes one event's fields, in order.
+/// A pointer recorded as its address (a `Ptr` field).
+pub trait Addr {
+    fn trace_addr(self) -> u64;
+}
+impl<T: ?Sized> Addr for *const T {
+    fn trace_addr(self) -> u64 {
+        self.addr() as u64
+    }
+}
+impl<T: ?Sized> Addr for *mut T {
+    fn trace_addr(self) -> u64 {
+        self.addr() as u64
+    }
+}
+
 /// Most bytes an event's fields may take (the largest, info_get, takes 56).
 pub const MAX_EVENT: usize = 128;
 
@@ -136,8 +151,8 @@ impl Writer<'_> {
         self.put(&v.to_le_bytes());
         self
     }
-    pub fn ptr<T>(&mut self, p: *const T) -> &mut Self {
-        self.u64(p as usize as u64)
+    pub fn ptr(&mut self, p: impl Addr) -> &mut Self {
+        self.u64(p.trace_addr())
     }
     /// A string in a 32-byte field (truncated, NUL-padded).
     pub fn str32(&mut self, s: &[u8]) -> &mut Self {
@@ -153,20 +168,37 @@ impl Writer<'_> {
     }
 }
 
-/// Emits an event of `tp` if it is enabled; `fields` writes its fields in order.
+/// Emits an event of a point in `points` if it is enabled, as
+/// `trace::emit!(copy(dev_id, vchan, src, dst, length, flags, ret))`: the values,
+/// typed and in the order of the point's fields, are evaluated only when it is
+/// enabled, so a disabled point costs one relaxed load and a branch (nothing
+/// without the `trace` feature).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __trace_emit {
+    ($point:ident($($value:expr),* $(,)?)) => {
+        if $crate::trace::points::$point::enabled() {
+            $crate::trace::points::$point::emit($($value),*);
+        }
+    };
+}
+pub use crate::__trace_emit as emit;
+
+/// Whether `tp` is enabled; always false without the `trace` feature.
 #[inline(always)]
-pub fn emit(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
+pub fn enabled(tp: &TracePoint) -> bool {
     #[cfg(feature = "trace")]
-    if tp.is_enabled() {
-        emit_enabled(tp, fields);
-    }
+    return tp.is_enabled();
     #[cfg(not(feature = "trace"))]
-    let _ = (tp, fields);
+    {
+        let _ = tp;
+        false
+    }
 }
 
+/// Writes an event of `tp`; `fields` writes its fields in order.
 #[cold]
-#[cfg_attr(not(feature = "trace"), allow(dead_code))]
-fn emit_enabled(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
+pub fn record(tp: &'static TracePoint, fields: impl FnOnce(&mut Writer)) {
     let word = tp.word().load(Relaxed);
     let id = (word >> ID_SHIFT) as u16;
     buffer::record(id, word & DISCARD != 0, |buf| {
