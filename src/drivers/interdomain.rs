@@ -20,20 +20,12 @@ use std::sync::{Arc, Mutex};
 
 pub const DRIVER_NAME: &str = "dma_interdomain";
 
+/// `dma_skeleton`'s, plus inter-process domains and error statuses for bad addresses.
 pub const CAPABILITIES: Capabilities = Capabilities {
-    dev_capa: RTE_DMA_CAPA_MEM_TO_MEM
-        | RTE_DMA_CAPA_SVA
+    dev_capa: super::skeleton::CAPABILITIES.dev_capa
         | RTE_DMA_CAPA_HANDLES_ERRORS
-        | RTE_DMA_CAPA_INTER_PROCESS_DOMAIN
-        | RTE_DMA_CAPA_OPS_COPY
-        | RTE_DMA_CAPA_OPS_COPY_SG
-        | RTE_DMA_CAPA_OPS_FILL
-        | RTE_DMA_CAPA_OPS_ENQ_DEQ,
-    max_vchans: 4,
-    max_desc: 8192,
-    min_desc: 32,
-    max_sges: 4,
-    nb_priorities: 0,
+        | RTE_DMA_CAPA_INTER_PROCESS_DOMAIN,
+    ..super::skeleton::CAPABILITIES
 };
 
 pub struct InterDomain {
