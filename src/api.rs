@@ -416,7 +416,8 @@ pub fn group_handler_get(dev_id: i16, group_id: i16, domain_id: &rte_uuid_t) -> 
 /// Stops every started device (for `rte_eal_cleanup`, before the buses remove
 /// theirs). Failures are logged and skipped.
 pub fn stop_all() {
-    for dev_id in (0..registry::dev_max()).filter(|&id| registry::is_valid(id)) {
+    let started = |&id: &i16| registry::device(id).is_some_and(|d| d.is_started());
+    for dev_id in (0..registry::dev_max()).filter(started) {
         if let Err(e) = stop(dev_id) {
             dma_log!(ERR, "Device {} stop failed at cleanup: {}", dev_id, e);
         }
