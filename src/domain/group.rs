@@ -115,7 +115,7 @@ impl Window {
                 info.len, info.base
             ));
         }
-        if let Err(why) = fits(&fd, info.len) {
+        if let Err(why) = sealed_and_sized(&fd, info.len) {
             return refuse(why);
         }
         Some(Window {
@@ -127,7 +127,7 @@ impl Window {
 
 /// Whether the memfd `fd` can back a window of `len` bytes for good: sealed so it can
 /// never shrink, and at least `len` bytes long.
-pub fn fits(fd: &OwnedFd, len: u64) -> core::result::Result<(), String> {
+pub fn sealed_and_sized(fd: &OwnedFd, len: u64) -> core::result::Result<(), String> {
     // SAFETY: fcntl on a descriptor we own.
     let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
     if seals < 0 || seals & REQUIRED_SEALS != REQUIRED_SEALS {

@@ -33,7 +33,7 @@ impl MappedWindow {
     /// again here, where it matters), so no access through it can fault.
     fn map(w: &Window) -> Option<MappedWindow> {
         let len = usize::try_from(w.info.len).ok()?;
-        if let Err(why) = super::group::fits(&w.fd, w.info.len) {
+        if let Err(why) = super::group::sealed_and_sized(&w.fd, w.info.len) {
             dma_log!(WARNING, "not mapping a peer's window: {}", why);
             return None;
         }
