@@ -21,14 +21,39 @@ use libfuzzer_sys::fuzz_target;
 use std::collections::VecDeque;
 use std::ffi::CString;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NAME: &str = "dma_skeleton_fuzz";
 const SRC_LEN: usize = 64 * 1024;
 const MAX_LEN: u16 = 4096;
 /// Operations one input may enqueue in all (bounds the time per input).
 const MAX_OPS: u64 = 100_000;
+/// CPU time this process may spend waiting for completions before the wait counts
+/// as stuck. CPU time, not wall time: a fuzzer starved by other load is not stuck.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// When a wait for completions has used `DRAIN_TIMEOUT` of the process's CPU time.
+struct Deadline(Duration);
+
+impl Deadline {
+    fn new() -> Deadline {
+        Deadline(cpu_time() + DRAIN_TIMEOUT)
+    }
+    fn passed(&self) -> bool {
+        cpu_time() >= self.0
+    }
+}
+
+/// CPU time used by this process so far (every thread, the device's worker too).
+fn cpu_time() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
 
 #[derive(Arbitrary, Debug)]
 enum Call {
@@ -452,11 +477,11 @@ impl Model {
 
     fn drain(&mut self) {
         self.submit();
-        let deadline = Instant::now() + DRAIN_TIMEOUT;
+        let deadline = Deadline::new();
         while self.collected < self.enq {
             if self.completed(64) == 0 {
                 assert!(
-                    Instant::now() < deadline,
+                    !deadline.passed(),
                     "operations {}..{} submitted but never completed",
                     self.collected,
                     self.enq
@@ -492,12 +517,12 @@ impl Model {
     }
 
     fn flood(&mut self, count: u64) {
-        let deadline = Instant::now() + DRAIN_TIMEOUT;
+        let deadline = Deadline::new();
         for i in 0..count {
             if self.outstanding() == self.cap {
                 self.submit();
                 while self.completed(u16::MAX) == 0 {
-                    assert!(Instant::now() < deadline, "flood stuck at {}", self.enq);
+                    assert!(!deadline.passed(), "flood stuck at {}", self.enq);
                     std::thread::yield_now();
                 }
             }
