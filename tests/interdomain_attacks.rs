@@ -512,9 +512,8 @@ fn copy(dev: i16, vchan: u16, src: u64, dst: u64, len: u32) {
     assert!(r >= 0, "enqueue failed: {r}");
 }
 
-/// One vchan from this process's memory to member `dst_handler`.
-fn vchan_to(dev: i16, dst_handler: u16) {
-    let me = handler_of_self(dev);
+/// One vchan from member `src_handler`'s memory to member `dst_handler`'s.
+fn vchan_between(dev: i16, src_handler: u16, dst_handler: u16) {
     api::configure(
         dev,
         &rte_dma_conf {
@@ -528,22 +527,10 @@ fn vchan_to(dev: i16, dst_handler: u16) {
         ..Default::default()
     };
     vc.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32;
-    vc.domain.src_handler = me;
+    vc.domain.src_handler = src_handler;
     vc.domain.dst_handler = dst_handler;
     api::vchan_setup(dev, 0, &vc).unwrap();
     api::start(dev).unwrap();
-}
-
-static SELF_HANDLER: Mutex<Vec<(i16, u16)>> = Mutex::new(Vec::new());
-
-fn handler_of_self(dev: i16) -> u16 {
-    SELF_HANDLER
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|(d, _)| *d == dev)
-        .unwrap()
-        .1
 }
 
 /// An address no process here maps, where the fake creator claims its window is.
@@ -594,11 +581,8 @@ fn a_window_shorter_than_claimed_or_unsealed_is_not_mapped() {
     let dev = device();
     join(dev, [2; 16], TOKEN, 3).unwrap();
     let creator = handler(dev, 3, [9; 16]).unwrap();
-    SELF_HANDLER
-        .lock()
-        .unwrap()
-        .push((dev, handler(dev, 3, [2; 16]).unwrap()));
-    vchan_to(dev, creator);
+    let me = handler(dev, 3, [2; 16]).unwrap();
+    vchan_between(dev, me, creator);
     // Past the memfd's end: through a mapping of the window this was SIGBUS; now the
     // copy goes by system call to an address the creator does not map, and fails.
     let src = vec![7u8; 256];
