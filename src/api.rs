@@ -18,11 +18,6 @@ fn device(dev_id: i16) -> Result<DevRef> {
     registry::device(dev_id).ok_or(Error::InvalidArgument)
 }
 
-/// The error for a required pointer argument that is NULL (not logged, as in DPDK).
-pub fn null_argument(_dev_id: i16, _what: &str) -> Error {
-    Error::InvalidArgument
-}
-
 pub fn get_dev_id_by_name(name: &CStr) -> Result<i16> {
     registry::check_name(name)?;
     registry::find_by_name(name).ok_or(Error::InvalidArgument)
@@ -305,7 +300,7 @@ pub fn dump_header(dev: DevRef, info: &rte_dma_info) -> String {
 pub fn dump(dev_id: i16, f: Option<CStream>) -> Result<()> {
     let dev = device(dev_id)?;
     let Some(f) = f else {
-        return Err(null_argument(dev_id, "dump stream"));
+        return Err(Error::InvalidArgument); // a NULL stream: DPDK logs nothing
     };
     let info = info_for_check(dev_id)?;
     f.write(&dump_header(dev, &info))?;

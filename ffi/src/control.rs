@@ -50,8 +50,7 @@ pub extern "C" fn rte_dma_next_dev(start_dev_id: i16) -> i16 {
 pub unsafe extern "C" fn rte_dma_info_get(dev_id: i16, dev_info: *mut rte_dma_info) -> c_int {
     status(|| {
         // SAFETY: forwarded contract.
-        let out =
-            unsafe { non_null(dev_info) }.map_err(|_| api::null_argument(dev_id, "dev_info"))?;
+        let out = unsafe { non_null(dev_info) }?;
         *out = api::info_get(dev_id)?;
         Ok(())
     })
@@ -68,7 +67,7 @@ pub unsafe extern "C" fn rte_dma_configure(dev_id: i16, dev_conf: *const rte_dma
         let conf = unsafe { dev_conf.as_ref() };
         match conf {
             Some(conf) => api::configure(dev_id, conf),
-            None => Err(api::null_argument(dev_id, "dev_conf")),
+            None => Err(Error::InvalidArgument),
         }
     })
 }
@@ -105,7 +104,7 @@ pub unsafe extern "C" fn rte_dma_vchan_setup(
         // SAFETY: forwarded contract.
         match unsafe { conf.as_ref() } {
             Some(conf) => api::vchan_setup(dev_id, vchan, conf),
-            None => Err(api::null_argument(dev_id, "vchan conf")),
+            None => Err(Error::InvalidArgument),
         }
     })
 }
@@ -122,7 +121,7 @@ pub unsafe extern "C" fn rte_dma_stats_get(
 ) -> c_int {
     status(|| {
         if stats.is_null() {
-            return Err(api::null_argument(dev_id, "stats"));
+            return Err(Error::InvalidArgument);
         }
         let s = api::stats_get(dev_id, vchan)?;
         // SAFETY: non-NULL and writable per the contract.
@@ -149,7 +148,7 @@ pub unsafe extern "C" fn rte_dma_vchan_status(
 ) -> c_int {
     crate::guard::status(|| {
         if status.is_null() {
-            return Err(api::null_argument(dev_id, "status"));
+            return Err(Error::InvalidArgument);
         }
         let s = api::vchan_status(dev_id, vchan)?;
         // SAFETY: non-NULL and writable per the contract.
@@ -226,7 +225,7 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_join(
 ) -> c_int {
     status(|| {
         if domain_id.is_null() || token.is_null() {
-            return Err(api::null_argument(dev_id, "domain_id or token"));
+            return Err(Error::InvalidArgument);
         }
         // SAFETY: forwarded contract; pointers checked above, 16 bytes each.
         let (d, t) = unsafe { (uuid(domain_id), uuid(token)) };
@@ -253,7 +252,7 @@ pub unsafe extern "C" fn rte_dma_access_pair_group_handler_get(
 ) -> c_int {
     status(|| {
         if handler.is_null() || domain_id.is_null() {
-            return Err(api::null_argument(dev_id, "handler or domain_id"));
+            return Err(Error::InvalidArgument);
         }
         // SAFETY: forwarded contract; pointer checked above, 16 bytes.
         let h = api::group_handler_get(dev_id, group_id, unsafe { uuid(domain_id) })?;
