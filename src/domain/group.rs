@@ -14,6 +14,7 @@
 //! others), and the numbers below cap members, groups and pending connections.
 use super::rundir::{GroupId, RunDir};
 use super::socket::{Socket, Waker, ms_until, poll, pollfd};
+use super::sys::{fstat, my_pid, my_uid};
 use super::wire::{Msg, WindowInfo};
 use crate::{Error, Result, dma_log};
 use std::collections::VecDeque;
@@ -133,19 +134,19 @@ pub fn sealed_and_sized(fd: &OwnedFd, len: u64) -> core::result::Result<(), Stri
     if seals < 0 || seals & REQUIRED_SEALS != REQUIRED_SEALS {
         return Err("its memfd is not sealed against shrinking".into());
     }
-    // SAFETY: an all-zero stat is valid; the kernel fills it.
-    let mut st: libc::stat = unsafe { core::mem::zeroed() };
-    // SAFETY: `st` is writable; `fd` is open.
-    let ok = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0
-        && (st.st_mode & libc::S_IFMT) == libc::S_IFREG
-        && u64::try_from(st.st_size).is_ok_and(|size| size >= len);
-    if !ok {
-        return Err(format!(
+    match fstat(fd) {
+        Ok(st)
+            if (st.st_mode & libc::S_IFMT) == libc::S_IFREG
+                && u64::try_from(st.st_size).is_ok_and(|size| size >= len) =>
+        {
+            Ok(())
+        }
+        Ok(st) => Err(format!(
             "its memfd holds {} bytes, not the {} claimed",
             st.st_size, len
-        ));
+        )),
+        Err(e) => Err(format!("its memfd cannot be examined: {e}")),
     }
-    Ok(())
 }
 
 fn info_of(w: &Option<Window>) -> WindowInfo {
@@ -226,15 +227,6 @@ pub struct Group {
 
 fn io_err(e: io::Error) -> Error {
     Error::from_errno(e.raw_os_error().unwrap_or(libc::EIO))
-}
-
-fn my_pid() -> i32 {
-    std::process::id() as i32
-}
-
-fn my_uid() -> u32 {
-    // SAFETY: getuid has no memory effects.
-    unsafe { libc::getuid() }
 }
 
 /// Equal tokens, compared in time that does not depend on where they differ.

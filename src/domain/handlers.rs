@@ -7,6 +7,7 @@
 //! 65535 are live or retired, new members get none (`member_added` says so).
 use super::group::{DomainId, Listener, Window};
 use super::ptracer;
+use super::sys::my_pid;
 use crate::abi::{rte_dma_access_pair_group_event_cb_t, rte_dma_access_pair_group_event_type};
 use crate::dma_log;
 use core::sync::atomic::{AtomicBool, AtomicI16, Ordering};
@@ -223,7 +224,7 @@ impl Handlers {
 
     /// Where a handler's addresses live, if it names a current member.
     pub fn endpoint(&self, handler: u16) -> Option<Endpoint> {
-        let me = std::process::id() as i32;
+        let me = my_pid();
         self.inner()
             .entries
             .iter()
@@ -275,7 +276,7 @@ impl Handlers {
     /// Removes one member of a group (retiring its handler), or the whole group
     /// (`domain` None: its handlers go back to the pool).
     fn remove(i: &mut Inner, group_id: i16, domain: Option<&DomainId>) {
-        let me = std::process::id() as i32;
+        let me = my_pid();
         let mut gone = Vec::new();
         i.entries.retain(|e| {
             let hit = e.group_id == group_id && domain.is_none_or(|d| e.domain == *d);
@@ -303,7 +304,7 @@ impl Listener for Handlers {
         pid: i32,
         window: Option<&Window>,
     ) -> bool {
-        let me = std::process::id() as i32;
+        let me = my_pid();
         // Map a peer's heap once, outside the lock; our own heap needs no window.
         let window = window
             .filter(|_| pid != me)
@@ -400,7 +401,7 @@ mod tests {
     #[test]
     fn handlers_are_nonzero_unique_and_die_with_their_member() {
         let h = Handlers::default();
-        let me = std::process::id() as i32;
+        let me = my_pid();
         h.member_added(3, [1; 16], me, None);
         h.member_added(3, [2; 16], 999_999, None);
         h.member_added(3, [2; 16], 999_999, None);
@@ -436,7 +437,7 @@ mod tests {
     #[test]
     fn churn_never_reuses_a_handler_in_a_live_group_and_exhaustion_is_refused() {
         let h = Handlers::default();
-        let me = std::process::id() as i32;
+        let me = my_pid();
         assert!(h.member_added(1, domain(0), me, None));
         let mut seen = std::collections::HashSet::new();
         // Every join/leave cycle in group 1 gets a handler never seen in it before.

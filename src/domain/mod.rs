@@ -4,11 +4,12 @@
 //! `wire` is the message format, `socket` the UNIX sockets, `rundir` the rendezvous
 //! directory and group ids, `group` one group's membership and control thread,
 //! `handlers` the device's table of member handlers, `ptracer` who may attach to us,
-//! `remote` cross-memory attach.
+//! `remote` cross-memory attach, `sys` the system-call helpers they share.
 pub mod group;
 pub mod handlers;
 pub mod ptracer;
 pub mod remote;
 pub mod rundir;
 pub mod socket;
+mod sys;
 pub mod wire;

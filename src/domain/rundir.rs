@@ -13,6 +13,7 @@
 //! drops it when that process dies, so a crashed creator's id is free again, and
 //! taking an id never talks to another process (it cannot block on one).
 use super::socket::Socket;
+use super::sys::{cvt, fstat, my_uid};
 use crate::dma_log;
 use std::ffi::CString;
 use std::io;
@@ -34,27 +35,6 @@ pub fn default_path() -> PathBuf {
         return PathBuf::from(d).join("dmadev-rs");
     }
     PathBuf::from(format!("/tmp/dmadev-rs-{}", my_uid()))
-}
-
-fn my_uid() -> u32 {
-    // SAFETY: getuid has no memory effects.
-    unsafe { libc::getuid() }
-}
-
-fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(rc)
-    }
-}
-
-fn fstat(fd: &OwnedFd) -> io::Result<libc::stat> {
-    // SAFETY: an all-zero stat is valid; the kernel fills it.
-    let mut st: libc::stat = unsafe { core::mem::zeroed() };
-    // SAFETY: `st` is writable; `fd` is open.
-    cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
-    Ok(st)
 }
 
 fn unsafe_dir(path: &Path, why: String) -> io::Error {

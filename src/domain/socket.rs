@@ -4,6 +4,7 @@
 //!
 //! Every socket is non-blocking: a peer that stops reading or answering can make a
 //! call fail with `WouldBlock` or `TimedOut`, never hang the caller.
+use super::sys::cvt;
 use super::wire::{FRAME, Msg};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -11,14 +12,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub struct Socket(OwnedFd);
-
-fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(rc)
-    }
-}
 
 /// Most descriptors one received message may carry before the rest are closed
 /// unread (a message of ours carries at most one).
