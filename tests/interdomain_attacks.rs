@@ -484,6 +484,58 @@ fn a_joiner_refuses_a_creator_that_lies_about_its_pid() {
     api::close(dev).unwrap();
 }
 
+#[test]
+fn a_joiner_refuses_malformed_answers_from_a_creator() {
+    if role().is_some() {
+        return;
+    }
+    let _s = serial();
+    let d = rundir("malformed");
+    use_rundir(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let dev = device();
+    let me = std::process::id() as i32;
+    let none = WindowInfo::default();
+    let scripts = [
+        // A refusal whose errno is no errno.
+        vec![(Msg::Refuse { errno: 12345 }, None)],
+        // More members than a group holds.
+        vec![(Msg::Accept { members: 100_000 }, None)],
+        // A member with no valid pid.
+        vec![
+            (Msg::Accept { members: 2 }, None),
+            (member([9; 16], me, none), None),
+            (member([2; 16], 0, none), None),
+        ],
+        // The same domain twice.
+        vec![
+            (Msg::Accept { members: 3 }, None),
+            (member([9; 16], me, none), None),
+            (member([9; 16], me, none), None),
+            (member([2; 16], me, none), None),
+        ],
+        // A list without the joiner.
+        vec![
+            (Msg::Accept { members: 2 }, None),
+            (member([9; 16], me, none), None),
+            (member([8; 16], me, none), None),
+        ],
+    ];
+    for (n, script) in scripts.into_iter().enumerate() {
+        let t = fake_creator(&d, 11, script, Duration::from_millis(200));
+        assert_eq!(
+            join(dev, [2; 16], TOKEN, 11),
+            Err(Error::Errno(libc::EPROTO)),
+            "malformed answer {n} was believed"
+        );
+        t.join().unwrap();
+        std::fs::remove_file(socket_of(&d, 11)).unwrap();
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+    api::close(dev).unwrap();
+}
+
 // ---- 2. windows that cannot hurt their users ----
 
 /// The first non-zero-status completion on `vchan`, within 2 s.
