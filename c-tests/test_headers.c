@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_per_lcore.h>
 #include <rte_test.h>
 #include <rte_uuid.h>
 
@@ -22,9 +23,32 @@ static int check(void)
 	return 0;
 }
 
+/* rte_errno, rte_lcore_id() and rte_gettid() read the library's exported TLS
+ * variables directly, as DPDK's inline code does: the values the library sets
+ * must be the ones the header's macros see. */
+static int check_per_lcore(void)
+{
+	char arg0[] = "test_headers", arg1[] = "--no-huge", arg2[] = "-l", arg3[] = "0";
+	char *argv[] = {arg0, arg1, arg2, arg3, NULL};
+
+	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), LCORE_ID_ANY, "lcore id before init: %u", rte_lcore_id());
+	rte_errno = 0;
+	RTE_TEST_ASSERT_EQUAL(rte_socket_id_by_idx(99), -1, "socket 99");
+	RTE_TEST_ASSERT_EQUAL(rte_errno, EINVAL, "rte_errno after a refusal: %d", rte_errno);
+	RTE_TEST_ASSERT(&rte_errno == __rte_errno_location(), "one rte_errno per thread");
+	rte_errno = 0;
+	RTE_TEST_ASSERT_EQUAL(rte_gettid(), rte_sys_gettid(), "gettid");
+	RTE_TEST_ASSERT_EQUAL(RTE_PER_LCORE(_thread_id), rte_sys_gettid(), "cached tid");
+	RTE_TEST_ASSERT(rte_eal_init(4, argv) >= 0, "rte_eal_init: %d", rte_errno);
+	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), rte_get_main_lcore(), "lcore id after init: %u", rte_lcore_id());
+	RTE_TEST_ASSERT_EQUAL(rte_eal_cleanup(), 0, "cleanup");
+	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), LCORE_ID_ANY, "lcore id after cleanup: %u", rte_lcore_id());
+	return 0;
+}
+
 int main(void)
 {
-	int ret = check();
-	printf("%s\n", ret == 0 ? "1 passed, 0 failed" : "0 passed, 1 failed");
-	return ret == 0 ? 0 : 1;
+	int failed = (check() != 0) + (check_per_lcore() != 0);
+	printf("%d passed, %d failed\n", 2 - failed, failed);
+	return failed == 0 ? 0 : 1;
 }

@@ -588,4 +588,7 @@ uint16_t rte_dma_dequeue_ops(int16_t dev_id,
 
 #endif  /* RTE_DMADEV_H */
 
+#ifndef RTE_DMADEV_H_TAIL
+#define RTE_DMADEV_H_TAIL
 #include "rte_dmadev_core.h"
+#endif /* RTE_DMADEV_H_TAIL */

@@ -17,6 +17,7 @@ pub mod lcore;
 pub mod loglevel;
 pub mod malloc;
 pub mod num;
+pub mod per_lcore;
 pub mod vdev;
 
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -98,9 +98,20 @@ const TEST_MACROS: &str = r#"
 #define RTE_TEST_ASSERT_NOT_NULL(val, ...) RTE_TEST_ASSERT((val) != NULL, __VA_ARGS__)
 "#;
 
+const PER_LCORE_MACROS: &str = r#"
+/** Defines a thread-local variable `per_lcore_<name>` of `type`. */
+#define RTE_DEFINE_PER_LCORE(type, name) __thread type per_lcore_##name
+/** Declares a thread-local variable another unit defines. */
+#define RTE_DECLARE_PER_LCORE(type, name) extern __thread type per_lcore_##name
+/** The calling thread's copy of a per-lcore variable. */
+#define RTE_PER_LCORE(name) (per_lcore_##name)
+"#;
+
 const ERRNO_MACROS: &str = r#"
+/** Per core error number (exported by the library, as DPDK's EAL does). */
+RTE_DECLARE_PER_LCORE(int, _rte_errno);
 /** The calling thread's EAL error number. */
-#define rte_errno (*__rte_errno_location())
+#define rte_errno RTE_PER_LCORE(_rte_errno)
 /** First error number of DPDK's own. */
 #define RTE_MIN_ERRNO 1000
 /** Operation not allowed in a secondary process. */
@@ -112,12 +123,53 @@ const ERRNO_MACROS: &str = r#"
 const LCORE_MACROS: &str = r#"
 /** The lcore id of a thread that is not an EAL lcore. */
 #define LCORE_ID_ANY UINT32_MAX
+/** Per thread "lcore id" (exported by the library, as DPDK's EAL does). */
+RTE_DECLARE_PER_LCORE(unsigned, _lcore_id);
 /** Iterates `i` over every enabled lcore. */
 #define RTE_LCORE_FOREACH(i) \
 	for (i = rte_get_next_lcore(-1, 0, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 0, 0))
 /** Iterates `i` over every enabled lcore except the main one. */
 #define RTE_LCORE_FOREACH_WORKER(i) \
 	for (i = rte_get_next_lcore(-1, 1, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 1, 0))
+"#;
+
+/** `rte_lcore_id` is inline, as in DPDK (the library also exports it as a function). */
+const LCORE_INLINE: &str = r#"
+/** The calling thread's lcore id, or `LCORE_ID_ANY` for a thread the EAL did not set up. */
+static inline unsigned rte_lcore_id(void)
+{
+	return RTE_PER_LCORE(_lcore_id);
+}
+"#;
+
+const EAL_INLINE: &str = r#"
+/** The thread's cached `rte_sys_gettid()`, -1 until `rte_gettid` first asks. */
+RTE_DECLARE_PER_LCORE(int, _thread_id);
+
+/** The calling thread's system thread id, cached per thread as DPDK does. */
+static inline int rte_gettid(void)
+{
+	if (RTE_PER_LCORE(_thread_id) == -1)
+		RTE_PER_LCORE(_thread_id) = rte_sys_gettid();
+	return RTE_PER_LCORE(_thread_id);
+}
+"#;
+
+/** `rte_delay_us` is a variable holding a function, as in DPDK. */
+const DELAY_US: &str = r#"
+/**
+ * Waits at least `us` microseconds: the delay function in use (by default
+ * `rte_delay_us_block`; `rte_delay_us_callback_register` replaces it).
+ */
+extern void (*rte_delay_us)(unsigned int us);
+"#;
+
+const DELAY_MS_INLINE: &str = r#"
+/** Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`. */
+static inline void rte_delay_ms(unsigned ms)
+{
+	rte_delay_us(ms * 1000);
+}
 "#;
 
 const STD: &[&str] = &["stdbool.h", "stddef.h", "stdint.h"];
@@ -238,9 +290,19 @@ pub const HEADERS: &[Header] = &[
         include: &[],
     },
     Header {
+        file: "rte_per_lcore.h",
+        sources: &[],
+        includes: &[],
+        sys_includes: &[],
+        prologue: PER_LCORE_MACROS,
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
         file: "rte_errno.h",
         sources: &["ffi/src/eal/errno_loc.rs"],
-        includes: &[],
+        includes: &["rte_per_lcore.h"],
         sys_includes: &["errno.h"],
         prologue: ERRNO_MACROS,
         epilogue: "",
@@ -250,21 +312,27 @@ pub const HEADERS: &[Header] = &[
     Header {
         file: "rte_eal.h",
         sources: &["ffi/src/eal/init.rs"],
-        includes: &["rte_common.h", "rte_errno.h", "rte_log.h", "rte_lcore.h"],
+        includes: &[
+            "rte_common.h",
+            "rte_errno.h",
+            "rte_log.h",
+            "rte_lcore.h",
+            "rte_per_lcore.h",
+        ],
         sys_includes: STD,
         prologue: "",
-        epilogue: "",
+        epilogue: EAL_INLINE,
         exclude: &[],
         include: &["rte_proc_type_t", "rte_iova_mode"],
     },
     Header {
         file: "rte_lcore.h",
         sources: &["ffi/src/eal/lcore.rs"],
-        includes: &["rte_common.h"],
+        includes: &["rte_common.h", "rte_per_lcore.h"],
         sys_includes: STD,
         prologue: LCORE_MACROS,
-        epilogue: "",
-        exclude: &[],
+        epilogue: LCORE_INLINE,
+        exclude: &["rte_lcore_id"],
         include: &[],
     },
     Header {
@@ -282,9 +350,9 @@ pub const HEADERS: &[Header] = &[
         sources: &["ffi/src/eal/cycles.rs"],
         includes: &["rte_common.h"],
         sys_includes: STD,
-        prologue: "",
-        epilogue: "",
-        exclude: &[],
+        prologue: DELAY_US,
+        epilogue: DELAY_MS_INLINE,
+        exclude: &["rte_delay_ms"],
         include: &[],
     },
     Header {
