@@ -87,6 +87,11 @@ fn config(root: &Path, h: &Header) -> Config {
         ..Config::default()
     };
     c.layout.aligned_n = Some("__rte_aligned".to_owned());
+    // The exported fast-path functions' prototypes, shown only without the inline ones.
+    c.defines.insert(
+        "rte_dmadev_inline".to_owned(),
+        "RTE_DMADEV_INLINE".to_owned(),
+    );
     c.export.exclude = h.exclude.iter().map(|s| s.to_string()).collect();
     c.export.include = h.include.iter().map(|s| s.to_string()).collect();
     for (raw, c_name) in specs::RAW_ENUMS {
