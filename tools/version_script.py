@@ -3,7 +3,8 @@
 symbol in its DPDK node (DPDK_27, EXPERIMENTAL, INTERNAL) or ours (DMADEV_RS_1),
 everything else local, as DPDK's generated exports map does.
 
-usage: version_script.py <symbols.tsv>   (prints the script)
+usage: version_script.py <symbols.tsv>             (prints the script)
+       version_script.py --sonames <symbols.tsv>  (the DPDK sonames the library stands for)
 """
 import sys
 
@@ -39,5 +40,13 @@ def version_script(path):
     return "".join(out)
 
 
+def dpdk_sonames(path):
+    """The DPDK libraries (sonames) whose symbols the library exports."""
+    return sorted({lib for _s, lib, _n, _k in read_table(path) if lib != "-"})
+
+
 if __name__ == "__main__":
-    sys.stdout.write(version_script(sys.argv[1]))
+    if sys.argv[1] == "--sonames":
+        print("\n".join(dpdk_sonames(sys.argv[2])))
+    else:
+        sys.stdout.write(version_script(sys.argv[1]))
