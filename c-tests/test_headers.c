@@ -9,6 +9,7 @@
 #include <rte_dmadev_pmd.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -23,13 +24,21 @@ static int check(void)
 	return 0;
 }
 
+static int
+report_lcore(void *arg)
+{
+	*(unsigned *)arg = rte_lcore_id();
+	return 40 + (int)rte_lcore_id();
+}
+
 /* rte_errno, rte_lcore_id() and rte_gettid() read the library's exported TLS
  * variables directly, as DPDK's inline code does: the values the library sets
  * must be the ones the header's macros see. */
 static int check_per_lcore(void)
 {
-	char arg0[] = "test_headers", arg1[] = "--no-huge", arg2[] = "-l", arg3[] = "0";
-	char *argv[] = {arg0, arg1, arg2, arg3, NULL};
+	char arg0[] = "test_headers", arg1[] = "--no-huge", arg2[] = "--lcores=0@0,1@0";
+	char *argv[] = {arg0, arg1, arg2, NULL};
+	unsigned seen = LCORE_ID_ANY;
 
 	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), LCORE_ID_ANY, "lcore id before init: %u", rte_lcore_id());
 	rte_errno = 0;
@@ -39,8 +48,13 @@ static int check_per_lcore(void)
 	rte_errno = 0;
 	RTE_TEST_ASSERT_EQUAL(rte_gettid(), rte_sys_gettid(), "gettid");
 	RTE_TEST_ASSERT_EQUAL(RTE_PER_LCORE(_thread_id), rte_sys_gettid(), "cached tid");
-	RTE_TEST_ASSERT(rte_eal_init(4, argv) >= 0, "rte_eal_init: %d", rte_errno);
+	RTE_TEST_ASSERT(rte_eal_init(3, argv) >= 0, "rte_eal_init: %d", rte_errno);
 	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), rte_get_main_lcore(), "lcore id after init: %u", rte_lcore_id());
+	/* The worker lcore's thread sees its own lcore id through the same variable. */
+	RTE_TEST_ASSERT_EQUAL(rte_eal_remote_launch(report_lcore, &seen, 1), 0, "launch");
+	RTE_TEST_ASSERT_EQUAL(rte_eal_wait_lcore(1), 41, "lcore 1's return value");
+	RTE_TEST_ASSERT_EQUAL(seen, 1u, "lcore id in the worker: %u", seen);
+	RTE_TEST_ASSERT_EQUAL(rte_eal_get_lcore_state(1), WAIT, "state after wait");
 	RTE_TEST_ASSERT_EQUAL(rte_eal_cleanup(), 0, "cleanup");
 	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), LCORE_ID_ANY, "lcore id after cleanup: %u", rte_lcore_id());
 	return 0;

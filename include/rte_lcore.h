@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "rte_common.h"
 #include "rte_per_lcore.h"
+#include "rte_launch.h"
 
 /** The lcore id of a thread that is not an EAL lcore. */
 #define LCORE_ID_ANY UINT32_MAX

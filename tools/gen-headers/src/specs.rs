@@ -1,8 +1,10 @@
 //! What goes into each header: its Rust sources and the C-only text around them.
 use crate::Header;
 
-/// Raw integer aliases the Rust structs use for C enum fields, shown as the enum.
+/// Rust aliases shown in C under DPDK's names: the raw integers the Rust structs and
+/// arguments use for C enums, shown as the enum, and `lcore_function_t *`.
 pub const RAW_ENUMS: &[(&str, &str)] = &[
+    ("lcore_function_ptr", "lcore_function_t *"),
     ("rte_dma_direction_raw", "enum rte_dma_direction"),
     ("rte_dma_port_type_raw", "enum rte_dma_port_type"),
     (
@@ -12,6 +14,7 @@ pub const RAW_ENUMS: &[(&str, &str)] = &[
     ("rte_dma_dev_state_raw", "enum rte_dma_dev_state"),
     ("rte_dma_status_code_raw", "enum rte_dma_status_code"),
     ("rte_trace_mode_raw", "enum rte_trace_mode"),
+    ("rte_rmt_call_main_t_raw", "enum rte_rmt_call_main_t"),
 ];
 
 /// C members Rust cannot declare: the named PCIe bit-fields (an anonymous struct in
@@ -494,12 +497,22 @@ pub const HEADERS: &[Header] = &[
     Header {
         file: "rte_lcore.h",
         sources: &["ffi/src/eal/lcore.rs"],
-        includes: &["rte_common.h", "rte_per_lcore.h"],
+        includes: &["rte_common.h", "rte_per_lcore.h", "rte_launch.h"],
         sys_includes: STD,
         prologue: LCORE_MACROS,
         epilogue: LCORE_INLINE,
         exclude: &["rte_lcore_id"],
         include: &[],
+    },
+    Header {
+        file: "rte_launch.h",
+        sources: &["ffi/src/eal/launch.rs"],
+        includes: &[],
+        sys_includes: STD,
+        prologue: "\n/** A function run on an lcore. */\ntypedef int (lcore_function_t)(void *);\n",
+        epilogue: "",
+        exclude: &[],
+        include: &["rte_rmt_call_main_t"],
     },
     Header {
         file: "rte_malloc.h",
