@@ -1,5 +1,7 @@
 /* Every installed header must compile on its own and together, as C11 with
  * -Wall -Wextra -Wpedantic -Werror (meson's warning_level=3 + werror). */
+#include <string.h>
+
 #include <rte_bitops.h>
 #include <rte_bus_vdev.h>
 #include <rte_common.h>
@@ -13,6 +15,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_memzone.h>
 #include <rte_per_lcore.h>
 #include <rte_test.h>
 #include <rte_uuid.h>
@@ -21,6 +24,27 @@ static int check(void)
 {
 	RTE_TEST_ASSERT(RTE_BIT64(35) == RTE_DMA_CAPA_OPS_ENQ_DEQ, "bit 35: %d", 35);
 	RTE_TEST_ASSERT_EQUAL(sizeof(struct rte_dma_fp_object), 128u, "fp object size");
+	return 0;
+}
+
+/* A memzone: named, found again by name, refused twice, freed once. */
+static int
+check_memzone(void)
+{
+	const struct rte_memzone *mz = rte_memzone_reserve("headers_mz", 1000, SOCKET_ID_ANY, 0);
+
+	RTE_TEST_ASSERT_NOT_NULL(mz, "reserve: %d", rte_errno);
+	RTE_TEST_ASSERT(mz->len == 1024 && mz->addr != NULL && mz->iova == (uintptr_t)mz->addr,
+			"descriptor: len %zu", mz->len);
+	memset(mz->addr, 0xa5, mz->len);
+	RTE_TEST_ASSERT(rte_memzone_lookup("headers_mz") == mz, "lookup");
+	RTE_TEST_ASSERT_NULL(rte_memzone_reserve("headers_mz", 64, SOCKET_ID_ANY, 0), "twice");
+	RTE_TEST_ASSERT_EQUAL(rte_errno, EEXIST, "rte_errno %d", rte_errno);
+	RTE_TEST_ASSERT_EQUAL(rte_memzone_free(mz), 0, "free");
+	RTE_TEST_ASSERT_EQUAL(rte_memzone_free(mz), -EINVAL, "free twice");
+	RTE_TEST_ASSERT_NULL(rte_memzone_lookup("headers_mz"), "lookup after free");
+	RTE_TEST_ASSERT_EQUAL(rte_eal_cleanup(), 0, "cleanup");
+	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), LCORE_ID_ANY, "lcore id after cleanup: %u", rte_lcore_id());
 	return 0;
 }
 
@@ -55,9 +79,7 @@ static int check_per_lcore(void)
 	RTE_TEST_ASSERT_EQUAL(rte_eal_wait_lcore(1), 41, "lcore 1's return value");
 	RTE_TEST_ASSERT_EQUAL(seen, 1u, "lcore id in the worker: %u", seen);
 	RTE_TEST_ASSERT_EQUAL(rte_eal_get_lcore_state(1), WAIT, "state after wait");
-	RTE_TEST_ASSERT_EQUAL(rte_eal_cleanup(), 0, "cleanup");
-	RTE_TEST_ASSERT_EQUAL(rte_lcore_id(), LCORE_ID_ANY, "lcore id after cleanup: %u", rte_lcore_id());
-	return 0;
+	return check_memzone();
 }
 
 int main(void)

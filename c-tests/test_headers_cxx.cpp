@@ -11,6 +11,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_memzone.h>
 #include <rte_per_lcore.h>
 #include <rte_test.h>
 

@@ -76,6 +76,7 @@ mod tests {
             include_str!("eal/launch.rs"),
             include_str!("eal/lcore.rs"),
             include_str!("eal/malloc.rs"),
+            include_str!("eal/memzone.rs"),
             include_str!("eal/vdev.rs"),
         ];
         let mut checked = 0;

@@ -17,6 +17,7 @@ pub mod launch;
 pub mod lcore;
 pub mod loglevel;
 pub mod malloc;
+pub mod memzone;
 pub mod num;
 pub mod per_lcore;
 pub mod vdev;
@@ -253,6 +254,7 @@ pub fn cleanup(above: impl FnOnce()) -> Result<()> {
     }
     above();
     launch::stop_workers();
+    memzone::release_all();
     set_config(None);
     lcore::install(None);
     lcore::set_current_id(LCORE_ID_ANY);

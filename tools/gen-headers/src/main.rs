@@ -87,6 +87,7 @@ fn config(root: &Path, h: &Header) -> Config {
         ..Config::default()
     };
     c.layout.aligned_n = Some("__rte_aligned".to_owned());
+    c.layout.packed = Some("__attribute__((__packed__))".to_owned());
     // The exported fast-path functions' prototypes, shown only without the inline ones.
     c.defines.insert(
         "rte_dmadev_inline".to_owned(),

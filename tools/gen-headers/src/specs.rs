@@ -525,6 +525,16 @@ pub const HEADERS: &[Header] = &[
         include: &[],
     },
     Header {
+        file: "rte_memzone.h",
+        sources: &["src/abi/memzone.rs", "ffi/src/eal/memzone.rs"],
+        includes: &["rte_common.h"],
+        sys_includes: &["stddef.h", "stdint.h", "stdio.h"],
+        prologue: "",
+        epilogue: "",
+        exclude: &[],
+        include: &["rte_memzone"],
+    },
+    Header {
         file: "rte_cycles.h",
         sources: &["ffi/src/eal/cycles.rs"],
         includes: &["rte_common.h"],
