@@ -204,7 +204,7 @@
 	X(RTE_DEV_NAME_MAX_LEN, 0x40) \
 	X(RTE_UUID_STRLEN, 0x25) \
 	X(RTE_CACHE_LINE_SIZE, 0x40) \
-	X(RTE_MAX_LCORE, 0x10)
+	X(RTE_MAX_LCORE, 0x80)
 
 /*
  * The capability and flag macros are RTE_BIT64() values in DPDK, i.e. of a

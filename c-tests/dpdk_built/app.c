@@ -17,6 +17,7 @@
 #include <rte_dmadev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -32,6 +33,31 @@
 		return 1; \
 	} \
 } while (0)
+
+static int
+lcore_id_plus_one(void *arg)
+{
+	(void)arg;
+	return (int)rte_lcore_id() + 1;
+}
+
+/* The lcore macros end (RTE_MAX_LCORE agrees) and workers run launched functions. */
+static int
+lcores(void)
+{
+	unsigned int id, seen = 0, workers = 0;
+
+	RTE_LCORE_FOREACH(id)
+		seen++;
+	CHECK(seen == rte_lcore_count(), "RTE_LCORE_FOREACH saw %u of %u lcores", seen, rte_lcore_count());
+	CHECK(rte_eal_mp_remote_launch(lcore_id_plus_one, NULL, SKIP_MAIN) == 0, "mp_remote_launch");
+	RTE_LCORE_FOREACH_WORKER(id) {
+		CHECK(rte_eal_wait_lcore(id) == (int)id + 1, "lcore %u returned %d", id, rte_eal_wait_lcore(id));
+		workers++;
+	}
+	CHECK(workers + 1 == seen, "%u workers", workers);
+	return 0;
+}
 
 static int
 copy_and_check(int16_t dev)
@@ -78,6 +104,8 @@ main(int argc, char **argv)
 	rte_errno = 0;
 	CHECK(rte_socket_id_by_idx(1000) == -1 && rte_errno == EINVAL, "rte_errno %d", rte_errno);
 	CHECK(rte_gettid() > 0, "gettid");
+	if (lcores() != 0)
+		return 1;
 	CHECK(rte_vdev_init("dma_skeleton1", NULL) == 0, "rte_vdev_init");
 	dev = rte_dma_get_dev_id_by_name("dma_skeleton1");
 	CHECK(dev >= 0, "no dma_skeleton1");

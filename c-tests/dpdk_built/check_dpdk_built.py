@@ -86,7 +86,7 @@ def run(app, libdir):
         env["LD_LIBRARY_PATH"] = libdir
     else:
         env.pop("LD_LIBRARY_PATH", None)
-    return subprocess.run([app, "--no-huge", "-l", "0", "--log-level=lib.eal:error"], env=env,
+    return subprocess.run([app, "--no-huge", "--lcores=0@0,1@0", "--log-level=lib.eal:error"], env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -317,14 +317,14 @@ mod tests {
         assert_eq!(m.entries(), &[(1, 1), (2, 2), (3, 3)]);
         assert_eq!(m.main_lcore(), 1);
         // CPUs beyond RTE_MAX_LCORE are left out...
-        let m = LcoreMap::build(&[], None, None, &[1, 40], 64).unwrap();
+        let m = LcoreMap::build(&[], None, None, &[1, 140], 256).unwrap();
         assert_eq!(m.entries(), &[(1, 1)]);
         // ...unless nothing else is left: then lcores are numbered from 0.
-        let m = LcoreMap::build(&[], None, None, &[40, 41], 64).unwrap();
-        assert_eq!(m.entries(), &[(0, 40), (1, 41)]);
+        let m = LcoreMap::build(&[], None, None, &[140, 141], 256).unwrap();
+        assert_eq!(m.entries(), &[(0, 140), (1, 141)]);
         // Remapping numbers from the base and stops at RTE_MAX_LCORE.
-        let cpus: Vec<usize> = (0..40).collect();
-        let m = LcoreMap::build(&[], Some(10), None, &cpus, 64).unwrap();
+        let cpus: Vec<usize> = (0..200).collect();
+        let m = LcoreMap::build(&[], Some(10), None, &cpus, 256).unwrap();
         assert_eq!(m.count(), RTE_MAX_LCORE - 10);
         assert_eq!(m.entries()[0], (10, 0));
         assert!(LcoreMap::build(&[], None, None, &[], 4).is_err());

@@ -106,7 +106,7 @@ pub fn init_with_layout(
         .compare_exchange(STOPPED, STARTING, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
     {
-        crate::eal_log!(ERR, "FATAL: already called initialization.");
+        crate::eal_log!(ALERT, "already called initialization.");
         return Err(Error::Errno(libc::EALREADY));
     }
     // A panic must not leave the state stuck at STARTING.
@@ -138,7 +138,7 @@ fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Resul
         }
         Err(ArgsError::Invalid(msg)) => {
             crate::eal_log!(ERR, "{msg}");
-            crate::eal_log!(ERR, "FATAL: Invalid command line arguments.");
+            crate::eal_log!(ALERT, "Invalid command line arguments.");
             return Err(Error::InvalidArgument);
         }
     };
@@ -151,10 +151,7 @@ fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Resul
         crate::eal_log!(CRIT, "RTE Version: '{RTE_VERSION}'");
     }
     if cfg.proc_type == Some(ProcType::Secondary) {
-        crate::eal_log!(
-            ERR,
-            "FATAL: secondary processes are not supported by dmadev-rs"
-        );
+        crate::eal_log!(ALERT, "secondary processes are not supported by dmadev-rs");
         return Err(Error::NotSupported);
     }
     if cfg.iova_mode == Some(IovaMode::Pa) {
@@ -170,6 +167,9 @@ fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Resul
         );
     }
 
+    // Measure the TSC now, as DPDK does at init, so the first timer read or delay of
+    // the application does not pay for it (20 ms).
+    cycles::timer_hz();
     let map = build_lcore_map(&cfg)?;
     let main = map.main_lcore();
     let main_cpu = map.cpu_of(main).ok_or(Error::InvalidArgument)?;
@@ -178,8 +178,8 @@ fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Resul
         saved_affinity.clone().unwrap_or_default();
     if let Err(e) = lcore::pin_current_thread(main_cpu) {
         crate::eal_log!(
-            ERR,
-            "FATAL: cannot pin the main lcore {main} to CPU {main_cpu}: {e}"
+            ALERT,
+            "cannot pin the main lcore {main} to CPU {main_cpu}: {e}"
         );
         return Err(e);
     }
@@ -205,7 +205,7 @@ fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Resul
 fn build_lcore_map(cfg: &EalConfig) -> Result<lcore::LcoreMap> {
     let affinity = if cfg.lcores.is_empty() {
         lcore::thread_affinity().inspect_err(|e| {
-            crate::eal_log!(ERR, "FATAL: cannot read the thread's CPU affinity: {e}");
+            crate::eal_log!(ALERT, "cannot read the thread's CPU affinity: {e}");
         })?
     } else {
         Vec::new()
@@ -219,7 +219,7 @@ fn build_lcore_map(cfg: &EalConfig) -> Result<lcore::LcoreMap> {
     )
     .map_err(|msg| {
         crate::eal_log!(ERR, "{msg}");
-        crate::eal_log!(ERR, "FATAL: Cannot set up the lcores.");
+        crate::eal_log!(ALERT, "Cannot set up the lcores.");
         Error::InvalidArgument
     })
 }
