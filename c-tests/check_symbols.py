@@ -33,8 +33,13 @@ def exported(lib):
     return syms
 
 
+# Names the C parts of the library call into Rust with (ffi/csrc): C linkage, but
+# internal, so never exported.
+INTERNAL_PREFIX = "dmadev_rs_"
+
+
 def rust_exports(root):
-    """Names the Rust sources give C linkage."""
+    """Names the Rust sources give C linkage for the library's users."""
     names = set()
     for top in ("src", "ffi/src"):
         for dirpath, _, files in os.walk(os.path.join(root, top)):
@@ -45,7 +50,8 @@ def rust_exports(root):
                 text = text.split("#[cfg(test)]")[0]
                 for m in re.finditer(r"#\[unsafe\(no_mangle\)\]\s*(?:#\[[^\]]*\]\s*)*"
                                      r"pub (?:unsafe )?(?:extern \"C\" fn|static(?: mut)?) (\w+)", text):
-                    names.add(m.group(1))
+                    if not m.group(1).startswith(INTERNAL_PREFIX):
+                        names.add(m.group(1))
                 for m in re.finditer(r'per_lcore_variable!\([^;]*?"(per_lcore__\w+)"', text, re.S):
                     names.add(m.group(1))
     return names
