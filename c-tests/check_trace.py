@@ -169,8 +169,8 @@ def main():
             (by_name["enqueue_ops"][0], {"nb_ops": "0x0"}),
             (by_name["access_pair_group_join"][0], {"token_set": "0x1", "ret": "-17"}),
             (by_name["access_pair_group_leave"][0], {"ret": "-1"}),
-            (by_name["region_control"][0], {"group_id": "0", "event": "0x0", "ret": "0"}),
-            (by_name["region_control"][1], {"group_id": "0", "event": "0x2", "ret": "0"}),
+            (by_name["region_control"][0], {"group_id": "0", "what": "0x0", "ret": "0"}),
+            (by_name["region_control"][1], {"group_id": "0", "what": "0x2", "ret": "0"}),
         ]
         for got, want in checks:
             for k, v in want.items():
