@@ -543,6 +543,14 @@ ip_main(const char *prog, int main_cpu, double t_start)
 		fprintf(stderr, "out of memory\n");
 		return 1;
 	}
+	/* The peer's namespaces need unshare and user namespaces: 77 is meson's "skipped". */
+	if (opt.interos && system("unshare --user --map-root-user --pid --fork --kill-child "
+				  "--mount --ipc --uts true >/dev/null 2>&1") != 0) {
+		fprintf(out, "SKIP: --interos needs unshare (util-linux) and user, PID and mount "
+			"namespaces, which this machine does not allow\n");
+		free(cases);
+		return 77;
+	}
 	if (ip_setup(prog, max_size_option(), why, sizeof(why)) != 0) {
 		fprintf(stderr, "interprocess setup failed: %s\n", why);
 		ip_teardown(&ok);

@@ -377,8 +377,22 @@ fn place_window(r: &Region, slot: usize, word: u64, len: u64) -> Result<u64> {
 /// Beats our heartbeat and runs the device's groups, every `TICK`, for the life of
 /// the process.
 fn control_thread(a: &'static Attached) {
+    let mut lost = false;
     loop {
-        a.my_slot().heartbeat.fetch_add(1, Release);
+        let s = a.my_slot();
+        if s.state.load(Acquire) == a.word {
+            s.heartbeat.fetch_add(1, Release);
+        } else if !lost {
+            lost = true;
+            dma_log!(
+                ERR,
+                "region {}: slot {} was taken over (this process stood still for over {:?}): \
+                 its groups are over",
+                a.region.source,
+                a.slot,
+                DEAD_AFTER
+            );
+        }
         let device = a.device.lock().unwrap_or_else(|p| p.into_inner()).upgrade();
         if let Some(dev) = device {
             dev.tick();

@@ -444,8 +444,17 @@ impl RegionGroups {
         let live = self.att.liveness();
         let now = Instant::now();
         let mut actions = Vec::new();
+        // Our slot taken over (we stood still long enough to be judged dead): for the
+        // others we left every group, so they are over here too.
+        let lost = self.att.my_slot().state.load(Acquire) != self.att.word;
         {
             let mut groups = self.groups();
+            if lost {
+                for g in groups.iter_mut().filter(|g| !g.over) {
+                    g.over = true;
+                    actions.push(Action::Gone(g.index, g.role == Role::Joiner));
+                }
+            }
             // A group that is over stays listed until the application leaves it, as
             // between processes.
             for g in groups.iter_mut().filter(|g| !g.over) {
