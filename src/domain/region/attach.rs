@@ -88,8 +88,8 @@ pub struct Attached {
     pub win_len: u64,
     pub heap: bool,
     live: Mutex<Liveness>,
-    /// The device whose groups the control thread runs.
-    pub(super) device: Mutex<Weak<super::control::RegionGroups>>,
+    /// The devices whose groups the control thread runs.
+    pub(super) devices: Mutex<Vec<Weak<super::control::RegionGroups>>>,
     /// One request at a time goes through our slot's mailbox.
     pub(super) mailbox: Mutex<()>,
 }
@@ -175,7 +175,7 @@ pub fn attach(source: Source, window: u64, default_size: u64) -> Result<&'static
         win_len,
         heap,
         live: Mutex::new(Liveness::new(slot, word)),
-        device: Mutex::new(Weak::new()),
+        devices: Mutex::new(Vec::new()),
         mailbox: Mutex::new(()),
     }));
     std::thread::Builder::new()
@@ -393,8 +393,12 @@ fn control_thread(a: &'static Attached) {
                 DEAD_AFTER
             );
         }
-        let device = a.device.lock().unwrap_or_else(|p| p.into_inner()).upgrade();
-        if let Some(dev) = device {
+        let devices: Vec<_> = {
+            let mut list = a.devices.lock().unwrap_or_else(|p| p.into_inner());
+            list.retain(|d| d.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for dev in devices {
             dev.tick();
         }
         std::thread::sleep(TICK);

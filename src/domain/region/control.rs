@@ -140,7 +140,10 @@ impl RegionGroups {
             handlers,
             groups: Mutex::new(Vec::new()),
         });
-        *att.device.lock().unwrap_or_else(|p| p.into_inner()) = Arc::downgrade(&dev);
+        att.devices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::downgrade(&dev));
         dev
     }
 
