@@ -6,6 +6,7 @@
 use super::layout::*;
 use super::map::{Region, Source};
 use crate::{Error, Result, dma_log};
+use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::os::fd::AsRawFd;
 use std::sync::{Mutex, MutexGuard, Weak};
@@ -110,6 +111,8 @@ impl Attached {
 }
 
 static ATTACHED: Mutex<Option<&'static Attached>> = Mutex::new(None);
+/// Set at exit, once our slot is being freed: the control thread then leaves it be.
+static DETACHED: AtomicBool = AtomicBool::new(false);
 
 fn random_epoch() -> u64 {
     let mut b = [0u8; 8];
@@ -207,6 +210,7 @@ extern "C" fn detach_at_exit() {
     if let Some(a) = a
         && a.my_slot().pid.load(Relaxed) == u64::from(std::process::id())
     {
+        DETACHED.store(true, Release);
         free_slot(a.region, a.slot, a.word);
     }
 }
@@ -380,6 +384,9 @@ fn control_thread(a: &'static Attached) {
     let mut lost = false;
     loop {
         let s = a.my_slot();
+        if DETACHED.load(Acquire) {
+            return;
+        }
         if s.state.load(Acquire) == a.word {
             s.heartbeat.fetch_add(1, Release);
         } else if !lost {
