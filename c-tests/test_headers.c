@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_telemetry.h>
 #include <rte_test.h>
 #include <rte_uuid.h>
 

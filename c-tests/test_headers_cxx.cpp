@@ -10,6 +10,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_telemetry.h>
 #include <rte_test.h>
 
 static_assert(sizeof(rte_dma_vchan_conf) == 136, "vchan conf size");

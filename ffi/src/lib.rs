@@ -13,4 +13,5 @@ mod fastpath;
 mod guard;
 mod log;
 mod pmd;
+mod telemetry;
 mod trace;

@@ -15,6 +15,7 @@ pub mod consts;
 pub mod fp;
 pub mod pmd;
 pub mod stream;
+pub mod telemetry;
 pub mod types;
 pub mod uuid;
 
@@ -23,5 +24,6 @@ pub use consts::*;
 pub use fp::*;
 pub use pmd::*;
 pub use stream::CStream;
+pub use telemetry::*;
 pub use types::*;
 pub use uuid::*;

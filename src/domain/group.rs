@@ -353,6 +353,13 @@ impl Group {
         Ok(group)
     }
 
+    /// Whether the group's control thread still runs here (it ends when the group is
+    /// destroyed, its creator dies, or we leave).
+    pub fn is_active(&self) -> bool {
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner());
+        thread.as_ref().is_some_and(|h| !h.is_finished())
+    }
+
     /// Ends our part in the group: the creator destroys it (joiners are told), a
     /// joiner leaves it (the others are told). Waits for the control thread, which
     /// never blocks on a peer, so this returns in bounded time.

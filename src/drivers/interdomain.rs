@@ -14,9 +14,10 @@ use crate::domain::handlers::{Endpoint, Handlers};
 use crate::domain::remote::ProcessDataPath;
 use crate::driver::{self, Capabilities, Device, Driver};
 use crate::engines::cpu::CpuEngine;
+use crate::telemetry::data::{ArrayType, TelData};
 use crate::{Error, Result, dma_log};
 use std::ffi::CString;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 pub const DRIVER_NAME: &str = "dma_interdomain";
 
@@ -28,10 +29,71 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ..super::skeleton::CAPABILITIES
 };
 
+type Groups = Mutex<Vec<Arc<Group>>>;
+
 pub struct InterDomain {
     engine: CpuEngine,
     handlers: Arc<Handlers>,
-    groups: Mutex<Vec<Arc<Group>>>,
+    groups: Arc<Groups>,
+}
+
+/// A live device's handlers and groups, for `/dmadev/groups` (weak: the device owns
+/// them and drops them when it is closed).
+type LiveDevice = (i16, Weak<Handlers>, Weak<Groups>);
+
+static LIVE: Mutex<Vec<LiveDevice>> = Mutex::new(Vec::new());
+
+/// `/dmadev/groups,<id>`: an array with one dictionary per group this process is in:
+/// `group_id`, `role`, `state` (`active` while its control thread runs), our
+/// `domain_id` and `members`, keyed by handler: `domain_id`, `pid`, `local`, `alive`
+/// and `window_len` (bytes of its heap mapped here, 0 if none). `-ENOTSUP` for a
+/// device that is not a `dma_interdomain`.
+pub fn telemetry_groups(dev_id: i16, d: &mut TelData) -> core::result::Result<(), i32> {
+    let live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    let found = live.iter().find(|(id, ..)| *id == dev_id);
+    let Some((handlers, groups)) = found.and_then(|(_, h, g)| Some((h.upgrade()?, g.upgrade()?)))
+    else {
+        return Err(-libc::ENOTSUP);
+    };
+    drop(live);
+    d.start_array(ArrayType::Container);
+    for g in groups.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let mut group = TelData::new();
+        group.start_dict();
+        group.add_dict_int(b"group_id", g.id as i64);
+        let role = if g.role == Role::Creator {
+            "creator"
+        } else {
+            "joiner"
+        };
+        group.add_dict_string(b"role", role.as_bytes());
+        let state = if g.is_active() { "active" } else { "ended" };
+        group.add_dict_string(b"state", state.as_bytes());
+        group.add_dict_string(b"domain_id", uuid_text(&g.me).as_bytes());
+        let mut members = TelData::new();
+        members.start_dict();
+        for (h, domain, pid) in handlers.members(g.id) {
+            let mut m = TelData::new();
+            m.start_dict();
+            m.add_dict_string(b"domain_id", uuid_text(&domain).as_bytes());
+            m.add_dict_int(b"pid", pid as i64);
+            let ep = handlers.endpoint(h);
+            let local = matches!(ep, Some(Endpoint::Local));
+            m.add_dict_int(b"local", local as i64);
+            m.add_dict_int(b"alive", ep.as_ref().is_some_and(Endpoint::is_alive) as i64);
+            let window = match ep {
+                Some(Endpoint::Peer {
+                    window: Some(w), ..
+                }) => w.len,
+                _ => 0,
+            };
+            m.add_dict_uint(b"window_len", window);
+            members.add_dict_owned(&h.to_string(), m);
+        }
+        group.add_dict_owned("members", members);
+        d.add_array_owned(group);
+    }
+    Ok(())
 }
 
 impl InterDomain {
@@ -233,12 +295,16 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
     let dev = InterDomain {
         engine: super::engine_for_vdev(CAPABILITIES, "dma-idom", &args),
         handlers: Arc::clone(&handlers),
-        groups: Mutex::new(Vec::new()),
+        groups: Arc::new(Mutex::new(Vec::new())),
     };
+    let groups = Arc::downgrade(&dev.groups);
     let dev_id = driver::register(&cname, -1, dev).inspect_err(|_| {
         dma_log!(ERR, "Unable to allocate dmadev: {}", name);
     })?;
     handlers.set_dev_id(dev_id);
+    let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    live.retain(|(id, h, _)| *id != dev_id && h.strong_count() > 0);
+    live.push((dev_id, Arc::downgrade(&handlers), groups));
     dma_log!(INFO, "Create {} dmadev (id {})", name, dev_id);
     Ok(())
 }

@@ -12,6 +12,7 @@ pub const RAW_ENUMS: &[(&str, &str)] = &[
     ("rte_dma_dev_state_raw", "enum rte_dma_dev_state"),
     ("rte_dma_status_code_raw", "enum rte_dma_status_code"),
     ("rte_trace_mode_raw", "enum rte_trace_mode"),
+    ("rte_tel_value_type_raw", "enum rte_tel_value_type"),
 ];
 
 /// C members Rust cannot declare: the named PCIe bit-fields (an anonymous struct in
@@ -120,6 +121,11 @@ const LCORE_MACROS: &str = r#"
 	for (i = rte_get_next_lcore(-1, 1, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 1, 0))
 "#;
 
+const TELEMETRY_MACROS: &str = r#"
+/** DPDK's older name of RTE_TEL_UINT_VAL. */
+#define RTE_TEL_U64_VAL RTE_TEL_UINT_VAL
+"#;
+
 const STD: &[&str] = &["stdbool.h", "stddef.h", "stdint.h"];
 
 pub const HEADERS: &[Header] = &[
@@ -132,6 +138,16 @@ pub const HEADERS: &[Header] = &[
         epilogue: "",
         exclude: &[],
         include: &["rte_trace_mode"],
+    },
+    Header {
+        file: "rte_telemetry.h",
+        sources: &["src/abi/telemetry.rs", "ffi/src/telemetry.rs"],
+        includes: &["rte_common.h"],
+        sys_includes: &["stdint.h"],
+        prologue: "",
+        epilogue: TELEMETRY_MACROS,
+        exclude: &[],
+        include: &["rte_tel_value_type"],
     },
     Header {
         file: "rte_trace_point.h",
