@@ -115,19 +115,19 @@ int rte_tel_data_start_dict(struct rte_tel_data *d);
  * Makes `d` the string `str` (`E2BIG` if cut to 8191 bytes).
  *
  * # Safety
- * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `str` is NULL or NUL-terminated.
+ * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+ * `str` is NULL or NUL-terminated.
  */
-int rte_tel_data_string(struct rte_tel_data *d,
-                        const char *str);
+int rte_tel_data_string(struct rte_tel_data *d, const char *str);
 
 /**
  * Appends a string to an array of strings (`E2BIG` if cut to 127 bytes).
  *
  * # Safety
- * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `str` is NULL or NUL-terminated.
+ * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+ * `str` is NULL or NUL-terminated.
  */
-int rte_tel_data_add_array_string(struct rte_tel_data *d,
-                                  const char *str);
+int rte_tel_data_add_array_string(struct rte_tel_data *d, const char *str);
 
 /**
  * Appends a signed integer to an array of them.
@@ -146,15 +146,16 @@ int rte_tel_data_add_array_int(struct rte_tel_data *d, int64_t x);
 int rte_tel_data_add_array_uint(struct rte_tel_data *d, uint64_t x);
 
 /**
- * Appends container `val` to an array of containers (with `keep` 0 it is taken over and freed with `d`; else the caller keeps it and frees it after the answer is written).
+ * Appends container `val` to an array of containers (with `keep` 0 it is taken over
+ * and freed with `d`; else the caller keeps it and frees it after the answer is
+ * written).
  *
  * # Safety
- * `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from `rte_tel_data_alloc`, not `d`, valid until the answer is
+ * `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from
+ * `rte_tel_data_alloc`, not `d`, valid until the answer is
  * written when `keep` is set.
  */
-int rte_tel_data_add_array_container(struct rte_tel_data *d,
-                                     struct rte_tel_data *val,
-                                     int keep);
+int rte_tel_data_add_array_container(struct rte_tel_data *d, struct rte_tel_data *val, int keep);
 
 /**
  * Appends `val` in hexadecimal (`0x`, padded to `display_bitwidth` bits' digits) to
@@ -169,37 +170,36 @@ int rte_tel_data_add_array_uint_hex(struct rte_tel_data *d, uint64_t val, uint8_
  * Adds `name: val` (a string) to a dictionary.
  *
  * # Safety
- * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` and `val` are NULL or NUL-terminated.
+ * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+ * `name` and `val` are NULL or NUL-terminated.
  */
-int rte_tel_data_add_dict_string(struct rte_tel_data *d,
-                                 const char *name,
-                                 const char *val);
+int rte_tel_data_add_dict_string(struct rte_tel_data *d, const char *name, const char *val);
 
 /**
  * Adds `name: val` (a signed integer) to a dictionary.
  *
  * # Safety
- * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` is NULL or NUL-terminated.
+ * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+ * `name` is NULL or NUL-terminated.
  */
-int rte_tel_data_add_dict_int(struct rte_tel_data *d,
-                              const char *name,
-                              int64_t val);
+int rte_tel_data_add_dict_int(struct rte_tel_data *d, const char *name, int64_t val);
 
 /**
  * Adds `name: val` (an unsigned integer) to a dictionary.
  *
  * # Safety
- * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` is NULL or NUL-terminated.
+ * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+ * `name` is NULL or NUL-terminated.
  */
-int rte_tel_data_add_dict_uint(struct rte_tel_data *d,
-                               const char *name,
-                               uint64_t val);
+int rte_tel_data_add_dict_uint(struct rte_tel_data *d, const char *name, uint64_t val);
 
 /**
- * Adds `name: val` (a container: with `keep` 0 it is taken over and freed with `d`; else the caller keeps it and frees it after the answer is written) to a dictionary.
+ * Adds `name: val` (a container: with `keep` 0 it is taken over and freed with `d`;
+ * else the caller keeps it and frees it after the answer is written) to a dictionary.
  *
  * # Safety
- * `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from `rte_tel_data_alloc`, not `d`, valid until the answer is
+ * `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from
+ * `rte_tel_data_alloc`, not `d`, valid until the answer is
  * written when `keep` is set; `name` is NULL or NUL-terminated.
  */
 int rte_tel_data_add_dict_container(struct rte_tel_data *d,
@@ -211,7 +211,8 @@ int rte_tel_data_add_dict_container(struct rte_tel_data *d,
  * Adds `name: val` in hexadecimal (see `rte_tel_data_add_array_uint_hex`).
  *
  * # Safety
- * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` is NULL or NUL-terminated.
+ * `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+ * `name` is NULL or NUL-terminated.
  */
 int rte_tel_data_add_dict_uint_hex(struct rte_tel_data *d,
                                    const char *name,

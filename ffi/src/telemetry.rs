@@ -114,7 +114,8 @@ pub unsafe extern "C" fn rte_tel_data_start_dict(d: *mut rte_tel_data) -> c_int 
 /// Makes `d` the string `str` (`E2BIG` if cut to 8191 bytes).
 ///
 /// # Safety
-/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `str` is NULL or NUL-terminated.
+/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+/// `str` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_string(d: *mut rte_tel_data, str: *const c_char) -> c_int {
     guard(-libc::EINVAL, || {
@@ -128,7 +129,8 @@ pub unsafe extern "C" fn rte_tel_data_string(d: *mut rte_tel_data, str: *const c
 /// Appends a string to an array of strings (`E2BIG` if cut to 127 bytes).
 ///
 /// # Safety
-/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `str` is NULL or NUL-terminated.
+/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+/// `str` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_array_string(
     d: *mut rte_tel_data,
@@ -190,10 +192,13 @@ fn hand_back(c: Container) {
     }
 }
 
-/// Appends container `val` to an array of containers (with `keep` 0 it is taken over and freed with `d`; else the caller keeps it and frees it after the answer is written).
+/// Appends container `val` to an array of containers (with `keep` 0 it is taken over
+/// and freed with `d`; else the caller keeps it and frees it after the answer is
+/// written).
 ///
 /// # Safety
-/// `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from `rte_tel_data_alloc`, not `d`, valid until the answer is
+/// `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from
+/// `rte_tel_data_alloc`, not `d`, valid until the answer is
 /// written when `keep` is set.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_array_container(
@@ -244,7 +249,8 @@ pub unsafe extern "C" fn rte_tel_data_add_array_uint_hex(
 /// Adds `name: val` (a string) to a dictionary.
 ///
 /// # Safety
-/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` and `val` are NULL or NUL-terminated.
+/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+/// `name` and `val` are NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_dict_string(
     d: *mut rte_tel_data,
@@ -267,7 +273,8 @@ pub unsafe extern "C" fn rte_tel_data_add_dict_string(
 /// Adds `name: val` (a signed integer) to a dictionary.
 ///
 /// # Safety
-/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` is NULL or NUL-terminated.
+/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+/// `name` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_dict_int(
     d: *mut rte_tel_data,
@@ -276,16 +283,15 @@ pub unsafe extern "C" fn rte_tel_data_add_dict_int(
 ) -> c_int {
     guard(-libc::EINVAL, || {
         // SAFETY: forwarded contract.
-        let n = unsafe { bytes(name) };
-        // SAFETY: forwarded contract.
-        unsafe { with(d, |d| n.map_or(-libc::EINVAL, |n| d.add_dict_int(n, val))) }
+        unsafe { with_name(d, name, |d, n| d.add_dict_int(n, val)) }
     })
 }
 
 /// Adds `name: val` (an unsigned integer) to a dictionary.
 ///
 /// # Safety
-/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` is NULL or NUL-terminated.
+/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+/// `name` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_dict_uint(
     d: *mut rte_tel_data,
@@ -294,16 +300,16 @@ pub unsafe extern "C" fn rte_tel_data_add_dict_uint(
 ) -> c_int {
     guard(-libc::EINVAL, || {
         // SAFETY: forwarded contract.
-        let n = unsafe { bytes(name) };
-        // SAFETY: forwarded contract.
-        unsafe { with(d, |d| n.map_or(-libc::EINVAL, |n| d.add_dict_uint(n, val))) }
+        unsafe { with_name(d, name, |d, n| d.add_dict_uint(n, val)) }
     })
 }
 
-/// Adds `name: val` (a container: with `keep` 0 it is taken over and freed with `d`; else the caller keeps it and frees it after the answer is written) to a dictionary.
+/// Adds `name: val` (a container: with `keep` 0 it is taken over and freed with `d`;
+/// else the caller keeps it and frees it after the answer is written) to a dictionary.
 ///
 /// # Safety
-/// `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from `rte_tel_data_alloc`, not `d`, valid until the answer is
+/// `d` is a command's `info` or from `rte_tel_data_alloc`; `val` from
+/// `rte_tel_data_alloc`, not `d`, valid until the answer is
 /// written when `keep` is set; `name` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_dict_container(
@@ -342,7 +348,8 @@ pub unsafe extern "C" fn rte_tel_data_add_dict_container(
 /// Adds `name: val` in hexadecimal (see `rte_tel_data_add_array_uint_hex`).
 ///
 /// # Safety
-/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread; `name` is NULL or NUL-terminated.
+/// `d` is NULL, a command's `info` or from `rte_tel_data_alloc`, used by one thread;
+/// `name` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_tel_data_add_dict_uint_hex(
     d: *mut rte_tel_data,
@@ -353,14 +360,23 @@ pub unsafe extern "C" fn rte_tel_data_add_dict_uint_hex(
     guard(-libc::EINVAL, || {
         let s = data::uint_hex(val, display_bitwidth);
         // SAFETY: forwarded contract.
-        let n = unsafe { bytes(name) };
-        // SAFETY: forwarded contract.
-        unsafe {
-            with(d, |d| {
-                n.map_or(-libc::EINVAL, |n| d.add_dict_string(n, s.as_bytes()))
-            })
-        }
+        unsafe { with_name(d, name, |d, n| d.add_dict_string(n, s.as_bytes())) }
     })
+}
+
+/// Runs a dictionary builder with the entry's name, `-EINVAL` if `d` or `name` is NULL.
+///
+/// # Safety
+/// As [`tel`]; `name` is NULL or NUL-terminated.
+unsafe fn with_name(
+    d: *mut rte_tel_data,
+    name: *const c_char,
+    f: impl FnOnce(&mut TelData, &[u8]) -> c_int,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    let n = unsafe { bytes(name) };
+    // SAFETY: forwarded contract.
+    unsafe { with(d, |d| n.map_or(-libc::EINVAL, |n| f(d, n))) }
 }
 
 /// A new, empty `rte_tel_data` for a container (free it with `rte_tel_data_free`
