@@ -53,8 +53,10 @@ def stop(p):
 
 def connect(path=SOCK):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(10)
+    # Blocking connect, as dpdk-telemetry.py's: a full accept queue (a loaded machine)
+    # makes it wait instead of failing with EAGAIN; meson's timeout bounds the test.
     s.connect(path)
+    s.settimeout(10)
     return s
 
 
@@ -199,18 +201,18 @@ def main():
         pass
     # ... and the limit is ten clients (here: s, the hog and 8 more): the eleventh is
     # closed at once.
-    time.sleep(0.5)  # the server notices the 20 departures
+    time.sleep(2)  # the server notices the 20 departures (generous: loaded CI)
     extra = [connect() for _ in range(8)]
     for c in extra:
         check(greeting(c)["pid"] == app.pid, "clients up to ten are served")
     t0 = time.monotonic()
     expect(s, "/info", {"/info": g})
-    check(time.monotonic() - t0 < 2, "a client that never reads does not stall others")
+    check(time.monotonic() - t0 < 4, "a client that never reads does not stall others")
     over = connect()
     check(over.recv(1024) == b"", "an eleventh client is closed")
     over.close()
     # The hog is dropped after it leaves an answer unread for 5 s; then there is room.
-    time.sleep(6)
+    time.sleep(7)
     late = connect()
     check(greeting(late)["pid"] == app.pid, "a client gets in once the hog is dropped")
     for c in extra + [late, hog]:
