@@ -239,6 +239,10 @@ void rte_tel_data_free(struct rte_tel_data *data);
 
 #endif  /* RTE_TELEMETRY_H */
 
+#ifndef RTE_TELEMETRY_H_TAIL
+#define RTE_TELEMETRY_H_TAIL
 
 /** DPDK's older name of RTE_TEL_UINT_VAL. */
 #define RTE_TEL_U64_VAL RTE_TEL_UINT_VAL
+
+#endif /* RTE_TELEMETRY_H_TAIL */
