@@ -18,14 +18,14 @@ use crate::domain::group::{Group, Role};
 use crate::domain::handlers::{Endpoint, Handlers, OsEndpoint, Reach};
 use crate::domain::region::control::{self, RegionGroups};
 use crate::domain::region::datapath::OsDataPath;
-use crate::domain::region::map::Source;
 use crate::domain::region::{attach, layout};
 use crate::domain::remote::ProcessDataPath;
 use crate::driver::{self, Capabilities, Device, Driver};
 use crate::engines::cpu::CpuEngine;
+use crate::telemetry::data::{ArrayType, TelData};
 use crate::{Error, Result, dma_log};
 use std::ffi::CString;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 pub const DRIVER_NAME: &str = "dma_interdomain";
 
@@ -43,16 +43,76 @@ pub const OS_CAPABILITIES: Capabilities = Capabilities {
     ..CAPABILITIES
 };
 
-/// `os_window=` when not given, and the size of a region file we create.
-const DEFAULT_WINDOW: u64 = 64 << 20;
+/// The size of a region file we create.
 const DEFAULT_REGION: u64 = 1 << 30;
+
+type Groups = Mutex<Vec<Arc<Group>>>;
 
 pub struct InterDomain {
     engine: CpuEngine,
     handlers: Arc<Handlers>,
-    groups: Mutex<Vec<Arc<Group>>>,
+    groups: Arc<Groups>,
     /// The groups in a shared region, when the device has one.
     region: Option<Arc<RegionGroups>>,
+}
+
+/// A live device's handlers and groups, for `/dmadev/groups` (weak: the device owns
+/// them and drops them when it is closed).
+type LiveDevice = (i16, Weak<Handlers>, Weak<Groups>);
+
+static LIVE: Mutex<Vec<LiveDevice>> = Mutex::new(Vec::new());
+
+/// `/dmadev/groups,<id>`: an array with one dictionary per group this process is in:
+/// `group_id`, `role`, `state` (`active` while its control thread runs), our
+/// `domain_id` and `members`, keyed by handler: `domain_id`, `pid`, `local`, `alive`
+/// and `window_len` (bytes of its heap mapped here, 0 if none). `-ENOTSUP` for a
+/// device that is not a `dma_interdomain`.
+pub fn telemetry_groups(dev_id: i16, d: &mut TelData) -> core::result::Result<(), i32> {
+    let live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    let found = live.iter().find(|(id, ..)| *id == dev_id);
+    let Some((handlers, groups)) = found.and_then(|(_, h, g)| Some((h.upgrade()?, g.upgrade()?)))
+    else {
+        return Err(-libc::ENOTSUP);
+    };
+    drop(live);
+    d.start_array(ArrayType::Container);
+    for g in groups.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let mut group = TelData::new();
+        group.start_dict();
+        group.add_dict_int(b"group_id", g.id as i64);
+        let role = if g.role == Role::Creator {
+            "creator"
+        } else {
+            "joiner"
+        };
+        group.add_dict_string(b"role", role.as_bytes());
+        let state = if g.is_active() { "active" } else { "ended" };
+        group.add_dict_string(b"state", state.as_bytes());
+        group.add_dict_string(b"domain_id", uuid_text(&g.me).as_bytes());
+        let mut members = TelData::new();
+        members.start_dict();
+        for (h, domain, pid, _) in handlers.members(g.id) {
+            let mut m = TelData::new();
+            m.start_dict();
+            m.add_dict_string(b"domain_id", uuid_text(&domain).as_bytes());
+            m.add_dict_int(b"pid", pid as i64);
+            let ep = handlers.endpoint(h);
+            let local = matches!(ep, Some(Endpoint::Local));
+            m.add_dict_int(b"local", local as i64);
+            m.add_dict_int(b"alive", ep.as_ref().is_some_and(Endpoint::is_alive) as i64);
+            let window = match ep {
+                Some(Endpoint::Peer {
+                    window: Some(w), ..
+                }) => w.len,
+                _ => 0,
+            };
+            m.add_dict_uint(b"window_len", window);
+            members.add_dict_owned(&h.to_string(), m);
+        }
+        group.add_dict_owned("members", members);
+        d.add_array_owned(group);
+    }
+    Ok(())
 }
 
 impl InterDomain {
@@ -393,56 +453,12 @@ impl Device for InterDomain {
     }
 }
 
-/// The device arguments: the skeleton's `lcore=`, and `os_region=`, `os_window=`.
-#[derive(Debug, PartialEq, Eq)]
-struct Args {
-    lcore: Option<u32>,
-    region: Option<Source>,
-    window: u64,
-}
-
-fn parse_args(args: &str) -> Result<Args> {
-    let mut region = None;
-    let mut window = DEFAULT_WINDOW;
-    let mut bad = false;
-    let lcore = super::skeleton::parse_args(args, |key, value| match key {
-        "os_region" => {
-            region = Source::parse(value);
-            bad |= region.is_none();
-            true
-        }
-        "os_window" => {
-            match crate::eal::num::parse_size(value) {
-                Some(n) if (layout::WINDOW_ALIGN..=1 << 40).contains(&n) => window = n,
-                _ => bad = true,
-            }
-            true
-        }
-        _ => false,
-    });
-    if bad {
-        dma_log!(
-            ERR,
-            "{}: invalid os_region or os_window in '{}' (os_window: {} to 1T)",
-            DRIVER_NAME,
-            args,
-            layout::WINDOW_ALIGN
-        );
-        return Err(Error::InvalidArgument);
-    }
-    Ok(Args {
-        lcore,
-        region,
-        window,
-    })
-}
-
 /// Creates an inter-domain device called `name` (the vdev bus's probe).
 pub fn probe(name: &str, args: &str) -> Result<()> {
-    let args = parse_args(args)?;
+    let args = super::devargs::parse(DRIVER_NAME, args, super::devargs::Keys::WithRegion)?;
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
     let handlers = Arc::new(Handlers::default());
-    let region = match args.region {
+    let region = match args.region.clone() {
         Some(source) => {
             let att = attach::attach(source, args.window, DEFAULT_REGION)?;
             Some(RegionGroups::new(att, Arc::clone(&handlers)))
@@ -455,15 +471,19 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
         CAPABILITIES
     };
     let dev = InterDomain {
-        engine: super::engine_for_vdev(caps, "dma-idom", args.lcore),
+        engine: super::engine_for_vdev(caps, "dma-idom", &args),
         handlers: Arc::clone(&handlers),
-        groups: Mutex::new(Vec::new()),
+        groups: Arc::new(Mutex::new(Vec::new())),
         region,
     };
+    let groups = Arc::downgrade(&dev.groups);
     let dev_id = driver::register(&cname, -1, dev).inspect_err(|_| {
         dma_log!(ERR, "Unable to allocate dmadev: {}", name);
     })?;
     handlers.set_dev_id(dev_id);
+    let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    live.retain(|(id, h, _)| *id != dev_id && h.strong_count() > 0);
+    live.push((dev_id, Arc::downgrade(&handlers), groups));
     dma_log!(INFO, "Create {} dmadev (id {})", name, dev_id);
     Ok(())
 }
@@ -471,34 +491,4 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
 /// Removes the inter-domain device called `name` (the vdev bus's remove).
 pub fn remove(name: &str) -> Result<()> {
     super::release_vdev(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn device_arguments() {
-        assert_eq!(
-            parse_args("lcore=1,os_region=/dev/shm/r,os_window=4M"),
-            Ok(Args {
-                lcore: Some(1),
-                region: Some(Source::File("/dev/shm/r".into())),
-                window: 4 << 20
-            })
-        );
-        assert_eq!(
-            parse_args("os_region=pci").map(|a| a.region),
-            Ok(Some(Source::Pci(None)))
-        );
-        assert_eq!(parse_args("").map(|a| a.window), Ok(DEFAULT_WINDOW));
-        for bad in [
-            "os_region=",
-            "os_window=1K",
-            "os_window=x",
-            "os_region=/r,os_window=2T",
-        ] {
-            assert_eq!(parse_args(bad), Err(Error::InvalidArgument), "{bad}");
-        }
-    }
 }
