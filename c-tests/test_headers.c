@@ -4,6 +4,7 @@
 #include <rte_bus_vdev.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_dmadev.h>
 #include <rte_dmadev_core.h>
 #include <rte_dmadev_pmd.h>
@@ -12,6 +13,11 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_random.h>
+#include <rte_string_fns.h>
 #include <rte_test.h>
 #include <rte_uuid.h>
 

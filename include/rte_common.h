@@ -18,6 +18,9 @@
 #define __rte_experimental
 #define __rte_internal
 #define RTE_SET_USED(x) (void)(x)
+/** Lets the compiler check a printf-style format against its arguments. */
+#define __rte_format_printf(format_index, first_arg) \
+	__attribute__((__format__(__printf__, format_index, first_arg)))
 #define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define RTE_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RTE_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -65,3 +65,25 @@ void rte_delay_us_callback_register(void (*userfunc)(unsigned int));
 #endif  // __cplusplus
 
 #endif  /* RTE_CYCLES_H */
+
+#ifndef RTE_CYCLES_H_INLINE
+#define RTE_CYCLES_H_INLINE
+/** The TSC, read in place (the clock of `rte_get_tsc_cycles`). */
+static inline uint64_t rte_rdtsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+#else
+	return rte_get_tsc_cycles();
+#endif
+}
+
+/** `rte_rdtsc` after a full memory barrier, so earlier accesses are not timed late. */
+static inline uint64_t rte_rdtsc_precise(void)
+{
+	__sync_synchronize();
+	return rte_rdtsc();
+}
+#endif

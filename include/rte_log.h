@@ -5,10 +5,25 @@
 #ifndef RTE_LOG_H
 #define RTE_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "rte_common.h"
+
+/** DPDK's fixed log types (others are registered with `rte_log_register`). */
+#define RTE_LOGTYPE_EAL 0
+#define RTE_LOGTYPE_USER1 24
+#define RTE_LOGTYPE_USER2 25
+#define RTE_LOGTYPE_USER3 26
+#define RTE_LOGTYPE_USER4 27
+#define RTE_LOGTYPE_USER5 28
+#define RTE_LOGTYPE_USER6 29
+#define RTE_LOGTYPE_USER7 30
+#define RTE_LOGTYPE_USER8 31
+#define RTE_LOGTYPE_FIRST_EXT_ID 32
+
 
 #define RTE_LOG_EMERG 1
 
@@ -79,3 +94,61 @@ bool rte_log_can_log(uint32_t logtype, uint32_t level);
 #endif  // __cplusplus
 
 #endif  /* RTE_LOG_H */
+
+#ifndef RTE_LOG_H_INLINE
+#define RTE_LOG_H_INLINE
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** Writes a printf-style message (the caller ends its lines) if `level` is enabled
+ * for `logtype`. Returns 0, or -1 if it could not be formatted. */
+static inline int rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
+	__rte_format_printf(3, 0);
+static inline int rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
+{
+	char small[512];
+	char *buf = small;
+	va_list again;
+	int len;
+
+	if (!rte_log_can_log(logtype, level))
+		return 0;
+	va_copy(again, ap);
+	len = vsnprintf(small, sizeof(small), format, ap);
+	if (len >= (int)sizeof(small)) {
+		buf = (char *)malloc((size_t)len + 1);
+		if (buf != NULL)
+			vsnprintf(buf, (size_t)len + 1, format, again);
+	}
+	va_end(again);
+	if (len < 0 || buf == NULL)
+		return -1;
+	fwrite(buf, 1, (size_t)len, stderr);
+	if (buf != small)
+		free(buf);
+	return 0;
+}
+
+/** `rte_vlog` with the arguments inline. */
+static inline int rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+	__rte_format_printf(3, 4);
+static inline int rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, format);
+	ret = rte_vlog(level, logtype, format, ap);
+	va_end(ap);
+	return ret;
+}
+#ifdef __cplusplus
+}
+#endif
+#endif
+
+/** Logs under a fixed type: `RTE_LOG(ERR, USER1, "text %d\n", n)` prints "USER1: text". */
+#define RTE_LOG(l, t, ...) \
+	rte_log(RTE_LOG_ ## l, RTE_LOGTYPE_ ## t, # t ": " __VA_ARGS__)
+/** As RTE_LOG (DPDK compiles it out above RTE_LOG_DP_LEVEL; here it is kept). */
+#define RTE_LOG_DP(l, t, ...) RTE_LOG(l, t, __VA_ARGS__)

@@ -12,5 +12,7 @@ mod eal;
 mod fastpath;
 mod guard;
 mod log;
+mod mbuf;
+mod mempool;
 mod pmd;
 mod trace;

@@ -13,6 +13,8 @@
 pub mod common;
 pub mod consts;
 pub mod fp;
+pub mod mbuf;
+pub mod mempool;
 pub mod pmd;
 pub mod stream;
 pub mod types;
@@ -21,6 +23,8 @@ pub mod uuid;
 pub use common::*;
 pub use consts::*;
 pub use fp::*;
+pub use mbuf::*;
+pub use mempool::*;
 pub use pmd::*;
 pub use stream::CStream;
 pub use types::*;

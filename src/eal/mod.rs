@@ -17,6 +17,8 @@ pub mod lcore;
 pub mod loglevel;
 pub mod malloc;
 pub mod num;
+pub mod random;
+pub mod strings;
 pub mod vdev;
 
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -51,6 +51,9 @@ const COMMON_MACROS: &str = r#"
 #define __rte_experimental
 #define __rte_internal
 #define RTE_SET_USED(x) (void)(x)
+/** Lets the compiler check a printf-style format against its arguments. */
+#define __rte_format_printf(format_index, first_arg) \
+	__attribute__((__format__(__printf__, format_index, first_arg)))
 #define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define RTE_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RTE_MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -118,6 +121,235 @@ const LCORE_MACROS: &str = r#"
 /** Iterates `i` over every enabled lcore except the main one. */
 #define RTE_LCORE_FOREACH_WORKER(i) \
 	for (i = rte_get_next_lcore(-1, 1, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 1, 0))
+"#;
+
+const LOG_MACROS: &str = r#"
+/** DPDK's fixed log types (others are registered with `rte_log_register`). */
+#define RTE_LOGTYPE_EAL 0
+#define RTE_LOGTYPE_USER1 24
+#define RTE_LOGTYPE_USER2 25
+#define RTE_LOGTYPE_USER3 26
+#define RTE_LOGTYPE_USER4 27
+#define RTE_LOGTYPE_USER5 28
+#define RTE_LOGTYPE_USER6 29
+#define RTE_LOGTYPE_USER7 30
+#define RTE_LOGTYPE_USER8 31
+#define RTE_LOGTYPE_FIRST_EXT_ID 32
+"#;
+
+/* rte_log and rte_vlog are C-variadic, which stable Rust cannot define: they format
+ * here and write one block to stderr if the library says the level is enabled. */
+const LOG_INLINE: &str = r#"#ifndef RTE_LOG_H_INLINE
+#define RTE_LOG_H_INLINE
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** Writes a printf-style message (the caller ends its lines) if `level` is enabled
+ * for `logtype`. Returns 0, or -1 if it could not be formatted. */
+static inline int rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
+	__rte_format_printf(3, 0);
+static inline int rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
+{
+	char small[512];
+	char *buf = small;
+	va_list again;
+	int len;
+
+	if (!rte_log_can_log(logtype, level))
+		return 0;
+	va_copy(again, ap);
+	len = vsnprintf(small, sizeof(small), format, ap);
+	if (len >= (int)sizeof(small)) {
+		buf = (char *)malloc((size_t)len + 1);
+		if (buf != NULL)
+			vsnprintf(buf, (size_t)len + 1, format, again);
+	}
+	va_end(again);
+	if (len < 0 || buf == NULL)
+		return -1;
+	fwrite(buf, 1, (size_t)len, stderr);
+	if (buf != small)
+		free(buf);
+	return 0;
+}
+
+/** `rte_vlog` with the arguments inline. */
+static inline int rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+	__rte_format_printf(3, 4);
+static inline int rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, format);
+	ret = rte_vlog(level, logtype, format, ap);
+	va_end(ap);
+	return ret;
+}
+#ifdef __cplusplus
+}
+#endif
+#endif
+
+/** Logs under a fixed type: `RTE_LOG(ERR, USER1, "text %d\n", n)` prints "USER1: text". */
+#define RTE_LOG(l, t, ...) \
+	rte_log(RTE_LOG_ ## l, RTE_LOGTYPE_ ## t, # t ": " __VA_ARGS__)
+/** As RTE_LOG (DPDK compiles it out above RTE_LOG_DP_LEVEL; here it is kept). */
+#define RTE_LOG_DP(l, t, ...) RTE_LOG(l, t, __VA_ARGS__)
+"#;
+
+const MEMPOOL_INLINE: &str = r#"#ifndef RTE_MEMPOOL_H_INLINE
+#define RTE_MEMPOOL_H_INLINE
+/** The cache of `lcore_id` (NULL if the pool has none or the id is out of range). */
+static inline struct rte_mempool_cache *
+rte_mempool_default_cache(struct rte_mempool *mp, unsigned int lcore_id)
+{
+	if (mp->cache_size == 0 || lcore_id >= RTE_MAX_LCORE)
+		return NULL;
+	return &mp->local_cache[lcore_id];
+}
+
+/** The pool's private area (after its per-lcore caches). */
+static inline void *
+rte_mempool_get_priv(struct rte_mempool *mp)
+{
+	return (char *)mp + sizeof(*mp) +
+		(mp->cache_size == 0 ? 0 : sizeof(struct rte_mempool_cache) * RTE_MAX_LCORE);
+}
+#endif
+"#;
+
+const MBUF_INLINE: &str = r#"#ifndef RTE_MBUF_H_INLINE
+#define RTE_MBUF_H_INLINE
+/** The data of `m`, plus `o` bytes, as type `t`. */
+#define rte_pktmbuf_mtod_offset(m, t, o) \
+	((t)(void *)((char *)(m)->buf_addr + (m)->data_off + (o)))
+/** The data of `m` as type `t`. */
+#define rte_pktmbuf_mtod(m, t) rte_pktmbuf_mtod_offset(m, t, 0)
+/** IO address of the data of `m`, plus `o` bytes. */
+#define rte_pktmbuf_iova_offset(m, o) \
+	(rte_iova_t)((m)->buf_iova + (m)->data_off + (o))
+/** IO address of the data of `m`. */
+#define rte_pktmbuf_iova(m) rte_pktmbuf_iova_offset(m, 0)
+/** Bytes of data in the segment `m`. */
+#define rte_pktmbuf_data_len(m) ((m)->data_len)
+/** Bytes of data in the packet `m`. */
+#define rte_pktmbuf_pkt_len(m) ((m)->pkt_len)
+
+/** IO address of the data of `mb`. */
+static inline rte_iova_t rte_mbuf_data_iova(const struct rte_mbuf *mb)
+{
+	return mb->buf_iova + mb->data_off;
+}
+
+/** IO address the data of a fresh `mb` starts at (after the headroom). */
+static inline rte_iova_t rte_mbuf_data_iova_default(const struct rte_mbuf *mb)
+{
+	return mb->buf_iova + RTE_PKTMBUF_HEADROOM;
+}
+
+/** Bytes of buffer each mbuf of the pktmbuf pool `mp` has. */
+static inline uint16_t rte_pktmbuf_data_room_size(struct rte_mempool *mp)
+{
+	return ((struct rte_pktmbuf_pool_private *)rte_mempool_get_priv(mp))->mbuf_data_room_size;
+}
+
+/** Bytes before the data of `m`. */
+static inline uint16_t rte_pktmbuf_headroom(const struct rte_mbuf *m)
+{
+	return m->data_off;
+}
+
+/** Bytes after the data of `m`. */
+static inline uint16_t rte_pktmbuf_tailroom(const struct rte_mbuf *m)
+{
+	return (uint16_t)(m->buf_len - m->data_off - m->data_len);
+}
+#endif
+"#;
+
+const PAUSE_INLINE: &str = r#"
+/** Tells the CPU this is a spin-wait loop (x86 `pause`, Arm `yield`). */
+static inline void rte_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+"#;
+
+const CYCLES_INLINE: &str = r#"#ifndef RTE_CYCLES_H_INLINE
+#define RTE_CYCLES_H_INLINE
+/** The TSC, read in place (the clock of `rte_get_tsc_cycles`). */
+static inline uint64_t rte_rdtsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+#else
+	return rte_get_tsc_cycles();
+#endif
+}
+
+/** `rte_rdtsc` after a full memory barrier, so earlier accesses are not timed late. */
+static inline uint64_t rte_rdtsc_precise(void)
+{
+	__sync_synchronize();
+	return rte_rdtsc();
+}
+#endif
+"#;
+
+const DEBUG_MACROS: &str = r#"
+/** Logs where and why at CRIT under the EAL type, then aborts. */
+#define rte_panic(...) do { \
+	rte_log(RTE_LOG_CRIT, RTE_LOGTYPE_EAL, "PANIC in %s():\n", __func__); \
+	rte_log(RTE_LOG_CRIT, RTE_LOGTYPE_EAL, __VA_ARGS__); \
+	abort(); \
+} while (0)
+/** Panics if `exp` is false, in every build. */
+#define RTE_VERIFY(exp) do { \
+	if (unlikely(!(exp))) \
+		rte_panic("line %d\tassert \"%s\" failed\n", __LINE__, #exp); \
+} while (0)
+/** RTE_VERIFY when built with RTE_ENABLE_ASSERT, else nothing (as DPDK). */
+#ifdef RTE_ENABLE_ASSERT
+#define RTE_ASSERT(exp) RTE_VERIFY(exp)
+#else
+#define RTE_ASSERT(exp) do {} while (0)
+#endif
+"#;
+
+const STRING_INLINE: &str = r#"#ifndef RTE_STRING_FNS_H_INLINE
+#define RTE_STRING_FNS_H_INLINE
+/** Copies `src` into `dst` (`size` bytes, NUL-terminated); returns strlen(src). */
+static inline size_t rte_strlcpy(char *dst, const char *src, size_t size)
+{
+	return (size_t)snprintf(dst, size, "%s", src);
+}
+
+/** Appends `src` to `dst` (`size` bytes in all); returns the length it tried to make. */
+static inline size_t rte_strlcat(char *dst, const char *src, size_t size)
+{
+	const char *end = (const char *)memchr(dst, '\0', size);
+	size_t l = end != NULL ? (size_t)(end - dst) : size;
+	if (l < size)
+		return l + rte_strlcpy(&dst[l], src, size - l);
+	return l + strlen(src);
+}
+
+/** The first character of `src` that is not white space. */
+static inline const char *rte_str_skip_leading_spaces(const char *src)
+{
+	const char *p = src;
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+#endif
 "#;
 
 const STD: &[&str] = &["stdbool.h", "stddef.h", "stdint.h"];
@@ -221,9 +453,9 @@ pub const HEADERS: &[Header] = &[
         file: "rte_log.h",
         sources: &["src/log.rs", "ffi/src/log.rs"],
         includes: &["rte_common.h"],
-        sys_includes: &["stdbool.h", "stdint.h", "stdio.h"],
-        prologue: "",
-        epilogue: "",
+        sys_includes: &["stdarg.h", "stdbool.h", "stdint.h", "stdio.h", "stdlib.h"],
+        prologue: LOG_MACROS,
+        epilogue: LOG_INLINE,
         exclude: &["DMADEV_LOGTYPE_NAME", "EAL_LOGTYPE_NAME"],
         include: &[],
     },
@@ -283,7 +515,7 @@ pub const HEADERS: &[Header] = &[
         includes: &["rte_common.h"],
         sys_includes: STD,
         prologue: "",
-        epilogue: "",
+        epilogue: CYCLES_INLINE,
         exclude: &[],
         include: &[],
     },
@@ -294,6 +526,77 @@ pub const HEADERS: &[Header] = &[
         sys_includes: STD,
         prologue: "",
         epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_mempool.h",
+        sources: &["src/abi/mempool.rs", "ffi/src/mempool.rs"],
+        // As DPDK's, it brings the EAL's (lcores, IOVA mode) and rte_debug.h along.
+        includes: &[
+            "rte_common.h",
+            "rte_debug.h",
+            "rte_eal.h",
+            "rte_lcore.h",
+            "rte_log.h",
+        ],
+        sys_includes: STD,
+        prologue: "",
+        epilogue: MEMPOOL_INLINE,
+        exclude: &[],
+        include: &[
+            "rte_mempool_cache",
+            "rte_mempool_objhdr",
+            "rte_mempool_obj_cb_t",
+        ],
+    },
+    Header {
+        file: "rte_mbuf.h",
+        sources: &["src/abi/mbuf.rs", "ffi/src/mbuf.rs"],
+        includes: &["rte_common.h", "rte_mempool.h"],
+        sys_includes: STD,
+        prologue: "",
+        epilogue: MBUF_INLINE,
+        exclude: &[],
+        include: &["rte_pktmbuf_pool_private"],
+    },
+    Header {
+        file: "rte_pause.h",
+        sources: &[],
+        includes: &[],
+        sys_includes: &[],
+        prologue: PAUSE_INLINE,
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_random.h",
+        sources: &["ffi/src/eal/random.rs"],
+        includes: &[],
+        sys_includes: &["stdint.h"],
+        prologue: "",
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_debug.h",
+        sources: &[],
+        includes: &["rte_common.h", "rte_log.h"],
+        sys_includes: &["stdlib.h"],
+        prologue: DEBUG_MACROS,
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_string_fns.h",
+        sources: &["ffi/src/eal/string_fns.rs"],
+        includes: &[],
+        sys_includes: &["ctype.h", "stddef.h", "stdio.h", "string.h"],
+        prologue: "",
+        epilogue: STRING_INLINE,
         exclude: &[],
         include: &[],
     },
