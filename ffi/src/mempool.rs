@@ -136,6 +136,7 @@ pub unsafe extern "C" fn rte_mempool_create(
             private_data_size,
             socket_id,
             flags,
+            mbufs: false,
         };
         let p = match mempool::create(&spec) {
             Ok(p) => p,

@@ -1100,6 +1100,7 @@ mod tests {
             kind,
             nb_src: g.src.len() as u8,
             nb_dst: g.dst.len() as u8,
+            auto_free: false,
         };
         let r = match g.fill {
             Some(p) => ring.push(d(OpKind::Fill, p, g.dst[0].addr, g.len as u32), None, false),
@@ -1287,6 +1288,7 @@ mod tests {
             kind,
             nb_src: 0,
             nb_dst: 0,
+            auto_free: false,
         };
         let s0 = from.as_ptr() as u64;
         let d0 = small.as_mut_ptr() as u64;
@@ -1366,6 +1368,7 @@ mod tests {
                     kind,
                     nb_src: 0,
                     nb_dst: 0,
+                    auto_free: false,
                 };
                 ring.push(d, None, false).unwrap();
             }
@@ -1413,6 +1416,7 @@ mod tests {
                 kind: OpKind::Copy,
                 nb_src: 0,
                 nb_dst: 0,
+                auto_free: false,
             };
             ring.push(d, None, true).unwrap();
             let Access { src: s, dst: t } = &ring.access.clone();

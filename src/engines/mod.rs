@@ -4,9 +4,11 @@
 //! `cpu` is the engine (rings, worker, fast path), `ring` one vchan's ring with its
 //! typed sides and the `DataPath` plug-in through which a domain (`crate::domain`)
 //! executes operations instead of plain loads and stores, `worker` the thread,
-//! `doorbell` its wake-up, `memops` the copies and fills. The devices built on it are
+//! `doorbell` its wake-up, `memops` the copies and fills, `devmem` the device side
+//! of mem-to-dev vchans (with `RTE_DMA_OP_FLAG_AUTO_FREE`). The devices built on it are
 //! in `crate::drivers`.
 pub mod cpu;
+pub mod devmem;
 pub mod doorbell;
 pub mod memops;
 pub mod ring;

@@ -41,6 +41,7 @@ pub fn pool_create(
         private_data_size: size_of::<rte_pktmbuf_pool_private>() as u32,
         socket_id,
         flags: 0,
+        mbufs: true,
     })?;
     // SAFETY: the private area of a fresh pool is at least this struct, zeroed, ours.
     unsafe {
@@ -113,6 +114,22 @@ unsafe fn prefree_seg(m: *mut rte_mbuf) -> Option<*mut rte_mbuf> {
     seg.next = core::ptr::null_mut();
     seg.nb_segs = 1;
     Some(m)
+}
+
+/// Returns object `obj` of `pool` the way DPDK's hardware auto-free does: an mbuf by
+/// its reference count ([`free`]), any other object as it is; to the common store,
+/// since the caller is a device's worker, not an lcore of the application.
+///
+/// # Safety
+/// `obj` is an object of `pool` that the caller was handed to free (DPDK's
+/// `RTE_DMA_OP_FLAG_AUTO_FREE` contract).
+pub unsafe fn free_object(pool: Pool, obj: *mut c_void) {
+    if pool.holds_mbufs() {
+        // SAFETY: forwarded contract; an object of an mbuf pool is an mbuf.
+        unsafe { free(obj.cast(), true) }
+    } else {
+        pool.enqueue(&[obj]);
+    }
 }
 
 /// `rte_pktmbuf_free`: every segment of the chain whose last reference goes returns

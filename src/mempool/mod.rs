@@ -27,6 +27,9 @@ pub struct PoolSpec<'a> {
     pub private_data_size: u32,
     pub socket_id: i32,
     pub flags: u32,
+    /// The objects are `rte_mbuf`s (`rte_pktmbuf_pool_create`): freeing one goes by
+    /// its reference count.
+    pub mbufs: bool,
 }
 
 /// The library's side of a pool (`pool_data`): where the objects are and which are free.
@@ -39,6 +42,7 @@ struct Store {
     first: usize,
     stride: usize,
     count: usize,
+    mbufs: bool,
 }
 
 impl Store {
@@ -209,6 +213,11 @@ impl Pool {
         (off % s.stride == 0 && off / s.stride < s.count).then_some(off / s.stride)
     }
 
+    /// Whether the objects are `rte_mbuf`s.
+    pub fn holds_mbufs(&self) -> bool {
+        self.store().mbufs
+    }
+
     /// The object whose bytes contain `addr`, if any.
     pub fn object_containing(&self, addr: u64) -> Option<*mut c_void> {
         let s = self.store();
@@ -300,6 +309,7 @@ pub fn create(spec: &PoolSpec<'_>) -> Result<Pool> {
         first,
         stride,
         count,
+        mbufs: spec.mbufs,
     });
     // SAFETY: `head` is a fresh zeroed block big enough for the pool, its caches and
     // private area, aligned to a cache line; nothing else refers to it yet.
@@ -345,6 +355,14 @@ pub fn create(spec: &PoolSpec<'_>) -> Result<Pool> {
     Ok(pool)
 }
 
+/// The pool at `mp`, if it is a live pool of ours.
+pub fn registered_at(mp: *const rte_mempool) -> Option<Pool> {
+    pools()
+        .iter()
+        .find(|&&p| p == mp as usize)
+        .map(|&p| registered(p))
+}
+
 /// `rte_mempool_lookup`.
 pub fn lookup(name: &str) -> Option<Pool> {
     pools()
@@ -385,6 +403,7 @@ mod tests {
             private_data_size: 0,
             socket_id: -1,
             flags: 0,
+            mbufs: false,
         }
     }
 
