@@ -8,12 +8,15 @@
 #include <rte_dmadev.h>
 #include <rte_dmadev_pmd.h>
 #include <rte_eal.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_memzone.h>
 #include <rte_pause.h>
+#include <rte_per_lcore.h>
 #include <rte_random.h>
 #include <rte_string_fns.h>
 #include <rte_test.h>

@@ -95,8 +95,8 @@ bool rte_log_can_log(uint32_t logtype, uint32_t level);
 
 #endif  /* RTE_LOG_H */
 
-#ifndef RTE_LOG_H_INLINE
-#define RTE_LOG_H_INLINE
+#ifndef RTE_LOG_H_TAIL
+#define RTE_LOG_H_TAIL
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -145,10 +145,11 @@ static inline int rte_log(uint32_t level, uint32_t logtype, const char *format, 
 #ifdef __cplusplus
 }
 #endif
-#endif
 
 /** Logs under a fixed type: `RTE_LOG(ERR, USER1, "text %d\n", n)` prints "USER1: text". */
 #define RTE_LOG(l, t, ...) \
 	rte_log(RTE_LOG_ ## l, RTE_LOGTYPE_ ## t, # t ": " __VA_ARGS__)
 /** As RTE_LOG (DPDK compiles it out above RTE_LOG_DP_LEVEL; here it is kept). */
 #define RTE_LOG_DP(l, t, ...) RTE_LOG(l, t, __VA_ARGS__)
+
+#endif /* RTE_LOG_H_TAIL */

@@ -158,8 +158,8 @@ void rte_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int count);
 
 #endif  /* RTE_MBUF_H */
 
-#ifndef RTE_MBUF_H_INLINE
-#define RTE_MBUF_H_INLINE
+#ifndef RTE_MBUF_H_TAIL
+#define RTE_MBUF_H_TAIL
 /** The data of `m`, plus `o` bytes, as type `t`. */
 #define rte_pktmbuf_mtod_offset(m, t, o) \
 	((t)(void *)((char *)(m)->buf_addr + (m)->data_off + (o)))
@@ -204,4 +204,5 @@ static inline uint16_t rte_pktmbuf_tailroom(const struct rte_mbuf *m)
 {
 	return (uint16_t)(m->buf_len - m->data_off - m->data_len);
 }
-#endif
+
+#endif /* RTE_MBUF_H_TAIL */

@@ -277,8 +277,8 @@ unsigned int rte_mempool_in_use_count(const struct rte_mempool *mp);
 
 #endif  /* RTE_MEMPOOL_H */
 
-#ifndef RTE_MEMPOOL_H_INLINE
-#define RTE_MEMPOOL_H_INLINE
+#ifndef RTE_MEMPOOL_H_TAIL
+#define RTE_MEMPOOL_H_TAIL
 /** The cache of `lcore_id` (NULL if the pool has none or the id is out of range). */
 static inline struct rte_mempool_cache *
 rte_mempool_default_cache(struct rte_mempool *mp, unsigned int lcore_id)
@@ -295,4 +295,5 @@ rte_mempool_get_priv(struct rte_mempool *mp)
 	return (char *)mp + sizeof(*mp) +
 		(mp->cache_size == 0 ? 0 : sizeof(struct rte_mempool_cache) * RTE_MAX_LCORE);
 }
-#endif
+
+#endif /* RTE_MEMPOOL_H_TAIL */

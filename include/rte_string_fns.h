@@ -31,8 +31,8 @@ int rte_strsplit(char *string, int stringlen, char **tokens, int maxtokens, char
 
 #endif  /* RTE_STRING_FNS_H */
 
-#ifndef RTE_STRING_FNS_H_INLINE
-#define RTE_STRING_FNS_H_INLINE
+#ifndef RTE_STRING_FNS_H_TAIL
+#define RTE_STRING_FNS_H_TAIL
 /** Copies `src` into `dst` (`size` bytes, NUL-terminated); returns strlen(src). */
 static inline size_t rte_strlcpy(char *dst, const char *src, size_t size)
 {
@@ -57,4 +57,5 @@ static inline const char *rte_str_skip_leading_spaces(const char *src)
 		p++;
 	return p;
 }
-#endif
+
+#endif /* RTE_STRING_FNS_H_TAIL */
