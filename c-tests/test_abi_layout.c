@@ -5,7 +5,9 @@
  * Every number below is a measured fact of DPDK 26.11 on x86-64 Linux (see
  * the project's ABI notes, "Layout facts"): sizes and alignments of the
  * public types, offsets and sizes of their fields, and the values of the
- * macros and enumerators.  They are checked with _Static_assert, so a header
+ * macros and enumerators.  The rte_mbuf and rte_mempool rows are read off
+ * DPDK 26.11's rte_mbuf_core.h and rte_mempool.h (default build: IOVA in the
+ * mbuf, no mempool stats or debug) for the fields our headers define.  They are checked with _Static_assert, so a header
  * that drifts from DPDK does not even compile.
  *
  * Two kinds of facts cannot be expressed with offsetof(): the 1-bit field
@@ -31,6 +33,8 @@
 #include <rte_uuid.h>
 #include <rte_dmadev.h>
 #include <rte_dmadev_pmd.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 /* Size of a member without an object: sizeof does not evaluate its operand. */
 #define MEMBER_SIZE(type, member) sizeof(((type *)0)->member)
@@ -65,10 +69,59 @@
 	X(rte_uuid_t, 16, 1) \
 	X(rte_iova_t, 8, 8) \
 	X(rte_dma_copy_t, 8, 8) \
-	X(rte_dma_access_pair_group_event_cb_t, 8, 8)
+	X(rte_dma_access_pair_group_event_cb_t, 8, 8) \
+	X(struct rte_mbuf, 128, 64) \
+	X(struct rte_mempool, 192, 64) \
+	X(struct rte_mempool_cache, 8256, 64) \
+	X(struct rte_mempool_objhdr, 24, 8) \
+	X(struct rte_mempool_ops, 128, 64) \
+	X(struct rte_pktmbuf_pool_private, 8, 4)
 
 /* X(type, member designator, offset, size) */
 #define OFFSET_TABLE(X) \
+	X(struct rte_mbuf, buf_addr, 0, 8) \
+	X(struct rte_mbuf, buf_iova, 8, 8) \
+	X(struct rte_mbuf, data_off, 16, 2) \
+	X(struct rte_mbuf, refcnt, 18, 2) \
+	X(struct rte_mbuf, nb_segs, 20, 2) \
+	X(struct rte_mbuf, port, 22, 2) \
+	X(struct rte_mbuf, ol_flags, 24, 8) \
+	X(struct rte_mbuf, packet_type, 32, 4) \
+	X(struct rte_mbuf, pkt_len, 36, 4) \
+	X(struct rte_mbuf, data_len, 40, 2) \
+	X(struct rte_mbuf, vlan_tci, 42, 2) \
+	X(struct rte_mbuf, vlan_tci_outer, 52, 2) \
+	X(struct rte_mbuf, buf_len, 54, 2) \
+	X(struct rte_mbuf, pool, 56, 8) \
+	X(struct rte_mbuf, next, 64, 8) \
+	X(struct rte_mbuf, tx_offload, 72, 8) \
+	X(struct rte_mbuf, shinfo, 80, 8) \
+	X(struct rte_mbuf, priv_size, 88, 2) \
+	X(struct rte_mbuf, timesync, 90, 2) \
+	X(struct rte_mbuf, dynfield1, 92, 36) \
+	X(struct rte_mempool, name, 0, 26) \
+	X(struct rte_mempool, pool_data, 32, 8) \
+	X(struct rte_mempool, flags, 56, 4) \
+	X(struct rte_mempool, socket_id, 60, 4) \
+	X(struct rte_mempool, size, 64, 4) \
+	X(struct rte_mempool, cache_size, 68, 4) \
+	X(struct rte_mempool, elt_size, 72, 4) \
+	X(struct rte_mempool, header_size, 76, 4) \
+	X(struct rte_mempool, trailer_size, 80, 4) \
+	X(struct rte_mempool, private_data_size, 84, 4) \
+	X(struct rte_mempool, ops_index, 88, 4) \
+	X(struct rte_mempool, local_cache, 96, 8) \
+	X(struct rte_mempool, populated_size, 104, 4) \
+	X(struct rte_mempool_cache, size, 0, 4) \
+	X(struct rte_mempool_cache, flushthresh, 4, 4) \
+	X(struct rte_mempool_cache, len, 8, 4) \
+	X(struct rte_mempool_cache, objs, 64, 8192) \
+	X(struct rte_mempool_objhdr, mp, 8, 8) \
+	X(struct rte_mempool_objhdr, iova, 16, 8) \
+	X(struct rte_mempool_ops, name, 0, 32) \
+	X(struct rte_mempool_ops, enqueue, 48, 8) \
+	X(struct rte_mempool_ops, dequeue, 56, 8) \
+	X(struct rte_mempool_ops, get_count, 64, 8) \
 	X(struct rte_dma_info, dev_name, 0, 8) \
 	X(struct rte_dma_info, dev_capa, 8, 8) \
 	X(struct rte_dma_info, max_vchans, 16, 2) \
@@ -178,6 +231,9 @@
 
 /* X(macro, value) */
 #define MACRO_TABLE(X) \
+	X(RTE_PKTMBUF_HEADROOM, 128) \
+	X(RTE_MEMPOOL_CACHE_MAX_SIZE, 512) \
+	X(RTE_MEMPOOL_NAMESIZE, 26) \
 	X(RTE_DMA_CAPA_MEM_TO_MEM, 0x1) \
 	X(RTE_DMA_CAPA_MEM_TO_DEV, 0x2) \
 	X(RTE_DMA_CAPA_DEV_TO_MEM, 0x4) \

@@ -9,7 +9,8 @@
  * operations with the same sizes and counts, and the same checks on copied
  * data, ring indexes, completion statuses and statistics.  Differences:
  *   - mbufs from an rte_mempool are replaced by a small pool of rte_malloc'd
- *     buffers (buf_get/buf_put), and rte_rand() by a seeded xorshift PRNG;
+ *     buffers (buf_get/buf_put) except in m2d_autofree, which needs mbufs,
+ *     and rte_rand() by a seeded xorshift PRNG;
  *   - every wait for the device is bounded (AWAIT_TIMEOUT_S) and a timeout
  *     fails the case instead of carrying on;
  *   - after each case the device's "submitted" counter must equal the number
@@ -27,7 +28,10 @@
  * DPDK 26.11 with its own dma_skeleton: copy, sg_copy, sva_copy, stop_start,
  * burst_capacity and fill pass; error_handling, m2d_autofree and dma_enq_deq
  * are skipped.  dmadev-rs's dma_skeleton also offers RTE_DMA_CAPA_OPS_ENQ_DEQ,
- * so dma_enq_deq runs here (about 20 million operations).
+ * so dma_enq_deq runs here (about 20 million operations), and
+ * RTE_DMA_CAPA_M2D_AUTO_FREE, so m2d_autofree runs (with a real rte_mbuf pool:
+ * 128 x 256 copies into the device's region, each source mbuf back in its pool
+ * when completed).  error_handling runs on dma_interdomain.
  *
  * Usage: test_dmadev [EAL options]
  * The device "dma_skeleton" is created with rte_vdev_init() unless it
@@ -49,6 +53,8 @@
 #include <rte_dmadev.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "test_runner.h"
 
@@ -1295,18 +1301,99 @@ setup_fill(void)
 	return TEST_SUCCESS;
 }
 
+/* The mbuf pool the m2d_autofree case's vchan frees into (DPDK's test pool). */
+static struct rte_mempool *m2d_pool;
+
+/* Set up a mem-to-dev vchan whose device frees the sources into m2d_pool
+ * (DPDK's prepare_m2d_auto_free; DPDK also needs DPDK_ADD_DMA_TEST=m2d_auto_free). */
 static int
 setup_m2d_autofree(void)
 {
+	struct rte_dma_vchan_conf qconf;
+	int ret;
+
 	if ((info.dev_capa & RTE_DMA_CAPA_M2D_AUTO_FREE) == 0) {
 		test_skip_reason("device lacks RTE_DMA_CAPA_M2D_AUTO_FREE");
 		return TEST_SKIPPED;
 	}
-	/* DPDK runs it only when asked (DPDK_ADD_DMA_TEST=m2d_auto_free, with
-	 * a device address in DPDK_ADD_DMA_TEST_PARAM) and checks that the
-	 * device returned the source mbufs to their rte_mempool. */
-	test_skip_reason("auto-free returns buffers to an rte_mempool, which this library does not provide");
-	return TEST_SKIPPED;
+	if (m2d_pool == NULL)
+		m2d_pool = rte_pktmbuf_pool_create("TEST_DMADEV_POOL", TEST_RINGSIZE * 2, 32, 0,
+						   COPY_LEN + RTE_PKTMBUF_HEADROOM, info.numa_node);
+	if (m2d_pool == NULL)
+		CHECK_FAIL("rte_pktmbuf_pool_create failed, rte_errno %d", rte_errno);
+
+	memset(&qconf, 0, sizeof(qconf));
+	qconf.direction = RTE_DMA_DIR_MEM_TO_DEV;
+	qconf.nb_desc = TEST_RINGSIZE;
+	qconf.auto_free.m2d.pool = m2d_pool;
+	qconf.dst_port.port_type = RTE_DMA_PORT_PCIE;
+	if ((ret = rte_dma_stop(test_dev_id)) < 0)
+		CHECK_FAIL("rte_dma_stop returned %d", ret);
+	if ((ret = rte_dma_vchan_setup(test_dev_id, test_vchan, &qconf)) < 0)
+		CHECK_FAIL("rte_dma_vchan_setup (mem-to-dev) returned %d", ret);
+	if ((ret = rte_dma_start(test_dev_id)) != 0)
+		CHECK_FAIL("rte_dma_start returned %d", ret);
+	return TEST_SUCCESS;
+}
+
+/* Free objects of m2d_pool as DPDK's test counts them: the common store plus
+ * this lcore's cache. */
+static unsigned int
+m2d_free_count(void)
+{
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(m2d_pool, rte_lcore_id());
+	struct rte_mempool_ops *ops = rte_mempool_get_ops(m2d_pool->ops_index);
+
+	return ops->get_count(m2d_pool) + (cache != NULL ? cache->len : 0);
+}
+
+/*
+ * DPDK's test_m2d_auto_free: 256 mbufs copied to the device with
+ * RTE_DMA_OP_FLAG_AUTO_FREE must all be back in the pool once completed.
+ * Unlike DPDK's (which returns the last ring index, so fails whenever it is
+ * not 0), it returns 0 on success, bounds the wait and checks the count of
+ * completions too.
+ */
+static int
+test_m2d_auto_free(int16_t dev_id, uint16_t vchan)
+{
+#define NR_MBUF 256
+	struct rte_mbuf *src[NR_MBUF];
+	unsigned int before, nb_done = 0;
+	bool dma_err = false;
+	uint64_t deadline;
+	int i, ret;
+
+	before = m2d_free_count();
+	if (rte_pktmbuf_alloc_bulk(m2d_pool, src, NR_MBUF) != 0)
+		CHECK_FAIL("cannot allocate %d mbufs", NR_MBUF);
+	if (m2d_free_count() != before - NR_MBUF)
+		CHECK_FAIL("pool count %u after taking %d of %u", m2d_free_count(), NR_MBUF, before);
+
+	for (i = 0; i < NR_MBUF; i++) {
+		/* Device addresses are offsets in the device's region. */
+		rte_iova_t dst = (rte_iova_t)(i % 16) * COPY_LEN;
+
+		fill_random(rte_pktmbuf_mtod(src[i], char *), COPY_LEN);
+		ret = rte_dma_copy(dev_id, vchan, rte_mbuf_data_iova(src[i]), dst, COPY_LEN,
+				   RTE_DMA_OP_FLAG_AUTO_FREE);
+		if (ret < 0) {
+			rte_pktmbuf_free_bulk(&src[i], NR_MBUF - i);
+			CHECK_FAIL("rte_dma_copy %d returned %d", i, ret);
+		}
+		ops_enqueued++;
+	}
+	rte_dma_submit(dev_id, vchan);
+
+	deadline = rte_get_timer_cycles() + AWAIT_TIMEOUT_S * rte_get_timer_hz();
+	while (nb_done < NR_MBUF && !dma_err && rte_get_timer_cycles() < deadline)
+		nb_done += rte_dma_completed(dev_id, vchan, NR_MBUF - nb_done, NULL, &dma_err);
+	if (nb_done != NR_MBUF || dma_err)
+		CHECK_FAIL("%u of %d copies completed, error %d", nb_done, NR_MBUF, dma_err);
+	if (m2d_free_count() != before)
+		CHECK_FAIL("pool count %u after auto-free, %u before", m2d_free_count(), before);
+	return 0;
+#undef NR_MBUF
 }
 
 /* Reconfigure for enqueue/dequeue mode with the largest ring. */
@@ -1411,8 +1498,7 @@ enum {
 	CASE_ERR, CASE_FILL, CASE_M2D, CASE_ENQ_DEQ,
 };
 
-/* DPDK's cases, iterations and setup hooks.  m2d_autofree always skips
- * (see setup_m2d_autofree), so it has no body. */
+/* DPDK's cases, iterations and setup hooks. */
 static const struct instance_case instance_cases[] = {
 	[CASE_COPY]       = { "copy", NULL, test_enqueue_copies, 640, false, true },
 	[CASE_SG_COPY]    = { "sg_copy", setup_sg_copy, test_enqueue_sg_copies, 1, false, true },
@@ -1422,7 +1508,7 @@ static const struct instance_case instance_cases[] = {
 	[CASE_ERR]        = { "error_handling", setup_error_handling, test_completion_handling,
 			      1, true, true },
 	[CASE_FILL]       = { "fill", setup_fill, test_enqueue_fill, 1, false, true },
-	[CASE_M2D]        = { "m2d_autofree", setup_m2d_autofree, NULL, 128, false, false },
+	[CASE_M2D]        = { "m2d_autofree", setup_m2d_autofree, test_m2d_auto_free, 128, false, true },
 	[CASE_ENQ_DEQ]    = { "dma_enq_deq", setup_enq_deq, test_enq_deq_ops, 1, false, true },
 };
 
@@ -1498,6 +1584,8 @@ suite_teardown(void)
 		       POOL_SIZE - pool_nb_free, POOL_SIZE);
 	pool_destroy();
 	rte_dma_stop(test_dev_id);
+	rte_mempool_free(m2d_pool);
+	m2d_pool = NULL;
 	rte_dma_stats_reset(test_dev_id, test_vchan);
 }
 

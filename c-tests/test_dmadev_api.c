@@ -453,7 +453,8 @@ check_auto_free_conf(const struct rte_dma_info *info)
 	if (vchan_setup_rejected(&vconf, "non-zero auto_free.reserved") != 0)
 		return -1;
 
-	/* Any non-NULL pool needs RTE_DMA_CAPA_M2D_AUTO_FREE; it is never used. */
+	/* A pool needs RTE_DMA_CAPA_M2D_AUTO_FREE, and dma_skeleton (which has it)
+	 * takes one on mem-to-dev vchans only; it is never used here. */
 	base_vchan_conf(&vconf, info);
 	vconf.auto_free.m2d.pool = (struct rte_mempool *)(uintptr_t)0x1;
 	if (vchan_setup_rejected(&vconf, "auto_free pool without capability") != 0)

@@ -6,6 +6,7 @@
 #include <rte_bus_vdev.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_dmadev.h>
 #include <rte_dmadev_core.h>
 #include <rte_dmadev_pmd.h>
@@ -15,16 +16,86 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_memzone.h>
+#include <rte_pause.h>
 #include <rte_per_lcore.h>
 #include <rte_telemetry.h>
+#include <rte_random.h>
+#include <rte_string_fns.h>
 #include <rte_test.h>
 #include <rte_uuid.h>
+
+#include <string.h>
+
+/* The inline helpers of the headers DPDK's tests include, and the calls behind them. */
+static int check_helpers(void)
+{
+	char text[] = "a,bb,,c", *tok[8], small[4], longer[700];
+	const char *volatile six = "abcdef";
+	uint64_t first, again;
+	int i;
+
+	RTE_TEST_ASSERT_EQUAL(rte_strsplit(text, (int)sizeof(text), tok, 8, ','), 4, "tokens");
+	RTE_TEST_ASSERT(strcmp(tok[1], "bb") == 0 && tok[2][0] == '\0', "token text");
+	RTE_TEST_ASSERT_EQUAL(rte_strsplit(NULL, 1, tok, 8, ','), -1, "NULL string");
+	/* Through a volatile pointer: gcc -O3 would otherwise flag the truncation. */
+	RTE_TEST_ASSERT_EQUAL(rte_strlcpy(small, six, sizeof(small)), 6u, "strlcpy length");
+	RTE_TEST_ASSERT(strcmp(small, "abc") == 0, "strlcpy truncates: %s", small);
+	rte_srand(7);
+	first = rte_rand();
+	rte_srand(7);
+	again = rte_rand();
+	RTE_TEST_ASSERT_EQUAL(first, again, "same seed, same number");
+	for (i = 0; i < 100; i++)
+		RTE_TEST_ASSERT(rte_rand_max(10) < 10, "rte_rand_max out of range");
+	RTE_TEST_ASSERT(rte_rdtsc_precise() != 0, "TSC");
+	rte_pause();
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	/* Longer than rte_vlog's stack buffer: formatted on the heap, written to stderr. */
+	RTE_TEST_ASSERT_SUCCESS(rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_DEBUG), "level");
+	RTE_TEST_ASSERT_EQUAL(RTE_LOG(DEBUG, USER1, "%s\n", longer), 0, "RTE_LOG of 700 bytes");
+	RTE_TEST_ASSERT_EQUAL(rte_log(RTE_LOG_DEBUG, RTE_LOGTYPE_EAL, "%d\n", 1), 0, "rte_log");
+	RTE_ASSERT(0); /* compiled out without RTE_ENABLE_ASSERT, as in DPDK */
+	RTE_VERIFY(1);
+	return 0;
+}
+
+/* A pktmbuf pool through the inline accessors: DPDK's fields, per-lcore counts. */
+static int check_mbufs(void)
+{
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("hdr_pool", 64, 8, 0, 256, SOCKET_ID_ANY);
+	struct rte_mbuf *m[3];
+	struct rte_mempool_ops *ops;
+
+	RTE_TEST_ASSERT(mp != NULL, "pool: rte_errno %d", rte_errno);
+	RTE_TEST_ASSERT(rte_pktmbuf_pool_create("hdr_pool", 8, 0, 0, 256, 0) == NULL &&
+			rte_errno == EEXIST, "a second pool of the same name");
+	RTE_TEST_ASSERT(rte_mempool_lookup("hdr_pool") == mp, "lookup");
+	ops = rte_mempool_get_ops(mp->ops_index);
+	RTE_TEST_ASSERT(ops != NULL && ops->get_count(mp) == 64, "store count");
+	RTE_TEST_ASSERT(rte_mempool_default_cache(mp, RTE_MAX_LCORE) == NULL, "no cache past the lcores");
+	RTE_TEST_ASSERT_SUCCESS(rte_pktmbuf_alloc_bulk(mp, m, 3), "alloc");
+	RTE_TEST_ASSERT_EQUAL(rte_pktmbuf_headroom(m[0]), RTE_PKTMBUF_HEADROOM, "headroom");
+	RTE_TEST_ASSERT_EQUAL(rte_pktmbuf_data_room_size(mp), 256, "data room");
+	RTE_TEST_ASSERT(rte_pktmbuf_mtod(m[0], char *) == (char *)m[0]->buf_addr + 128, "mtod");
+	RTE_TEST_ASSERT_EQUAL(rte_mbuf_data_iova(m[0]), rte_pktmbuf_iova(m[0]), "iova");
+	RTE_TEST_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 3u, "in use");
+	rte_pktmbuf_free_bulk(m, 3);
+	RTE_TEST_ASSERT_EQUAL(rte_mempool_avail_count(mp), 64u, "all back");
+	rte_mempool_free(mp);
+	RTE_TEST_ASSERT(rte_mempool_lookup("hdr_pool") == NULL, "freed");
+	return 0;
+}
 
 static int check(void)
 {
 	RTE_TEST_ASSERT(RTE_BIT64(35) == RTE_DMA_CAPA_OPS_ENQ_DEQ, "bit 35: %d", 35);
 	RTE_TEST_ASSERT_EQUAL(sizeof(struct rte_dma_fp_object), 128u, "fp object size");
+	RTE_TEST_ASSERT_SUCCESS(check_helpers(), "helpers");
+	RTE_TEST_ASSERT_SUCCESS(check_mbufs(), "mbufs");
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_dmadev.h>
 #include <rte_dmadev_pmd.h>
 #include <rte_eal.h>
@@ -11,13 +12,19 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_memzone.h>
+#include <rte_pause.h>
 #include <rte_per_lcore.h>
 #include <rte_telemetry.h>
+#include <rte_random.h>
+#include <rte_string_fns.h>
 #include <rte_test.h>
 
 static_assert(sizeof(rte_dma_vchan_conf) == 136, "vchan conf size");
 static_assert(sizeof(rte_dma_fp_object) == 128, "fp object size");
+static_assert(sizeof(rte_mbuf) == 128, "mbuf size");
 
 int main()
 {

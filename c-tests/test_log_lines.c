@@ -240,6 +240,7 @@ static int16_t noinfo = -1;    /* info callback fails with -EIO */
 static int16_t prio1 = -1;     /* PRI_POLICY_SP with one priority: info_get refuses */
 static int16_t prio4 = -1;     /* PRI_POLICY_SP, 4 priorities, no transfer capability */
 static int16_t bare = -1;      /* info callback only */
+static int16_t m2monly = -1;   /* MEM_TO_MEM only (dma_skeleton also has MEM_TO_DEV, M2D_AUTO_FREE) */
 static int16_t unused_id = -1; /* a free slot */
 
 static const unsigned char uuid[16] = { 1 };
@@ -499,11 +500,12 @@ test_vchan_setup(void)
 	EXPECT(configure(prio4, 1, 0, 0), 0, NULL);
 	EXPECT(vchan_setup(prio4, 0, m2m()), -EINVAL,
 	       L("Device %d don't support mem2mem transfer", prio4), NULL);
+	EXPECT(configure(m2monly, 1, 0, 0), 0, NULL);
 	c = m2m();
 	c.direction = RTE_DMA_DIR_MEM_TO_DEV;
 	c.dst_port.port_type = RTE_DMA_PORT_PCIE;
-	EXPECT(vchan_setup(skel, 0, c), -EINVAL,
-	       L("Device %d don't support mem2dev transfer", skel), NULL);
+	EXPECT(vchan_setup(m2monly, 0, c), -EINVAL,
+	       L("Device %d don't support mem2dev transfer", m2monly), NULL);
 	c = m2m();
 	c.direction = RTE_DMA_DIR_DEV_TO_MEM;
 	c.src_port.port_type = RTE_DMA_PORT_PCIE;
@@ -525,8 +527,11 @@ test_vchan_setup(void)
 	       L("Device %d number of descriptors invalid", skel), NULL);
 	c = m2m();
 	c.auto_free.m2d.pool = (struct rte_mempool *)&pool;
+	EXPECT(vchan_setup(m2monly, 0, c), -EINVAL,
+	       L("Device %d does not support m2d auto free", m2monly), NULL);
+	/* dma_skeleton frees mem-to-dev sources only: a pool elsewhere is refused. */
 	EXPECT(vchan_setup(skel, 0, c), -EINVAL,
-	       L("Device %d does not support m2d auto free", skel), NULL);
+	       L("vchan 0: auto_free.m2d.pool needs a mem-to-dev vchan"), NULL);
 	c = m2m();
 	c.domain.type = RTE_DMA_INTER_OS_DOMAIN;
 	EXPECT(vchan_setup(skel, 0, c), -EINVAL,
@@ -699,6 +704,7 @@ test_release(void)
 	EXPECT(rte_dma_pmd_release("log_prio1"), 0, NULL);
 	EXPECT(rte_dma_pmd_release("log_prio4"), 0, NULL);
 	EXPECT(rte_dma_pmd_release("log_bare"), 0, NULL);
+	EXPECT(rte_dma_pmd_release("log_m2m"), 0, NULL);
 	EXPECT(rte_dma_pmd_release("log_bare"), -EINVAL, NULL);
 	EXPECT(rte_dma_close(skel), 0, NULL);
 	EXPECT(rte_dma_close(skel), -EINVAL, NULL);
@@ -719,7 +725,8 @@ suite_setup(void)
 			       RTE_DMA_CAPA_MEM_TO_MEM | RTE_DMA_CAPA_PRI_POLICY_SP, 1, 0);
 	prio4 = log_pmd_create("log_prio4", &log_pmd_ops, RTE_DMA_CAPA_PRI_POLICY_SP, 4, 0);
 	bare = log_pmd_create("log_bare", &info_only_ops, RTE_DMA_CAPA_MEM_TO_MEM, 0, 0);
-	if (skel < 0 || noinfo < 0 || prio1 < 0 || prio4 < 0 || bare < 0)
+	m2monly = log_pmd_create("log_m2m", &log_pmd_ops, RTE_DMA_CAPA_MEM_TO_MEM, 0, 0);
+	if (skel < 0 || noinfo < 0 || prio1 < 0 || prio4 < 0 || bare < 0 || m2monly < 0)
 		return TEST_FAILED;
 	for (int16_t i = 0; i < RTE_DMADEV_DEFAULT_MAX; i++)
 		if (!rte_dma_is_valid(i)) {

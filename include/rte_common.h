@@ -18,6 +18,9 @@
 #define __rte_experimental
 #define __rte_internal
 #define RTE_SET_USED(x) (void)(x)
+/** Lets the compiler check a printf-style format against its arguments. */
+#define __rte_format_printf(format_index, first_arg) \
+	__attribute__((__format__(__printf__, format_index, first_arg)))
 #define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define RTE_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RTE_MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -61,3 +64,18 @@
 typedef uint64_t rte_iova_t;
 
 #endif  /* RTE_COMMON_H */
+
+#ifndef RTE_COMMON_H_TAIL
+#define RTE_COMMON_H_TAIL
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** Logs the printf-style message at CRIT under the EAL type, cleans the EAL up and
+ * exits with `exit_code`. */
+void rte_exit(int exit_code, const char *format, ...)
+	__attribute__((noreturn)) __rte_format_printf(2, 3);
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_COMMON_H_TAIL */

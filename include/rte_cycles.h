@@ -64,11 +64,29 @@ void rte_delay_us_callback_register(void (*userfunc)(unsigned int));
 
 #ifndef RTE_CYCLES_H_TAIL
 #define RTE_CYCLES_H_TAIL
-
 /** Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`. */
 static inline void rte_delay_ms(unsigned ms)
 {
 	rte_delay_us(ms * 1000);
+}
+
+/** The TSC, read in place (the clock of `rte_get_tsc_cycles`). */
+static inline uint64_t rte_rdtsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+#else
+	return rte_get_tsc_cycles();
+#endif
+}
+
+/** `rte_rdtsc` after a full memory barrier, so earlier accesses are not timed late. */
+static inline uint64_t rte_rdtsc_precise(void)
+{
+	__sync_synchronize();
+	return rte_rdtsc();
 }
 
 #endif /* RTE_CYCLES_H_TAIL */

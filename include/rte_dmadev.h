@@ -142,11 +142,6 @@ enum rte_dma_status_code {
 };
 
 /**
- * DPDK's memory pool, opaque here.
- */
-struct rte_mempool;
-
-/**
  * Device information, filled by `rte_dma_info_get`.
  */
 struct rte_dma_info {

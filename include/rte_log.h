@@ -5,10 +5,25 @@
 #ifndef RTE_LOG_H
 #define RTE_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "rte_common.h"
+
+/** DPDK's fixed log types (others are registered with `rte_log_register`). */
+#define RTE_LOGTYPE_EAL 0
+#define RTE_LOGTYPE_USER1 24
+#define RTE_LOGTYPE_USER2 25
+#define RTE_LOGTYPE_USER3 26
+#define RTE_LOGTYPE_USER4 27
+#define RTE_LOGTYPE_USER5 28
+#define RTE_LOGTYPE_USER6 29
+#define RTE_LOGTYPE_USER7 30
+#define RTE_LOGTYPE_USER8 31
+#define RTE_LOGTYPE_FIRST_EXT_ID 32
+
 
 #define RTE_LOG_EMERG 1
 
@@ -79,3 +94,28 @@ bool rte_log_can_log(uint32_t logtype, uint32_t level);
 #endif  // __cplusplus
 
 #endif  /* RTE_LOG_H */
+
+#ifndef RTE_LOG_H_TAIL
+#define RTE_LOG_H_TAIL
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** Writes a printf-style message (the caller ends its lines) if `level` is enabled
+ * for `logtype`: 0 if it is off, -1 for an unknown type or a bad format, else the
+ * bytes written. */
+int rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
+	__rte_format_printf(3, 0);
+/** `rte_vlog` with the arguments inline. */
+int rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+	__rte_format_printf(3, 4);
+#ifdef __cplusplus
+}
+#endif
+
+/** Logs under a fixed type: `RTE_LOG(ERR, USER1, "text %d\n", n)` prints "USER1: text". */
+#define RTE_LOG(l, t, ...) \
+	rte_log(RTE_LOG_ ## l, RTE_LOGTYPE_ ## t, # t ": " __VA_ARGS__)
+/** As RTE_LOG (DPDK compiles it out above RTE_LOG_DP_LEVEL; here it is kept). */
+#define RTE_LOG_DP(l, t, ...) RTE_LOG(l, t, __VA_ARGS__)
+
+#endif /* RTE_LOG_H_TAIL */

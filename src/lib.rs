@@ -17,6 +17,7 @@ pub mod eal;
 pub mod engines;
 pub mod error;
 pub mod log;
+pub mod mempool;
 mod regex;
 pub mod registry;
 pub mod runtime;

@@ -58,11 +58,31 @@ static STATE: Mutex<LogState> = Mutex::new(LogState {
     patterns: Vec::new(),
 });
 
+/// DPDK's fixed log type ids: `lib.eal` is 0, `user1`..`user8` are 24..31 (the
+/// `RTE_LOGTYPE_*` constants of `rte_log.h`); ids 1..23 are retired and nameless.
+/// Types registered later get ids from 32 (`RTE_LOGTYPE_FIRST_EXT_ID`) on, as in DPDK.
+fn static_types() -> Vec<LogType> {
+    (0..32)
+        .map(|id| LogType {
+            name: match id {
+                0 => EAL_LOGTYPE_NAME.to_owned(),
+                24..=31 => format!("user{}", id - 23),
+                _ => String::new(),
+            },
+            level: RTE_LOG_INFO,
+        })
+        .collect()
+}
+
 fn state() -> std::sync::MutexGuard<'static, LogState> {
     // A panic while holding the log lock leaves plain data behind; keep using it.
-    STATE
+    let mut st = STATE
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if st.types.is_empty() {
+        st.types = static_types();
+    }
+    st
 }
 
 fn valid_level(level: u32) -> bool {
@@ -73,7 +93,11 @@ fn valid_level(level: u32) -> bool {
 /// the last pattern matching it, else `default_level`.
 pub fn register(name: &str, default_level: u32) -> u32 {
     let mut st = state();
-    if let Some(id) = st.types.iter().position(|t| t.name == name) {
+    if let Some(id) = st
+        .types
+        .iter()
+        .position(|t| t.name == name && !name.is_empty())
+    {
         return id as u32;
     }
     let level = st
@@ -94,7 +118,7 @@ pub fn lookup(name: &str) -> Option<u32> {
     state()
         .types
         .iter()
-        .position(|t| t.name == name)
+        .position(|t| t.name == name && !name.is_empty())
         .map(|i| i as u32)
 }
 

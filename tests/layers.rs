@@ -11,6 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["log"],
     &["config"],
     &["eal"],
+    &["mempool"],
     &["trace"],
     &["registry", "validate"],
     &["api"],

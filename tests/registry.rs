@@ -69,7 +69,13 @@ fn registry_and_skeleton_lifecycle() {
     let dev = api::get_dev_id_by_name(&name("dma_skeleton0")).unwrap();
     assert_eq!(registry::next_dev(0), dev);
     let info = api::info_get(dev).unwrap();
-    assert_eq!(info.dev_capa, 0x7_0000_0011 | RTE_DMA_CAPA_OPS_ENQ_DEQ);
+    assert_eq!(
+        info.dev_capa,
+        0x7_0000_0011
+            | RTE_DMA_CAPA_OPS_ENQ_DEQ
+            | RTE_DMA_CAPA_MEM_TO_DEV
+            | RTE_DMA_CAPA_M2D_AUTO_FREE
+    );
     assert_eq!(
         (info.max_vchans, info.min_desc, info.max_desc, info.max_sges),
         (4, 32, 8192, 4)

@@ -12,6 +12,8 @@ mod eal;
 mod fastpath;
 mod guard;
 mod log;
+mod mbuf;
+mod mempool;
 mod pmd;
 mod telemetry;
 mod trace;

@@ -13,6 +13,8 @@
 pub mod common;
 pub mod consts;
 pub mod fp;
+pub mod mbuf;
+pub mod mempool;
 pub mod memzone;
 pub mod pmd;
 pub mod stream;
@@ -23,6 +25,8 @@ pub mod uuid;
 pub use common::*;
 pub use consts::*;
 pub use fp::*;
+pub use mbuf::*;
+pub use mempool::*;
 pub use memzone::*;
 pub use pmd::*;
 pub use stream::CStream;

@@ -76,10 +76,7 @@ pub type rte_dma_inter_domain_type_raw = u32;
 /// Storage of an `enum rte_dma_status_code` field.
 pub type rte_dma_status_code_raw = u32;
 
-/// DPDK's memory pool, opaque here.
-pub struct rte_mempool {
-    _opaque: [u8; 0],
-}
+pub use super::mempool::rte_mempool;
 
 /// Device information, filled by `rte_dma_info_get`.
 #[repr(C)]

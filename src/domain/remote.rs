@@ -1144,6 +1144,7 @@ mod tests {
             kind,
             nb_src: g.src.len() as u8,
             nb_dst: g.dst.len() as u8,
+            auto_free: false,
         };
         let r = match g.fill {
             Some(p) => ring.push(d(OpKind::Fill, p, g.dst[0].addr, g.len as u32), None, false),
@@ -1331,6 +1332,7 @@ mod tests {
             kind,
             nb_src: 0,
             nb_dst: 0,
+            auto_free: false,
         };
         let s0 = from.as_ptr() as u64;
         let d0 = small.as_mut_ptr() as u64;
@@ -1410,6 +1412,7 @@ mod tests {
                     kind,
                     nb_src: 0,
                     nb_dst: 0,
+                    auto_free: false,
                 };
                 ring.push(d, None, false).unwrap();
             }
@@ -1457,6 +1460,7 @@ mod tests {
                 kind: OpKind::Copy,
                 nb_src: 0,
                 nb_dst: 0,
+                auto_free: false,
             };
             ring.push(d, None, true).unwrap();
             let Access { src: s, dst: t } = &ring.access.clone();

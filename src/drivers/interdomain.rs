@@ -29,9 +29,11 @@ use std::sync::{Arc, Mutex, Weak};
 
 pub const DRIVER_NAME: &str = "dma_interdomain";
 
-/// `dma_skeleton`'s, plus inter-process domains and error statuses for bad addresses.
+/// `dma_skeleton`'s but its mem-to-dev vchans (every vchan here runs through the
+/// domain's data path), plus inter-process domains and error statuses for bad addresses.
 pub const CAPABILITIES: Capabilities = Capabilities {
     dev_capa: super::skeleton::CAPABILITIES.dev_capa
+        & !(RTE_DMA_CAPA_MEM_TO_DEV | RTE_DMA_CAPA_M2D_AUTO_FREE)
         | RTE_DMA_CAPA_HANDLES_ERRORS
         | RTE_DMA_CAPA_INTER_PROCESS_DOMAIN,
     ..super::skeleton::CAPABILITIES

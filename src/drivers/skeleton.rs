@@ -9,14 +9,18 @@ pub const DRIVER_NAME: &str = "dma_skeleton";
 
 /// DPDK's skeleton (mem-to-mem copies, fills and scatter-gather, 32..8192
 /// descriptors, 4 segments per side) plus what costs the fast path nothing and keeps
-/// DPDK's own tests passing: enqueue/dequeue of `rte_dma_op`s and 4 vchans.
+/// DPDK's own tests passing: enqueue/dequeue of `rte_dma_op`s, 4 vchans, and
+/// mem-to-dev vchans into a region of the device with auto-free of their sources
+/// (`engines::devmem`).
 pub const CAPABILITIES: Capabilities = Capabilities {
     dev_capa: RTE_DMA_CAPA_MEM_TO_MEM
         | RTE_DMA_CAPA_SVA
         | RTE_DMA_CAPA_OPS_COPY
         | RTE_DMA_CAPA_OPS_COPY_SG
         | RTE_DMA_CAPA_OPS_FILL
-        | RTE_DMA_CAPA_OPS_ENQ_DEQ,
+        | RTE_DMA_CAPA_OPS_ENQ_DEQ
+        | RTE_DMA_CAPA_MEM_TO_DEV
+        | RTE_DMA_CAPA_M2D_AUTO_FREE,
     max_vchans: 4,
     max_desc: 8192,
     min_desc: 32,

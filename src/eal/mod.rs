@@ -20,6 +20,8 @@ pub mod malloc;
 pub mod memzone;
 pub mod num;
 pub mod per_lcore;
+pub mod random;
+pub mod strings;
 pub mod vdev;
 
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -7,10 +7,11 @@
 //! engine holds them, i.e. while no worker runs; otherwise `setup_vchan` gives
 //! `Error::Busy`. The fast path reaches a ring through `fast`, which the control path
 //! clears and fences (`registry::wait_for_fast_path`) before it drops a ring.
+use super::devmem::DeviceMemory;
 use super::ring::{DataPath, Desc, MAX_SGES, OpKind, Producer, Ring};
 use super::worker::{self, Signals, Vchans};
 use crate::abi::*;
-use crate::config::{ConfigFlags, DeviceConfig, VchanConfig};
+use crate::config::{ConfigFlags, DeviceConfig, Direction, VchanConfig};
 use crate::driver::{Capabilities, Device, Driver, FastPath};
 use crate::{Error, Result, dma_log};
 use core::mem::MaybeUninit;
@@ -263,8 +264,22 @@ impl Driver for CpuEngine {
         Ok(())
     }
 
+    /// A mem-to-dev vchan writes into a memory region of the device (see `devmem`).
     fn vchan_setup(&self, vchan: u16, conf: &VchanConfig) -> Result<()> {
-        self.setup_vchan(vchan, conf.nb_desc, None)
+        let datapath: Option<Box<dyn DataPath>> = match conf.direction {
+            Direction::MemToDev => Some(Box::new(DeviceMemory::new(conf.auto_free_pool)?)),
+            // Only mem-to-dev buffers are freed by the device; DPDK's API test expects a
+            // pool elsewhere to be refused.
+            _ if conf.auto_free_pool.is_some() => {
+                dma_log!(
+                    ERR,
+                    "vchan {vchan}: auto_free.m2d.pool needs a mem-to-dev vchan"
+                );
+                return Err(Error::InvalidArgument);
+            }
+            _ => None,
+        };
+        self.setup_vchan(vchan, conf.nb_desc, datapath)
     }
 
     fn start(&self) -> Result<()> {
@@ -402,6 +417,7 @@ fn desc(kind: OpKind, src: u64, dst: u64, len: u32) -> Desc {
         kind,
         nb_src: 0,
         nb_dst: 0,
+        auto_free: false,
     }
 }
 
@@ -425,7 +441,8 @@ impl FastPath for CpuEngine {
         if length == 0 {
             return Err(Error::InvalidArgument);
         }
-        let d = desc(OpKind::Copy, src, dst, length);
+        let mut d = desc(OpKind::Copy, src, dst, length);
+        d.auto_free = flags & RTE_DMA_OP_FLAG_AUTO_FREE != 0;
         // SAFETY: forwarded contract.
         unsafe { self.push_desc(vchan, d, None, flags) }
     }
@@ -547,6 +564,7 @@ impl FastPath for CpuEngine {
                 kind: OpKind::Op,
                 nb_src: 0,
                 nb_dst: 0,
+                auto_free: false,
             };
             if ring.push(d, None, false).is_err() {
                 break;

@@ -5,9 +5,11 @@
 //! typed sides and the `DataPath` plug-in through which a domain (`crate::domain`)
 //! executes operations instead of plain loads and stores, `worker` the thread,
 //! `doorbell` its wake-up, `memops` the copies and fills, `fault` the operations
-//! the worker fails on purpose (fault injection). The devices built on it are
+//! the worker fails on purpose (fault injection), `devmem` the device side of
+//! mem-to-dev vchans (with `RTE_DMA_OP_FLAG_AUTO_FREE`). The devices built on it are
 //! in `crate::drivers`.
 pub mod cpu;
+pub mod devmem;
 pub mod doorbell;
 pub mod fault;
 pub mod memops;

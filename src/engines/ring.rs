@@ -71,6 +71,9 @@ pub struct Desc {
     pub kind: OpKind,
     pub nb_src: u8,
     pub nb_dst: u8,
+    /// `RTE_DMA_OP_FLAG_AUTO_FREE` (copies and fills only: it shares the bits that
+    /// hold a scatter-gather list's segment counts).
+    pub auto_free: bool,
 }
 
 /// The segments of a scatter-gather operation, beside its descriptor.
@@ -303,7 +306,10 @@ impl Producer<'_> {
         unsafe {
             *r.addrs[slot].get() = [desc.src, desc.dst];
             *r.lens[slot].get() = desc.len;
-            *r.metas[slot].get() = desc.kind as u8 | desc.nb_src << 2 | desc.nb_dst << 5;
+            *r.metas[slot].get() = desc.kind as u8
+                | desc.nb_src << 2
+                | desc.nb_dst << 5
+                | ((desc.auto_free && desc.kind != OpKind::CopySg) as u8) << 2;
             if let Some((src, dst)) = sg {
                 let list = &mut *r.sgs[slot].get();
                 list.segs[..src.len()].copy_from_slice(src);
@@ -564,6 +570,7 @@ impl<'a> Batch<'a> {
                 kind,
                 nb_src: (meta >> 2) & 7,
                 nb_dst: meta >> 5,
+                auto_free: kind != OpKind::CopySg && meta & 4 != 0,
             };
             (d, &*r.sgs[slot].get())
         }
@@ -619,6 +626,7 @@ mod tests {
             kind: OpKind::Copy,
             nb_src: 0,
             nb_dst: 0,
+            auto_free: false,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The EAL subset, one module per DPDK header: `rte_eal.h`, `rte_errno.h`,
-//! `rte_lcore.h`, `rte_launch.h`, `rte_malloc.h`, `rte_memzone.h`, `rte_cycles.h` and `rte_bus_vdev.h`.
+//! `rte_lcore.h`, `rte_launch.h`, `rte_malloc.h`, `rte_memzone.h`, `rte_cycles.h`,
+//! `rte_bus_vdev.h`, `rte_random.h` and `rte_string_fns.h`.
 use crate::guard::c_str;
 use dmadev::eal::errno;
 use dmadev::{Error, Result};
@@ -12,6 +13,8 @@ mod launch;
 mod lcore;
 mod malloc;
 mod memzone;
+mod random;
+mod string_fns;
 mod vdev;
 
 fn fail(e: Error) -> c_int {

@@ -55,6 +55,9 @@ const COMMON_MACROS: &str = r#"
 #define __rte_experimental
 #define __rte_internal
 #define RTE_SET_USED(x) (void)(x)
+/** Lets the compiler check a printf-style format against its arguments. */
+#define __rte_format_printf(format_index, first_arg) \
+	__attribute__((__format__(__printf__, format_index, first_arg)))
 #define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define RTE_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RTE_MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -67,6 +70,19 @@ const COMMON_MACROS: &str = r#"
 #endif
 #ifndef unlikely
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+"#;
+
+/** `rte_exit` is declared in DPDK's `rte_common.h`. */
+const EXIT_DECL: &str = r#"#ifdef __cplusplus
+extern "C" {
+#endif
+/** Logs the printf-style message at CRIT under the EAL type, cleans the EAL up and
+ * exits with `exit_code`. */
+void rte_exit(int exit_code, const char *format, ...)
+	__attribute__((noreturn)) __rte_format_printf(2, 3);
+#ifdef __cplusplus
+}
 #endif
 "#;
 
@@ -308,6 +324,198 @@ const TELEMETRY_MACROS: &str = r#"
 #define RTE_TEL_U64_VAL RTE_TEL_UINT_VAL
 "#;
 
+const LOG_MACROS: &str = r#"
+/** DPDK's fixed log types (others are registered with `rte_log_register`). */
+#define RTE_LOGTYPE_EAL 0
+#define RTE_LOGTYPE_USER1 24
+#define RTE_LOGTYPE_USER2 25
+#define RTE_LOGTYPE_USER3 26
+#define RTE_LOGTYPE_USER4 27
+#define RTE_LOGTYPE_USER5 28
+#define RTE_LOGTYPE_USER6 29
+#define RTE_LOGTYPE_USER7 30
+#define RTE_LOGTYPE_USER8 31
+#define RTE_LOGTYPE_FIRST_EXT_ID 32
+"#;
+
+/* rte_log and rte_vlog are the library's (DPDK_27 in librte_log.so.27, as DPDK-built
+ * programs need them): formatted in ffi/csrc/varargs.c, written to the log stream. */
+const LOG_INLINE: &str = r#"#ifdef __cplusplus
+extern "C" {
+#endif
+/** Writes a printf-style message (the caller ends its lines) if `level` is enabled
+ * for `logtype`: 0 if it is off, -1 for an unknown type or a bad format, else the
+ * bytes written. */
+int rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
+	__rte_format_printf(3, 0);
+/** `rte_vlog` with the arguments inline. */
+int rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+	__rte_format_printf(3, 4);
+#ifdef __cplusplus
+}
+#endif
+
+/** Logs under a fixed type: `RTE_LOG(ERR, USER1, "text %d\n", n)` prints "USER1: text". */
+#define RTE_LOG(l, t, ...) \
+	rte_log(RTE_LOG_ ## l, RTE_LOGTYPE_ ## t, # t ": " __VA_ARGS__)
+/** As RTE_LOG (DPDK compiles it out above RTE_LOG_DP_LEVEL; here it is kept). */
+#define RTE_LOG_DP(l, t, ...) RTE_LOG(l, t, __VA_ARGS__)
+"#;
+
+const MEMPOOL_INLINE: &str = r#"/** The cache of `lcore_id` (NULL if the pool has none or the id is out of range). */
+static inline struct rte_mempool_cache *
+rte_mempool_default_cache(struct rte_mempool *mp, unsigned int lcore_id)
+{
+	if (mp->cache_size == 0 || lcore_id >= RTE_MAX_LCORE)
+		return NULL;
+	return &mp->local_cache[lcore_id];
+}
+
+/** The pool's private area (after its per-lcore caches). */
+static inline void *
+rte_mempool_get_priv(struct rte_mempool *mp)
+{
+	return (char *)mp + sizeof(*mp) +
+		(mp->cache_size == 0 ? 0 : sizeof(struct rte_mempool_cache) * RTE_MAX_LCORE);
+}
+"#;
+
+const MBUF_INLINE: &str = r#"/** The data of `m`, plus `o` bytes, as type `t`. */
+#define rte_pktmbuf_mtod_offset(m, t, o) \
+	((t)(void *)((char *)(m)->buf_addr + (m)->data_off + (o)))
+/** The data of `m` as type `t`. */
+#define rte_pktmbuf_mtod(m, t) rte_pktmbuf_mtod_offset(m, t, 0)
+/** IO address of the data of `m`, plus `o` bytes. */
+#define rte_pktmbuf_iova_offset(m, o) \
+	(rte_iova_t)((m)->buf_iova + (m)->data_off + (o))
+/** IO address of the data of `m`. */
+#define rte_pktmbuf_iova(m) rte_pktmbuf_iova_offset(m, 0)
+/** Bytes of data in the segment `m`. */
+#define rte_pktmbuf_data_len(m) ((m)->data_len)
+/** Bytes of data in the packet `m`. */
+#define rte_pktmbuf_pkt_len(m) ((m)->pkt_len)
+
+/** IO address of the data of `mb`. */
+static inline rte_iova_t rte_mbuf_data_iova(const struct rte_mbuf *mb)
+{
+	return mb->buf_iova + mb->data_off;
+}
+
+/** IO address the data of a fresh `mb` starts at (after the headroom). */
+static inline rte_iova_t rte_mbuf_data_iova_default(const struct rte_mbuf *mb)
+{
+	return mb->buf_iova + RTE_PKTMBUF_HEADROOM;
+}
+
+/** Bytes of buffer each mbuf of the pktmbuf pool `mp` has. */
+static inline uint16_t rte_pktmbuf_data_room_size(struct rte_mempool *mp)
+{
+	return ((struct rte_pktmbuf_pool_private *)rte_mempool_get_priv(mp))->mbuf_data_room_size;
+}
+
+/** Bytes before the data of `m`. */
+static inline uint16_t rte_pktmbuf_headroom(const struct rte_mbuf *m)
+{
+	return m->data_off;
+}
+
+/** Bytes after the data of `m`. */
+static inline uint16_t rte_pktmbuf_tailroom(const struct rte_mbuf *m)
+{
+	return (uint16_t)(m->buf_len - m->data_off - m->data_len);
+}
+"#;
+
+const PAUSE_INLINE: &str = r#"
+/** Tells the CPU this is a spin-wait loop (x86 `pause`, Arm `yield`). */
+static inline void rte_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+"#;
+
+const CYCLES_INLINE: &str = r#"/** Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`. */
+static inline void rte_delay_ms(unsigned ms)
+{
+	rte_delay_us(ms * 1000);
+}
+
+/** The TSC, read in place (the clock of `rte_get_tsc_cycles`). */
+static inline uint64_t rte_rdtsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+#else
+	return rte_get_tsc_cycles();
+#endif
+}
+
+/** `rte_rdtsc` after a full memory barrier, so earlier accesses are not timed late. */
+static inline uint64_t rte_rdtsc_precise(void)
+{
+	__sync_synchronize();
+	return rte_rdtsc();
+}
+"#;
+
+const DEBUG_MACROS: &str = r#"
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** `rte_panic`'s function: logs where and why at CRIT, the stack, then aborts. */
+void __rte_panic(const char *funcname, const char *format, ...)
+	__attribute__((cold, noreturn)) __rte_format_printf(2, 3);
+#ifdef __cplusplus
+}
+#endif
+/** Logs where and why (printf-style) at CRIT under the EAL type, then aborts. */
+#define rte_panic(...) rte_panic_(__func__, __VA_ARGS__, "dummy")
+#define rte_panic_(func, format, ...) __rte_panic(func, format "%.0s", __VA_ARGS__)
+/** Panics if `exp` is false, in every build. */
+#define RTE_VERIFY(exp) do { \
+	if (unlikely(!(exp))) \
+		rte_panic("line %d\tassert \"%s\" failed\n", __LINE__, #exp); \
+} while (0)
+/** RTE_VERIFY when built with RTE_ENABLE_ASSERT, else nothing (as DPDK). */
+#ifdef RTE_ENABLE_ASSERT
+#define RTE_ASSERT(exp) RTE_VERIFY(exp)
+#else
+#define RTE_ASSERT(exp) do {} while (0)
+#endif
+"#;
+
+const STRING_INLINE: &str = r#"/** Copies `src` into `dst` (`size` bytes, NUL-terminated); returns strlen(src). */
+static inline size_t rte_strlcpy(char *dst, const char *src, size_t size)
+{
+	return (size_t)snprintf(dst, size, "%s", src);
+}
+
+/** Appends `src` to `dst` (`size` bytes in all); returns the length it tried to make. */
+static inline size_t rte_strlcat(char *dst, const char *src, size_t size)
+{
+	const char *end = (const char *)memchr(dst, '\0', size);
+	size_t l = end != NULL ? (size_t)(end - dst) : size;
+	if (l < size)
+		return l + rte_strlcpy(&dst[l], src, size - l);
+	return l + strlen(src);
+}
+
+/** The first character of `src` that is not white space. */
+static inline const char *rte_str_skip_leading_spaces(const char *src)
+{
+	const char *p = src;
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+"#;
+
 /** `rte_lcore_id` is inline, as in DPDK (the library also exports it as a function). */
 const LCORE_INLINE: &str = r#"
 /** The calling thread's lcore id, or `LCORE_ID_ANY` for a thread the EAL did not set up. */
@@ -337,14 +545,6 @@ const DELAY_US: &str = r#"
  * `rte_delay_us_block`; `rte_delay_us_callback_register` replaces it).
  */
 extern void (*rte_delay_us)(unsigned int us);
-"#;
-
-const DELAY_MS_INLINE: &str = r#"
-/** Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`. */
-static inline void rte_delay_ms(unsigned ms)
-{
-	rte_delay_us(ms * 1000);
-}
 "#;
 
 const STD: &[&str] = &["stdbool.h", "stddef.h", "stdint.h"];
@@ -386,7 +586,7 @@ pub const HEADERS: &[Header] = &[
         includes: &[],
         sys_includes: STD,
         prologue: COMMON_MACROS,
-        epilogue: "",
+        epilogue: EXIT_DECL,
         exclude: &[],
         include: &["rte_iova_t"],
     },
@@ -458,9 +658,9 @@ pub const HEADERS: &[Header] = &[
         file: "rte_log.h",
         sources: &["src/log.rs", "ffi/src/log.rs"],
         includes: &["rte_common.h"],
-        sys_includes: &["stdbool.h", "stdint.h", "stdio.h"],
-        prologue: "",
-        epilogue: "",
+        sys_includes: &["stdarg.h", "stdbool.h", "stdint.h", "stdio.h", "stdlib.h"],
+        prologue: LOG_MACROS,
+        epilogue: LOG_INLINE,
         exclude: &["DMADEV_LOGTYPE_NAME", "EAL_LOGTYPE_NAME"],
         include: &[],
     },
@@ -556,7 +756,7 @@ pub const HEADERS: &[Header] = &[
         includes: &["rte_common.h"],
         sys_includes: STD,
         prologue: DELAY_US,
-        epilogue: DELAY_MS_INLINE,
+        epilogue: CYCLES_INLINE,
         exclude: &["rte_delay_ms"],
         include: &[],
     },
@@ -567,6 +767,77 @@ pub const HEADERS: &[Header] = &[
         sys_includes: STD,
         prologue: "",
         epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_mempool.h",
+        sources: &["src/abi/mempool.rs", "ffi/src/mempool.rs"],
+        // As DPDK's, it brings the EAL's (lcores, IOVA mode) and rte_debug.h along.
+        includes: &[
+            "rte_common.h",
+            "rte_debug.h",
+            "rte_eal.h",
+            "rte_lcore.h",
+            "rte_log.h",
+        ],
+        sys_includes: STD,
+        prologue: "",
+        epilogue: MEMPOOL_INLINE,
+        exclude: &[],
+        include: &[
+            "rte_mempool_cache",
+            "rte_mempool_objhdr",
+            "rte_mempool_obj_cb_t",
+        ],
+    },
+    Header {
+        file: "rte_mbuf.h",
+        sources: &["src/abi/mbuf.rs", "ffi/src/mbuf.rs"],
+        includes: &["rte_common.h", "rte_mempool.h"],
+        sys_includes: STD,
+        prologue: "",
+        epilogue: MBUF_INLINE,
+        exclude: &[],
+        include: &["rte_pktmbuf_pool_private"],
+    },
+    Header {
+        file: "rte_pause.h",
+        sources: &[],
+        includes: &[],
+        sys_includes: &[],
+        prologue: PAUSE_INLINE,
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_random.h",
+        sources: &["ffi/src/eal/random.rs"],
+        includes: &[],
+        sys_includes: &["stdint.h"],
+        prologue: "",
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_debug.h",
+        sources: &[],
+        includes: &["rte_common.h", "rte_log.h"],
+        sys_includes: &["stdlib.h"],
+        prologue: DEBUG_MACROS,
+        epilogue: "",
+        exclude: &[],
+        include: &[],
+    },
+    Header {
+        file: "rte_string_fns.h",
+        sources: &["ffi/src/eal/string_fns.rs"],
+        includes: &[],
+        sys_includes: &["ctype.h", "stddef.h", "stdio.h", "string.h"],
+        prologue: "",
+        epilogue: STRING_INLINE,
         exclude: &[],
         include: &[],
     },
