@@ -117,7 +117,7 @@ def main():
     expect(s, "/eal/lcore/list", {"/eal/lcore/list": [0]})
 
     expect(s, "/dmadev/list", {"/dmadev/list": [0, 1]})
-    skel_caps = caps({"mem2mem", "sva", "copy", "copy_sg", "fill"})
+    skel_caps = caps({"mem2mem", "mem2dev", "m2d_auto_free", "sva", "copy", "copy_sg", "fill"})
     info0 = expect(s, "/dmadev/info,0", {"/dmadev/info": {
         "name": "dma_skeleton", "nb_vchans": 1, "nb_priorities": 0, "numa_node": -1,
         "max_vchans": 4, "max_desc": 8192, "min_desc": 32, "max_sges": 4,

@@ -56,8 +56,13 @@ static int check_helpers(void)
 	longer[sizeof(longer) - 1] = '\0';
 	/* Longer than rte_vlog's stack buffer: formatted on the heap, written to stderr. */
 	RTE_TEST_ASSERT_SUCCESS(rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_DEBUG), "level");
-	RTE_TEST_ASSERT_EQUAL(RTE_LOG(DEBUG, USER1, "%s\n", longer), 0, "RTE_LOG of 700 bytes");
-	RTE_TEST_ASSERT_EQUAL(rte_log(RTE_LOG_DEBUG, RTE_LOGTYPE_EAL, "%d\n", 1), 0, "rte_log");
+	/* As DPDK's: the bytes written, 0 when the level is off, -1 for an unknown type. */
+	RTE_TEST_ASSERT_EQUAL(RTE_LOG(DEBUG, USER1, "%s\n", longer),
+			      (int)(sizeof("USER1: ") - 1 + strlen(longer) + 1), "RTE_LOG of 700 bytes");
+	RTE_TEST_ASSERT_EQUAL(rte_log(RTE_LOG_ERR, RTE_LOGTYPE_EAL, "%d\n", 1), 2, "rte_log");
+	RTE_TEST_ASSERT_SUCCESS(rte_log_set_level(RTE_LOGTYPE_USER2, RTE_LOG_ERR), "level");
+	RTE_TEST_ASSERT_EQUAL(RTE_LOG(INFO, USER2, "not shown\n"), 0, "level off");
+	RTE_TEST_ASSERT_EQUAL(rte_log(RTE_LOG_ERR, 100000, "no such type\n"), -1, "unknown type");
 	RTE_ASSERT(0); /* compiled out without RTE_ENABLE_ASSERT, as in DPDK */
 	RTE_VERIFY(1);
 	return 0;
