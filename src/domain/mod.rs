@@ -10,6 +10,7 @@ pub mod group;
 pub mod handlers;
 pub(crate) mod pci;
 pub mod ptracer;
+pub mod region;
 pub mod remote;
 pub mod rundir;
 pub mod socket;

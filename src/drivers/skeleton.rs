@@ -27,9 +27,16 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 /// The `lcore=N` device argument: an lcore id below `RTE_MAX_LCORE`, else none
 /// (DPDK ignores out-of-range values too). Unknown keys are reported and ignored.
 pub fn parse_lcore(args: &str) -> Option<u32> {
+    parse_args(args, |_, _| false)
+}
+
+/// `lcore=`, and any other `key=value` that `other` takes (returns true); the
+/// rest is ignored with a warning.
+pub fn parse_args(args: &str, mut other: impl FnMut(&str, &str) -> bool) -> Option<u32> {
     let mut lcore = None;
     for kv in args.split(',').filter(|s| !s.is_empty()) {
         match kv.split_once('=') {
+            Some((key, value)) if key != "lcore" && other(key, value) => {}
             Some(("lcore", v)) => match v.trim().parse::<u32>() {
                 Ok(n) if n < RTE_MAX_LCORE => lcore = Some(n),
                 _ => dma_log!(
