@@ -33,7 +33,7 @@ TIMED_OUT = 124
 EXIT_MARK = "DMADEV-GUEST-EXIT "
 BUSYBOX = "/bin/busybox"
 # The firmware's terminal control sequences, dropped from the console's lines.
-ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
+ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_c])")
 # The ivshmem device sits at 0000:00:04.0 in every guest.
 GUEST_PCI_SLOT = 4
 GUEST_PCI_ADDR = f"0000:00:{GUEST_PCI_SLOT:02x}.0"
@@ -175,7 +175,8 @@ class Guest:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(self.command(initrd), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read_console, daemon=True).start()
+        self.reader = threading.Thread(target=self._read_console, daemon=True)
+        self.reader.start()
         return self
 
     def _read_console(self):
@@ -231,10 +232,8 @@ class Guest:
             self.cleanup()
             return TIMED_OUT
         self.cleanup()
-        # The reader thread sees the marker before the pipe closes.
-        while self.lines.get() is not None:
-            pass
-        self.lines.put(None)
+        # The console's last lines (the exit status among them) are read to the end.
+        self.reader.join(timeout=10)
         return self.exit_status if self.exit_status is not None else 1
 
     def cleanup(self):
