@@ -9,9 +9,10 @@ devtmpfs and tmpfs, runs the program, prints its exit status and powers off.  A 
 file given with --region becomes an `ivshmem-plain` PCI device (vendor 0x1af4, device
 0x1110, at PCI address 0000:00:04.0) whose BAR 2 is that file's memory.
 
-Command line: `guest.py [--region FILE] [--timeout S] -- PROGRAM [ARG...]` prints
-the guest's console and exits with the program's status; 77 (meson's "skipped") with
-the reason when QEMU, the kernel or busybox is missing, 124 when the guest timed out.
+Command line: `guest.py [--region FILE] [--timeout S] PROGRAM [ARG...]` prints the
+guest's console, passes it our stdin (what arrives before the program reads is lost),
+and exits with the program's status; 77 (meson's "skipped") with the reason when
+QEMU, the kernel or busybox is missing, 124 when the guest timed out.
 Tests import it and drive the guest's console (`Guest.expect`, `Guest.send`): the
 console is the guest's stdin and stdout, its out-of-band channel to the host.
 """
@@ -137,7 +138,7 @@ class Guest:
     """One guest: started by `start`, driven through its console, ended by `wait`."""
 
     def __init__(self, program, argv=(), region=None, env=None, memory_mb=256,
-                 echo=sys.stdout, tag="[guest] "):
+                 echo=sys.stdout, tag="[guest] ", console_input=False):
         if shutil.which("cpio") is None:
             raise Unavailable("cpio not found (apt-get install cpio)")
         self.qemu = qemu_binary()
@@ -150,6 +151,9 @@ class Guest:
         self.program, self.argv, self.region = program, list(argv), region
         self.env = dict(env or {})
         self.memory_mb = memory_mb
+        # True: the guest's console reads our stdin (a person types or pastes); else
+        # `send` writes to it.
+        self.console_input = console_input
         self.echo, self.tag = echo, tag
         self.lines = queue.Queue()
         self.proc = None
@@ -173,7 +177,8 @@ class Guest:
         initrd = os.path.join(self.workdir, "initrd.gz")
         build_initramfs(self.program, self.argv, self.env, [], initrd)
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(self.command(initrd), stdin=subprocess.PIPE,
+        stdin = None if self.console_input else subprocess.PIPE
+        self.proc = subprocess.Popen(self.command(initrd), stdin=stdin,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.reader = threading.Thread(target=self._read_console, daemon=True)
         self.reader.start()
@@ -263,7 +268,7 @@ def main():
     a = ap.parse_args()
     env = dict(e.split("=", 1) for e in a.env)
     try:
-        guest = Guest(a.program, a.args, a.region, env, a.memory)
+        guest = Guest(a.program, a.args, a.region, env, a.memory, console_input=True)
     except Unavailable as e:
         print(f"skipped: {e}")
         return SKIP

@@ -7,7 +7,7 @@ passes the programs' out-of-band lines ("OOB ...": group id, token, domains,
 addresses, checksums, progress) from one to the other, as an application would over
 its own channel: the host's stdin/stdout, the guest's serial console.
 
-    interos_pair.py HOST_PROGRAM GUEST_PROGRAM [--kill]
+    interos_pair.py HOST_PROGRAM GUEST_PROGRAM [--kill] [--by-id]
 
 GUEST_PROGRAM must be linked statically (the guest has no C library).  With --kill
 the guest is killed (QEMU ends, as a crashed VM does) once the exchange is done, and
@@ -38,10 +38,13 @@ def main():
     ap.add_argument("guest_program")
     ap.add_argument("--kill", action="store_true",
                     help="kill the guest after the exchange; the host must notice in 1 s")
+    ap.add_argument("--by-id", action="store_true",
+                    help="the guest finds the ivshmem device by its ids (os_region=pci)")
     a = ap.parse_args()
 
     region = f"/dev/shm/dmadev-vm-{os.getpid()}"
-    guest_args = [f"--vdev=dma_interdomain,os_region=pci:{vm.GUEST_PCI_ADDR},os_window={WINDOW}",
+    device = "pci" if a.by_id else f"pci:{vm.GUEST_PCI_ADDR}"
+    guest_args = [f"--vdev=dma_interdomain,os_region={device},os_window={WINDOW}",
                   "--", "--role=guest"] + (["--stay"] if a.kill else [])
     host_args = [f"--vdev=dma_interdomain,os_region={region},os_window={WINDOW}",
                  "--", "--role=host"]
