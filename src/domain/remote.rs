@@ -94,7 +94,11 @@ pub(in crate::domain) enum Shape<'a> {
 
 /// # Safety
 /// `d`/`sg` come from the ring slot of a published operation.
-pub(in crate::domain) unsafe fn shape<'a>(d: &'a Desc, sg: &'a SgList, one: &'a mut [rte_dma_sge; 2]) -> Shape<'a> {
+pub(in crate::domain) unsafe fn shape<'a>(
+    d: &'a Desc,
+    sg: &'a SgList,
+    one: &'a mut [rte_dma_sge; 2],
+) -> Shape<'a> {
     match d.kind {
         OpKind::Copy => {
             one[0] = rte_dma_sge {

@@ -492,7 +492,12 @@ mod tests {
             Ok(Some(Source::Pci(None)))
         );
         assert_eq!(parse_args("").map(|a| a.window), Ok(DEFAULT_WINDOW));
-        for bad in ["os_region=", "os_window=1K", "os_window=x", "os_region=/r,os_window=2T"] {
+        for bad in [
+            "os_region=",
+            "os_window=1K",
+            "os_window=x",
+            "os_region=/r,os_window=2T",
+        ] {
             assert_eq!(parse_args(bad), Err(Error::InvalidArgument), "{bad}");
         }
     }

@@ -257,10 +257,7 @@ pub fn alloc(size: usize, align: usize) -> *mut c_void {
         // whatever alignment it was first carved for: look for one that fits.
         let list = &mut h.free[class as usize];
         let base = h.base as usize;
-        let off = match list
-            .iter()
-            .rposition(|&o| (base + o).is_multiple_of(align))
-        {
+        let off = match list.iter().rposition(|&o| (base + o).is_multiple_of(align)) {
             Some(i) => list.swap_remove(i),
             None => {
                 // Fresh blocks start at an address that is a multiple of their size

@@ -50,7 +50,13 @@ impl Liveness {
             let (word, beat) = (s.state.load(Acquire), s.heartbeat.load(Acquire));
             match seen {
                 Some(old) if old.word == word && old.beat == beat => {}
-                _ => *seen = Some(Seen { word, beat, since: now }),
+                _ => {
+                    *seen = Some(Seen {
+                        word,
+                        beat,
+                        since: now,
+                    })
+                }
             }
         }
     }
@@ -90,7 +96,9 @@ pub struct Attached {
 
 impl Attached {
     pub fn my_slot(&self) -> &Slot {
-        self.region.slot(self.slot).expect("our slot index is in range")
+        self.region
+            .slot(self.slot)
+            .expect("our slot index is in range")
     }
 
     /// Our view of which slots beat, refreshed now.
@@ -280,7 +288,9 @@ fn lock_alloc(r: &Region, slot: usize, word: u64) -> Result<u64> {
             Ok(_) => return Ok(me),
             Err(cur) => cur,
         };
-        let holder = ((cur & 0xff) as usize).checked_sub(1).and_then(|i| r.slot(i));
+        let holder = ((cur & 0xff) as usize)
+            .checked_sub(1)
+            .and_then(|i| r.slot(i));
         let beat = holder.map(|s| s.heartbeat.load(Acquire));
         let now = Instant::now();
         match held {

@@ -74,8 +74,14 @@ fn words_to_id(w: &[AtomicU64; 2]) -> DomainId {
 }
 
 fn id_to_words(d: &DomainId, w: &[AtomicU64; 2]) {
-    w[0].store(u64::from_le_bytes(d[..8].try_into().unwrap_or_default()), Relaxed);
-    w[1].store(u64::from_le_bytes(d[8..].try_into().unwrap_or_default()), Relaxed);
+    w[0].store(
+        u64::from_le_bytes(d[..8].try_into().unwrap_or_default()),
+        Relaxed,
+    );
+    w[1].store(
+        u64::from_le_bytes(d[8..].try_into().unwrap_or_default()),
+        Relaxed,
+    );
 }
 
 fn slot_of(member: u64) -> usize {
@@ -250,7 +256,13 @@ impl RegionGroups {
     pub fn join(&self, group_id: i16, me: DomainId, token: DomainId) -> Result<()> {
         let r = self.att.region;
         let not_found = |why: &str| {
-            dma_log!(ERR, "group {} does not exist in region {} ({})", group_id, r.source, why);
+            dma_log!(
+                ERR,
+                "group {} does not exist in region {} ({})",
+                group_id,
+                r.source,
+                why
+            );
             Error::NotFound
         };
         let index = usize::try_from(group_id).map_err(|_| Error::InvalidArgument)?;
@@ -313,11 +325,18 @@ impl RegionGroups {
                 };
             }
             if g.state.load(Acquire) != w {
-                dma_log!(ERR, "the group was destroyed while this domain asked to join");
+                dma_log!(
+                    ERR,
+                    "the group was destroyed while this domain asked to join"
+                );
                 return Err(Error::NotFound);
             }
             if Instant::now() >= deadline {
-                dma_log!(ERR, "the group's creator did not answer within {:?}", JOIN_TIMEOUT);
+                dma_log!(
+                    ERR,
+                    "the group's creator did not answer within {:?}",
+                    JOIN_TIMEOUT
+                );
                 return Err(Error::Errno(libc::ETIMEDOUT));
             }
             std::thread::sleep(Duration::from_millis(1));
@@ -538,7 +557,14 @@ impl RegionGroups {
 
     /// The admission rules of `group::Creator::admit`: the right token, a domain not
     /// yet in, room; and the slot's bit for the group set. 0 or a negative errno.
-    fn admit(&self, rg: &RGroup, slot: usize, member: u64, domain: &DomainId, token: &DomainId) -> i32 {
+    fn admit(
+        &self,
+        rg: &RGroup,
+        slot: usize,
+        member: u64,
+        domain: &DomainId,
+        token: &DomainId,
+    ) -> i32 {
         if !same_token(token, &rg.token) {
             return -libc::EACCES;
         }

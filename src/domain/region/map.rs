@@ -144,7 +144,7 @@ impl Region {
                 (fd, size as u64)
             }
         };
-        if size < MIN_REGION || size > 1 << 46 {
+        if !(MIN_REGION..=1 << 46).contains(&size) {
             dma_log!(
                 ERR,
                 "region {} has {} bytes: it needs at least {}",
@@ -210,7 +210,12 @@ impl Region {
     pub fn slot(&self, i: usize) -> Option<&Slot> {
         (i < MAX_SLOTS).then(|| {
             // SAFETY: inside the control area (constant offsets), aligned, atomics.
-            unsafe { &*self.base.add(SLOTS_OFF + i * size_of::<Slot>()).cast::<Slot>() }
+            unsafe {
+                &*self
+                    .base
+                    .add(SLOTS_OFF + i * size_of::<Slot>())
+                    .cast::<Slot>()
+            }
         })
     }
 
@@ -218,7 +223,12 @@ impl Region {
     pub fn group(&self, i: usize) -> Option<&GroupRec> {
         (i < MAX_GROUPS).then(|| {
             // SAFETY: inside the control area (constant offsets), aligned, atomics.
-            unsafe { &*self.base.add(GROUPS_OFF + i * size_of::<GroupRec>()).cast::<GroupRec>() }
+            unsafe {
+                &*self
+                    .base
+                    .add(GROUPS_OFF + i * size_of::<GroupRec>())
+                    .cast::<GroupRec>()
+            }
         })
     }
 
