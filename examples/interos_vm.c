@@ -29,12 +29,15 @@
  *     peer says "pushed", check the checksum of what arrived;
  *   - copy 4 KiB from and to addresses outside the peer's window: the copies
  *     complete with INVALID_SRC_ADDR and INVALID_DST_ADDR, nothing is touched.
+ * With --peer-to-peer a third member takes part, a second host process
+ * (--role=helper): the guest's device copies the host's data into the helper's
+ * memory (peer -> peer, both outside the guest), and the helper checks it.
  * The host then says "bye": the guest leaves the group and exits (or, with
  * --stay, waits until it is killed).  The host waits for the MEMBER_LEFT event,
  * checks that a copy to the departed guest completes with DEV_LINK_ERROR, and
  * destroys the group.  Exit status 0 means every step worked.
  *
- * Usage: interos_vm EAL-OPTIONS -- --role=host|guest [--stay]
+ * Usage: interos_vm EAL-OPTIONS -- --role=host|guest|helper [--stay] [--peer-to-peer]
  */
 
 #include <errno.h>
@@ -62,6 +65,7 @@
 #define TIMEOUT_MS   60000             /* a guest under emulation is slow to boot */
 #define VCHAN_PULL   0                 /* peer -> local */
 #define VCHAN_PUSH   1                 /* local -> peer */
+#define VCHAN_RELAY  2                 /* host -> helper, on the guest's device */
 
 static const char *role = "?";
 static int16_t dev_id = -1;
@@ -213,6 +217,9 @@ parse_side(const char *line, struct side *peer, int16_t *group_id, unsigned char
 	return parse_hex(d, peer->domain);
 }
 
+/* The member whose MEMBER_LEFT the host waits for (the guest; not the helper). */
+static rte_uuid_t awaited_domain;
+static atomic_int awaited_set;
 static atomic_int member_left;
 static atomic_int group_destroyed;
 
@@ -226,7 +233,9 @@ on_group_event(int16_t dev, int16_t group_id, unsigned char *domain_id,
 	hex_of(domain_id, d);
 	if (event == RTE_DMA_GROUP_EVENT_MEMBER_LEFT) {
 		SAY("event: domain %s left group %d", d, group_id);
-		atomic_store(&member_left, 1);
+		if (atomic_load(&awaited_set) &&
+		    memcmp(domain_id, awaited_domain, sizeof(awaited_domain)) == 0)
+			atomic_store(&member_left, 1);
 	} else if (event == RTE_DMA_GROUP_EVENT_GROUP_DESTROYED) {
 		SAY("event: group %d destroyed", group_id);
 		atomic_store(&group_destroyed, 1);
@@ -292,12 +301,16 @@ handler_of(int16_t group_id, const rte_uuid_t domain, uint16_t *h)
 	return rc;
 }
 
-/* Vchan PULL reads the peer's memory into ours, PUSH writes ours into the peer's. */
+/*
+ * Vchan PULL reads the peer's memory into ours, PUSH writes ours into the peer's;
+ * with @relay (source and destination handlers, two peers) vchan RELAY copies
+ * between two peers.
+ */
 static int
-setup_device(uint16_t peer_h)
+setup_device(uint16_t peer_h, const uint16_t *relay)
 {
 	struct rte_dma_info info;
-	struct rte_dma_conf conf = { .nb_vchans = 2 };
+	struct rte_dma_conf conf = { .nb_vchans = relay != NULL ? 3 : 2 };
 	struct rte_dma_vchan_conf pull = {
 		.direction = RTE_DMA_DIR_MEM_TO_MEM,
 		.nb_desc = RING_SIZE,
@@ -316,8 +329,21 @@ setup_device(uint16_t peer_h)
 	}
 	if (rte_dma_configure(dev_id, &conf) != 0 ||
 	    rte_dma_vchan_setup(dev_id, VCHAN_PULL, &pull) != 0 ||
-	    rte_dma_vchan_setup(dev_id, VCHAN_PUSH, &push) != 0 ||
-	    rte_dma_start(dev_id) != 0) {
+	    rte_dma_vchan_setup(dev_id, VCHAN_PUSH, &push) != 0) {
+		SAY("device setup failed");
+		return -1;
+	}
+	if (relay != NULL) {
+		struct rte_dma_vchan_conf peers = pull;
+
+		peers.domain.src_handler = relay[0];
+		peers.domain.dst_handler = relay[1];
+		if (rte_dma_vchan_setup(dev_id, VCHAN_RELAY, &peers) != 0) {
+			SAY("device setup failed");
+			return -1;
+		}
+	}
+	if (rte_dma_start(dev_id) != 0) {
 		SAY("device setup failed");
 		return -1;
 	}
@@ -438,7 +464,9 @@ host_main(void)
 		goto destroy;
 	}
 	SAY("the guest joined; its handler here is %u", peer_h);
-	if (setup_device(peer_h) != 0 || exchange(&me, &peer, pulled, recv) != 0)
+	memcpy(awaited_domain, peer.domain, sizeof(awaited_domain));
+	atomic_store(&awaited_set, 1);
+	if (setup_device(peer_h, NULL) != 0 || exchange(&me, &peer, pulled, recv) != 0)
 		goto stop;
 
 	/* The guest goes (it leaves, powers off or is killed): we are told. */
@@ -472,9 +500,10 @@ destroy:
 /* ---- the guest ---------------------------------------------------------- */
 
 static int
-guest_main(bool stay)
+guest_main(bool stay, bool peer_to_peer)
 {
-	struct side me, peer;
+	struct side me, peer, helper;
+	uint16_t relay[2];
 	rte_uuid_t token;
 	int16_t group_id;
 	uint16_t peer_h;
@@ -503,8 +532,31 @@ guest_main(bool stay)
 		goto leave;
 	}
 	SAY("joined group %d; the host's handler here is %u", group_id, peer_h);
-	if (setup_device(peer_h) != 0 || exchange(&me, &peer, pulled, recv) != 0)
+	if (peer_to_peer) {
+		if (expect("helper", line, sizeof(line)) != 0 ||
+		    parse_side(line, &helper, NULL, NULL) != 0 ||
+		    handler_of(group_id, helper.domain, &relay[1]) != 0) {
+			SAY("FAIL: no helper in group %d", group_id);
+			goto leave;
+		}
+		relay[0] = peer_h;
+	}
+	if (setup_device(peer_h, peer_to_peer ? relay : NULL) != 0 ||
+	    exchange(&me, &peer, pulled, recv) != 0)
 		goto stop;
+	if (peer_to_peer) {
+		uint64_t t = now_ms();
+
+		rc = dma_move(VCHAN_RELAY, peer.src, helper.recv, BUF_LEN);
+		if (rc != 0) {
+			SAY("FAIL: copy host -> helper (peer -> peer): %d", rc);
+			goto stop;
+		}
+		SAY("copied %u bytes from the host to the helper (peer -> peer) in %" PRIu64
+		    " ms", BUF_LEN, now_ms() - t);
+		printf("OOB relayed\n");
+		fflush(stdout);
+	}
 	printf("OOB done\n");
 	fflush(stdout);
 	if (expect("bye", line, sizeof(line)) != 0)
@@ -525,10 +577,49 @@ leave:
 	return ok ? 0 : 1;
 }
 
+/* ---- the helper (a second host process, with --peer-to-peer) ------------- */
+
+static int
+helper_main(void)
+{
+	struct side me, host;
+	rte_uuid_t token;
+	int16_t group_id;
+	void *data, *pulled, *recv;
+	char line[256];
+	int ok = 0, rc;
+
+	if (make_buffers(&me, &data, &pulled, &recv) != 0)
+		return 1;
+	if (expect("host", line, sizeof(line)) != 0 ||
+	    parse_side(line, &host, &group_id, token) != 0) {
+		SAY("FAIL: no word from the host");
+		return 1;
+	}
+	rc = rte_dma_access_pair_group_join(dev_id, me.domain, token, group_id, on_group_event);
+	if (rc != 0) {
+		SAY("rte_dma_access_pair_group_join: %d", rc);
+		return 1;
+	}
+	announce("helper", &me, group_id, NULL);
+	if (expect("relayed", line, sizeof(line)) != 0)
+		SAY("FAIL: the guest did not copy the host's data here");
+	else if (checksum(recv, BUF_LEN) != host.sum)
+		SAY("FAIL: what the guest copied here has checksum %016" PRIx64
+		    ", the host announced %016" PRIx64, checksum(recv, BUF_LEN), host.sum);
+	else
+		ok = 1;
+	if (ok)
+		SAY("the guest copied the host's %u bytes here (peer -> peer), checksum matches",
+		    BUF_LEN);
+	rc = rte_dma_access_pair_group_leave(dev_id, group_id);
+	return ok && rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
-	bool stay = false;
+	bool stay = false, peer_to_peer = false;
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -542,9 +633,13 @@ main(int argc, char **argv)
 			role = argv[i] + 7;
 		else if (strcmp(argv[i], "--stay") == 0)
 			stay = true;
+		else if (strcmp(argv[i], "--peer-to-peer") == 0)
+			peer_to_peer = true;
 	}
-	if (strcmp(role, "host") != 0 && strcmp(role, "guest") != 0) {
-		fprintf(stderr, "usage: %s EAL-OPTIONS -- --role=host|guest [--stay]\n", argv[0]);
+	if (strcmp(role, "host") != 0 && strcmp(role, "guest") != 0 &&
+	    strcmp(role, "helper") != 0) {
+		fprintf(stderr, "usage: %s EAL-OPTIONS -- --role=host|guest|helper [--stay] "
+			"[--peer-to-peer]\n", argv[0]);
 		rte_eal_cleanup();
 		return 2;
 	}
@@ -555,7 +650,12 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
-	ret = strcmp(role, "host") == 0 ? host_main() : guest_main(stay);
+	if (strcmp(role, "host") == 0)
+		ret = host_main();
+	else if (strcmp(role, "guest") == 0)
+		ret = guest_main(stay, peer_to_peer);
+	else
+		ret = helper_main();
 	SAY("%s", ret == 0 ? "done: success" : "done: FAILED");
 	rte_eal_cleanup();
 	return ret;
