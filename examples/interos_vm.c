@@ -497,14 +497,36 @@ destroy:
 	return ok && rc == 0 ? 0 : 1;
 }
 
-/* ---- the guest ---------------------------------------------------------- */
+/* ---- the joiners: the guest, and the helper ------------------------------ */
+
+/* Joins the group the host announces, and announces us (as our role) to the others. */
+static int
+join_host(const struct side *me, struct side *host, int16_t *group_id)
+{
+	rte_uuid_t token;
+	char line[256];
+	int rc;
+
+	if (expect("host", line, sizeof(line)) != 0 ||
+	    parse_side(line, host, group_id, token) != 0) {
+		SAY("FAIL: no word from the host");
+		return -1;
+	}
+	rc = rte_dma_access_pair_group_join(dev_id, (unsigned char *)me->domain, token,
+					    *group_id, on_group_event);
+	if (rc != 0) {
+		SAY("rte_dma_access_pair_group_join: %d", rc);
+		return -1;
+	}
+	announce(role, me, *group_id, NULL);
+	return 0;
+}
 
 static int
 guest_main(bool stay, bool peer_to_peer)
 {
 	struct side me, peer, helper;
 	uint16_t relay[2];
-	rte_uuid_t token;
 	int16_t group_id;
 	uint16_t peer_h;
 	void *data, *pulled, *recv;
@@ -516,17 +538,8 @@ guest_main(bool stay, bool peer_to_peer)
 	SAY("waiting for the host");
 	printf("OOB ready\n");      /* the console now has a reader */
 	fflush(stdout);
-	if (expect("host", line, sizeof(line)) != 0 ||
-	    parse_side(line, &peer, &group_id, token) != 0) {
-		SAY("FAIL: no word from the host");
+	if (join_host(&me, &peer, &group_id) != 0)
 		return 1;
-	}
-	rc = rte_dma_access_pair_group_join(dev_id, me.domain, token, group_id, on_group_event);
-	if (rc != 0) {
-		SAY("rte_dma_access_pair_group_join: %d", rc);
-		return 1;
-	}
-	announce("guest", &me, group_id, NULL);
 	if (handler_of(group_id, peer.domain, &peer_h) != 0) {
 		SAY("FAIL: the host's domain is not in group %d", group_id);
 		goto leave;
@@ -577,13 +590,12 @@ leave:
 	return ok ? 0 : 1;
 }
 
-/* ---- the helper (a second host process, with --peer-to-peer) ------------- */
+/* The helper, a second host process (with --peer-to-peer). */
 
 static int
 helper_main(void)
 {
 	struct side me, host;
-	rte_uuid_t token;
 	int16_t group_id;
 	void *data, *pulled, *recv;
 	char line[256];
@@ -591,17 +603,8 @@ helper_main(void)
 
 	if (make_buffers(&me, &data, &pulled, &recv) != 0)
 		return 1;
-	if (expect("host", line, sizeof(line)) != 0 ||
-	    parse_side(line, &host, &group_id, token) != 0) {
-		SAY("FAIL: no word from the host");
+	if (join_host(&me, &host, &group_id) != 0)
 		return 1;
-	}
-	rc = rte_dma_access_pair_group_join(dev_id, me.domain, token, group_id, on_group_event);
-	if (rc != 0) {
-		SAY("rte_dma_access_pair_group_join: %d", rc);
-		return 1;
-	}
-	announce("helper", &me, group_id, NULL);
 	if (expect("relayed", line, sizeof(line)) != 0)
 		SAY("FAIL: the guest did not copy the host's data here");
 	else if (checksum(recv, BUF_LEN) != host.sum)

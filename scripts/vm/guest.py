@@ -13,7 +13,7 @@ Command line: `guest.py [--region FILE] [--timeout S] PROGRAM [ARG...]` prints t
 guest's console, passes it our stdin (what arrives before the program reads is lost),
 and exits with the program's status; 77 (meson's "skipped") with the reason when
 QEMU, the kernel or busybox is missing, 124 when the guest timed out.
-Tests import it and drive the guest's console (`Guest.expect`, `Guest.send`): the
+Tests import it and drive the guest's console (`Guest.lines`, `Guest.send`): the
 console is the guest's stdin and stdout, its out-of-band channel to the host.
 """
 import argparse
@@ -23,6 +23,7 @@ import queue
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,12 @@ ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_c])")
 # The ivshmem device sits at 0000:00:04.0 in every guest.
 GUEST_PCI_SLOT = 4
 GUEST_PCI_ADDR = f"0000:00:{GUEST_PCI_SLOT:02x}.0"
+
+
+def exit_on_sigterm():
+    """Turns SIGTERM (meson's timeout) into an exit that runs the `finally` and
+    `with` blocks, so no QEMU, host program or region file outlives the test."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 class Unavailable(Exception):
@@ -105,7 +112,7 @@ poweroff -f
 """
 
 
-def build_initramfs(program, argv, env, extra_files, out_path):
+def build_initramfs(program, argv, env, out_path):
     """A gzip'd newc cpio of busybox, the program (in /prog) and its libraries."""
     with tempfile.TemporaryDirectory(prefix="dmadev-initramfs-") as root:
         for d in ("bin", "proc", "sys", "dev", "tmp", "run"):
@@ -115,7 +122,7 @@ def build_initramfs(program, argv, env, extra_files, out_path):
         guest_program = "/prog/" + os.path.basename(program)
         os.makedirs(os.path.join(root, "prog"))
         shutil.copy(program, root + guest_program)
-        for lib in shared_libraries(program) + list(extra_files):
+        for lib in shared_libraries(program):
             dest = os.path.join(root, lib.lstrip("/"))
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             shutil.copy(lib, dest)
@@ -175,7 +182,7 @@ class Guest:
     def start(self):
         self.workdir = tempfile.mkdtemp(prefix="dmadev-guest-")
         initrd = os.path.join(self.workdir, "initrd.gz")
-        build_initramfs(self.program, self.argv, self.env, [], initrd)
+        build_initramfs(self.program, self.argv, self.env, initrd)
         self.started = time.monotonic()
         stdin = None if self.console_input else subprocess.PIPE
         self.proc = subprocess.Popen(self.command(initrd), stdin=stdin,
@@ -197,24 +204,6 @@ class Guest:
                     pass
             self.lines.put(line)
         self.lines.put(None)
-
-    def expect(self, prefix, timeout):
-        """The rest of the first console line starting with `prefix`; None on timeout
-        or when the guest ended first."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                return None
-            if line is None:
-                self.lines.put(None)
-                return None
-            if line.startswith(prefix):
-                return line[len(prefix):]
 
     def send(self, line):
         self.proc.stdin.write((line + "\n").encode())
@@ -266,6 +255,7 @@ def main():
     ap.add_argument("program")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     a = ap.parse_args()
+    exit_on_sigterm()
     env = dict(e.split("=", 1) for e in a.env)
     try:
         guest = Guest(a.program, a.args, a.region, env, a.memory, console_input=True)

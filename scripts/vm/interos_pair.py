@@ -44,6 +44,7 @@ def main():
     ap.add_argument("--peer-to-peer", action="store_true",
                     help="a second host process joins; the guest copies host -> it")
     a = ap.parse_args()
+    vm.exit_on_sigterm()
 
     region = f"/dev/shm/dmadev-vm-{os.getpid()}"
     device = "pci" if a.by_id else f"pci:{vm.GUEST_PCI_ADDR}"

@@ -81,6 +81,7 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__)
         return 2
+    vm.exit_on_sigterm()
     try:
         vm.Guest(sys.argv[1])
     except vm.Unavailable as e:
