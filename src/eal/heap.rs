@@ -97,7 +97,7 @@ fn create() -> Option<Heap> {
     } {
         return None;
     }
-    let base = map_aligned(fd.as_raw_fd())?;
+    let base = map_shared_aligned(fd.as_raw_fd(), RESERVE, BASE_ALIGN)?;
     Some(publish(base.cast(), RESERVE, fd.as_raw_fd(), 0, Some(fd)))
 }
 
@@ -138,10 +138,11 @@ pub unsafe fn adopt(base: *mut u8, len: usize, file: RawFd, file_off: usize) -> 
     true
 }
 
-/// Maps the heap file at an address aligned to `BASE_ALIGN`, so that an offset
-/// aligned to any `rte_malloc` alignment is an address aligned to it too.
-fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
-    let span = RESERVE + BASE_ALIGN;
+/// Maps `len` bytes of `fd` shared at an address aligned to `align` (a power of two):
+/// the heap file at `BASE_ALIGN`, so that an offset aligned to any `rte_malloc`
+/// alignment is an address aligned to it too; a shared region at 2 MiB.
+pub fn map_shared_aligned(fd: RawFd, len: usize, align: usize) -> Option<*mut c_void> {
+    let span = len.checked_add(align)?;
     // SAFETY: reserves fresh address space (no access, no memory) to carve from.
     let raw = unsafe {
         libc::mmap(
@@ -156,14 +157,14 @@ fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
     if raw == libc::MAP_FAILED {
         return None;
     }
-    let start = (raw as usize).next_multiple_of(BASE_ALIGN);
+    let start = (raw as usize).next_multiple_of(align);
     let head = start - raw as usize;
-    // SAFETY: `[start, start + RESERVE)` lies inside the reservation just made, which
+    // SAFETY: `[start, start + len)` lies inside the reservation just made, which
     // nothing else uses; the unmapped head and tail are its unused ends.
     unsafe {
         let base = libc::mmap(
             start as *mut c_void,
-            RESERVE,
+            len,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_SHARED | libc::MAP_NORESERVE | libc::MAP_FIXED,
             fd,
@@ -176,8 +177,8 @@ fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
         if head != 0 {
             libc::munmap(raw, head);
         }
-        if BASE_ALIGN - head != 0 {
-            libc::munmap((start + RESERVE) as *mut c_void, BASE_ALIGN - head);
+        if align - head != 0 {
+            libc::munmap((start + len) as *mut c_void, align - head);
         }
         Some(base)
     }

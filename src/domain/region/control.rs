@@ -230,7 +230,11 @@ impl RegionGroups {
                 self.set_member_bit(index, false);
                 return Err(Error::NoSpace);
             }
-            self.groups().push(RGroup {
+            let mut groups = self.groups();
+            // A group we were in at this index is over (its record was free or its
+            // creator gone): the new one replaces it, as between processes.
+            groups.retain(|g| g.index != index);
+            groups.push(RGroup {
                 index,
                 word: mine,
                 generation,
@@ -324,10 +328,15 @@ impl RegionGroups {
                     }
                 };
             }
-            if g.state.load(Acquire) != w {
+            let creator_alive = self
+                .att
+                .liveness()
+                .beating(creator_of(w), Instant::now())
+                .is_some_and(|sw| created_by(w, sw));
+            if g.state.load(Acquire) != w || !creator_alive {
                 dma_log!(
                     ERR,
-                    "the group was destroyed while this domain asked to join"
+                    "the group or its creator went away while this domain asked to join"
                 );
                 return Err(Error::NotFound);
             }
@@ -388,7 +397,7 @@ impl RegionGroups {
     pub fn role(&self, group_id: i16) -> Option<Role> {
         self.groups()
             .iter()
-            .find(|g| g.index as i16 == group_id && !g.over)
+            .find(|g| g.index as i16 == group_id)
             .map(|g| g.role)
     }
 
@@ -437,10 +446,11 @@ impl RegionGroups {
         let mut actions = Vec::new();
         {
             let mut groups = self.groups();
-            for g in groups.iter_mut() {
+            // A group that is over stays listed until the application leaves it, as
+            // between processes.
+            for g in groups.iter_mut().filter(|g| !g.over) {
                 self.tick_group(g, &live, now, &mut actions);
             }
-            groups.retain(|g| !g.over);
         }
         drop(live);
         for a in actions {

@@ -87,51 +87,6 @@ fn open_file(path: &str, default_size: u64, source: &Source) -> Result<(OwnedFd,
     Ok((fd, size))
 }
 
-/// Maps `len` bytes of `fd` shared at a `WINDOW_ALIGN`-aligned address.
-fn map_aligned(fd: &OwnedFd, len: usize) -> Option<*mut u8> {
-    let align = WINDOW_ALIGN as usize;
-    let span = len + align;
-    // SAFETY: reserves fresh address space to carve the aligned mapping from.
-    let raw = unsafe {
-        libc::mmap(
-            core::ptr::null_mut(),
-            span,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if raw == libc::MAP_FAILED {
-        return None;
-    }
-    let start = (raw as usize).next_multiple_of(align);
-    let head = start - raw as usize;
-    // SAFETY: `[start, start + len)` lies in the reservation just made; the unused
-    // head and tail of it are given back.
-    unsafe {
-        let p = libc::mmap(
-            start as *mut libc::c_void,
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_FIXED,
-            fd.as_raw_fd(),
-            0,
-        );
-        if p == libc::MAP_FAILED {
-            libc::munmap(raw, span);
-            return None;
-        }
-        if head != 0 {
-            libc::munmap(raw, head);
-        }
-        if align - head != 0 {
-            libc::munmap((start + len) as *mut libc::c_void, align - head);
-        }
-    }
-    Some(start as *mut u8)
-}
-
 impl Region {
     /// Opens and maps the region, then initializes its header if it is blank or
     /// checks it: a region of another format or version, or one claiming a size
@@ -154,7 +109,12 @@ impl Region {
             );
             return Err(Error::InvalidArgument);
         }
-        let Some(base) = map_aligned(&fd, size as usize) else {
+        let mapped = crate::eal::heap::map_shared_aligned(
+            fd.as_raw_fd(),
+            size as usize,
+            WINDOW_ALIGN as usize,
+        );
+        let Some(base) = mapped.map(|p| p.cast::<u8>()) else {
             return Err(os_error("map", &source, std::io::Error::last_os_error()));
         };
         let region = Region {
