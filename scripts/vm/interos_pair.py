@@ -92,9 +92,7 @@ def end(proc, timeout):
 
 def run_pair(a, guest, host_vdev):
     events = queue.Queue()
-    procs = {"host": start_host_process(a.host_program, host_vdev, "host", events)}
-    if a.peer_to_peer:
-        procs["helper"] = start_host_process(a.host_program, host_vdev, "helper", events)
+    procs = {}
 
     def guest_lines():
         while True:
@@ -103,15 +101,17 @@ def run_pair(a, guest, host_vdev):
             if line is None:
                 return
 
-    guest.start()
-    threading.Thread(target=guest_lines, daemon=True).start()
-
     deadline = time.monotonic() + TOTAL_TIMEOUT
     guest_done = host_bye = guest_ready = False
     held = []                   # for the guest, until its program reads its console
     killed_at = left_after = None
-    running = set(procs) | {"guest"}
     try:
+        procs["host"] = start_host_process(a.host_program, host_vdev, "host", events)
+        if a.peer_to_peer:
+            procs["helper"] = start_host_process(a.host_program, host_vdev, "helper", events)
+        guest.start()
+        threading.Thread(target=guest_lines, daemon=True).start()
+        running = set(procs) | {"guest"}
         while "host" in running and time.monotonic() < deadline:
             try:
                 who, line = events.get(timeout=1)
