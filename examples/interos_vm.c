@@ -123,9 +123,12 @@ hex_of(const unsigned char *u, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", u[i]);
 }
 
+/* Exactly 32 hex digits (as hex_of writes them) into 16 bytes. */
 static int
 parse_hex(const char *s, unsigned char u[16])
 {
+	if (strlen(s) != 32 || strspn(s, "0123456789abcdefABCDEF") != 32)
+		return -1;
 	for (int i = 0; i < 16; i++) {
 		unsigned int b;
 
@@ -133,7 +136,7 @@ parse_hex(const char *s, unsigned char u[16])
 			return -1;
 		u[i] = (unsigned char)b;
 	}
-	return s[32] == '\0' ? 0 : -1;
+	return 0;
 }
 
 /*
