@@ -593,8 +593,7 @@ leave:
 	return ok ? 0 : 1;
 }
 
-/* The helper, a second host process (with --peer-to-peer). */
-
+/* The helper, a second host process (with --peer-to-peer): checks the guest's relay. */
 static int
 helper_main(void)
 {
