@@ -543,6 +543,22 @@ ip_main(const char *prog, int main_cpu, double t_start)
 		fprintf(stderr, "out of memory\n");
 		return 1;
 	}
+	/* The heaps must live in the region, and the peer's namespaces need unshare and
+	 * user namespaces: 77 is meson's "skipped". */
+	const char *malloc_mode = getenv("DMADEV_MALLOC");
+	if (opt.interos && malloc_mode != NULL && strcmp(malloc_mode, "libc") == 0) {
+		fprintf(out, "SKIP: --interos needs rte_malloc in the region, and DMADEV_MALLOC=libc "
+			"(a sanitizer run) takes it from the C library\n");
+		free(cases);
+		return 77;
+	}
+	if (opt.interos && system("unshare --user --map-root-user --pid --fork --kill-child "
+				  "--mount --ipc --uts true >/dev/null 2>&1") != 0) {
+		fprintf(out, "SKIP: --interos needs unshare (util-linux) and user, PID and mount "
+			"namespaces, which this machine does not allow\n");
+		free(cases);
+		return 77;
+	}
 	if (ip_setup(prog, max_size_option(), why, sizeof(why)) != 0) {
 		fprintf(stderr, "interprocess setup failed: %s\n", why);
 		ip_teardown(&ok);

@@ -420,6 +420,9 @@ impl Member {
             }
             None => Command::new(&exe),
         };
+        // A member's rte_malloc must live in its window (what peers reach), so the
+        // sanitizer gates' DMADEV_MALLOC=libc is not passed on.
+        cmd.env_remove(dmadev::eal::heap::MALLOC_ENV);
         cmd.args([
             "--exact",
             "member",

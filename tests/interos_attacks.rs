@@ -155,6 +155,22 @@ impl Drop for RawMember {
     }
 }
 
+/// What `rte_dma_dump` writes for `dev`.
+fn dump_text(dev: i16) -> String {
+    let path = format!("/tmp/dmadev-interos-dump-{}", std::process::id());
+    let cpath = CString::new(path.clone()).unwrap();
+    // SAFETY: a NUL-terminated path and mode; the stream is closed below.
+    let file = unsafe { libc::fopen(cpath.as_ptr(), c"w".as_ptr()) };
+    // SAFETY: a stream just opened (checked non-NULL by `new`).
+    let stream = unsafe { dmadev::abi::CStream::new(file) }.unwrap();
+    api::dump(dev, Some(stream)).unwrap();
+    // SAFETY: the stream opened above, closed once.
+    unsafe { libc::fclose(file) };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    text
+}
+
 fn our_heartbeat_moves(f: &Fixture) {
     let hb = &f.raw.slot(f.slot).unwrap().heartbeat;
     let before = hb.load(Acquire);
@@ -246,6 +262,18 @@ fn a_member_joining_through_the_mailbox_is_reached_in_its_window_until_it_dies()
     );
     assert_eq!(peer.join(f.raw, g as usize, d, TOKEN), 0);
     let h = api::group_handler_get(f.dev, g, &d).unwrap();
+    // rte_dma_dump shows the region, the live slots with their windows, and the
+    // member with its window as mapped here.
+    let dump = dump_text(f.dev);
+    assert!(
+        dump.contains("region /dev/shm/dmadev-interos-attacks-"),
+        "{dump}"
+    );
+    assert!(dump.contains("slot 20: pid 0 heartbeat"), "{dump}");
+    assert!(
+        dump.contains(&format!("window {base:#x}+{:#x}", 2 << 20)),
+        "{dump}"
+    );
     let buf = dmadev::eal::malloc::zmalloc(4096, 64).cast::<u8>();
     // SAFETY: a fresh 4096-byte block.
     unsafe { core::ptr::write_bytes(buf, 0xab, 4096) };

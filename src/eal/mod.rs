@@ -13,10 +13,13 @@ pub mod corelist;
 pub mod cycles;
 pub mod errno;
 pub mod heap;
+pub mod launch;
 pub mod lcore;
 pub mod loglevel;
 pub mod malloc;
+pub mod memzone;
 pub mod num;
+pub mod per_lcore;
 pub mod vdev;
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -180,12 +183,14 @@ fn start(argv: &[String], above: impl FnOnce(&EalConfig) -> Result<()>) -> Resul
         );
         return Err(e);
     }
+    let started = launch::start_workers(&map);
     lcore::install(Some(map));
     lcore::set_current_id(main);
     let cfg = Arc::new(cfg);
     set_config(Some(Arc::clone(&cfg)));
 
-    if let Err(e) = above(&cfg) {
+    if let Err(e) = started.and_then(|()| above(&cfg)) {
+        launch::stop_workers();
         set_config(None);
         lcore::install(None);
         lcore::set_current_id(LCORE_ID_ANY);
@@ -235,8 +240,9 @@ pub fn log_level_usage() -> String {
     out
 }
 
-/// `rte_eal_cleanup`: runs `above` (the upper layers' end: devices, trace), then
-/// forgets the lcores and the configuration; `init` may run again.
+/// `rte_eal_cleanup`: runs `above` (the upper layers' end: devices, trace), waits for
+/// the worker lcores' functions and ends their threads, then forgets the lcores and
+/// the configuration; `init` may run again.
 /// `Errno(EALREADY)` if the EAL is not running.
 pub fn cleanup(above: impl FnOnce()) -> Result<()> {
     if STATE
@@ -247,6 +253,8 @@ pub fn cleanup(above: impl FnOnce()) -> Result<()> {
         return Err(Error::Errno(libc::EALREADY));
     }
     above();
+    launch::stop_workers();
+    memzone::release_all();
     set_config(None);
     lcore::install(None);
     lcore::set_current_id(LCORE_ID_ANY);

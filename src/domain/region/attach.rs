@@ -6,6 +6,7 @@
 use super::layout::*;
 use super::map::{Region, Source};
 use crate::{Error, Result, dma_log};
+use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::os::fd::AsRawFd;
 use std::sync::{Mutex, MutexGuard, Weak};
@@ -88,8 +89,8 @@ pub struct Attached {
     pub win_len: u64,
     pub heap: bool,
     live: Mutex<Liveness>,
-    /// The device whose groups the control thread runs.
-    pub(super) device: Mutex<Weak<super::control::RegionGroups>>,
+    /// The devices whose groups the control thread runs.
+    pub(super) devices: Mutex<Vec<Weak<super::control::RegionGroups>>>,
     /// One request at a time goes through our slot's mailbox.
     pub(super) mailbox: Mutex<()>,
 }
@@ -110,6 +111,8 @@ impl Attached {
 }
 
 static ATTACHED: Mutex<Option<&'static Attached>> = Mutex::new(None);
+/// Set at exit, once our slot is being freed: the control thread then leaves it be.
+static DETACHED: AtomicBool = AtomicBool::new(false);
 
 fn random_epoch() -> u64 {
     let mut b = [0u8; 8];
@@ -175,7 +178,7 @@ pub fn attach(source: Source, window: u64, default_size: u64) -> Result<&'static
         win_len,
         heap,
         live: Mutex::new(Liveness::new(slot, word)),
-        device: Mutex::new(Weak::new()),
+        devices: Mutex::new(Vec::new()),
         mailbox: Mutex::new(()),
     }));
     std::thread::Builder::new()
@@ -207,6 +210,7 @@ extern "C" fn detach_at_exit() {
     if let Some(a) = a
         && a.my_slot().pid.load(Relaxed) == u64::from(std::process::id())
     {
+        DETACHED.store(true, Release);
         free_slot(a.region, a.slot, a.word);
     }
 }
@@ -377,10 +381,31 @@ fn place_window(r: &Region, slot: usize, word: u64, len: u64) -> Result<u64> {
 /// Beats our heartbeat and runs the device's groups, every `TICK`, for the life of
 /// the process.
 fn control_thread(a: &'static Attached) {
+    let mut lost = false;
     loop {
-        a.my_slot().heartbeat.fetch_add(1, Release);
-        let device = a.device.lock().unwrap_or_else(|p| p.into_inner()).upgrade();
-        if let Some(dev) = device {
+        let s = a.my_slot();
+        if DETACHED.load(Acquire) {
+            return;
+        }
+        if s.state.load(Acquire) == a.word {
+            s.heartbeat.fetch_add(1, Release);
+        } else if !lost {
+            lost = true;
+            dma_log!(
+                ERR,
+                "region {}: slot {} was taken over (this process stood still for over {:?}): \
+                 its groups are over",
+                a.region.source,
+                a.slot,
+                DEAD_AFTER
+            );
+        }
+        let devices: Vec<_> = {
+            let mut list = a.devices.lock().unwrap_or_else(|p| p.into_inner());
+            list.retain(|d| d.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for dev in devices {
             dev.tick();
         }
         std::thread::sleep(TICK);

@@ -140,7 +140,10 @@ impl RegionGroups {
             handlers,
             groups: Mutex::new(Vec::new()),
         });
-        *att.device.lock().unwrap_or_else(|p| p.into_inner()) = Arc::downgrade(&dev);
+        att.devices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::downgrade(&dev));
         dev
     }
 
@@ -444,8 +447,17 @@ impl RegionGroups {
         let live = self.att.liveness();
         let now = Instant::now();
         let mut actions = Vec::new();
+        // Our slot taken over (we stood still long enough to be judged dead): for the
+        // others we left every group, so they are over here too.
+        let lost = self.att.my_slot().state.load(Acquire) != self.att.word;
         {
             let mut groups = self.groups();
+            if lost {
+                for g in groups.iter_mut().filter(|g| !g.over) {
+                    g.over = true;
+                    actions.push(Action::Gone(g.index, g.role == Role::Joiner));
+                }
+            }
             // A group that is over stays listed until the application leaves it, as
             // between processes.
             for g in groups.iter_mut().filter(|g| !g.over) {
@@ -626,5 +638,43 @@ impl RegionGroups {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zeroed_group() -> Box<GroupRec> {
+        let layout = std::alloc::Layout::new::<GroupRec>();
+        // SAFETY: GroupRec is atomics and padding only, for which all-zero is valid
+        // (a free record); the box takes the allocation with its own layout.
+        unsafe { Box::from_raw(std::alloc::alloc_zeroed(layout).cast::<GroupRec>()) }
+    }
+
+    #[test]
+    fn member_tables_round_trip_and_hostile_ones_are_bounded() {
+        let g = zeroed_group();
+        let table: Vec<Entry> = (0..3)
+            .map(|i| (member_word(i, LIVE | 0x100), [i as u8; 16]))
+            .collect();
+        write_table(&g, &table);
+        assert_eq!(read_table(&g), Some(table.clone()));
+        assert_eq!(g.seq.load(Relaxed) % 2, 0);
+        // A count past the table, a slot index past the slots, a repeated domain.
+        g.count.store(u64::MAX, Relaxed);
+        g.members[3].slot.store(250, Relaxed);
+        g.members[4]
+            .slot
+            .store(member_word(1, LIVE | 0x100), Relaxed);
+        id_to_words(&[1; 16], &g.members[4].domain);
+        let read = read_table(&g).unwrap();
+        assert_eq!(&read[..3], &table[..]);
+        assert!(read.len() <= MAX_MEMBERS);
+        assert!(!read.iter().any(|e| slot_of(e.0) >= MAX_SLOTS));
+        assert_eq!(read.iter().filter(|e| e.1 == [1; 16]).count(), 1);
+        // A writer that died mid-update (odd count): no table, and no hang.
+        g.seq.store(5, Relaxed);
+        assert_eq!(read_table(&g), None);
     }
 }
