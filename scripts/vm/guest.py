@@ -226,6 +226,7 @@ class Guest:
             self.cleanup()
             return TIMED_OUT
         self.cleanup()
+        self.seconds = time.monotonic() - self.started
         # The console's last lines (the exit status among them) are read to the end.
         self.reader.join(timeout=10)
         return self.exit_status if self.exit_status is not None else 1
