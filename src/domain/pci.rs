@@ -68,8 +68,6 @@ impl core::fmt::Display for PciAddr {
 
 /// Enables the ivshmem-plain device at `addr` (or the first one when `None`) and opens
 /// its shared-memory BAR read-write: the descriptor and the BAR's size in bytes.
-// The region transport (`os_region=pci`, branch interos) is its caller.
-#[allow(dead_code)]
 pub(crate) fn open_bar(addr: Option<&str>) -> Result<(OwnedFd, usize)> {
     open_bar_in(Path::new("/sys/bus/pci/devices"), addr)
 }
@@ -304,5 +302,56 @@ mod tests {
         std::os::unix::fs::symlink("/etc/passwd", dir.join("resource2")).unwrap();
         assert_eq!(errno(open_bar_in(&root, None)), -libc::ELOOP);
         fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// What `scripts/vm/selftest.py` writes at the start of the host file and
+    /// expects back, after the guest powered off, at `GUEST_REPLY_AT` (the device
+    /// opened by its address) and `GUEST_REPLY_AT + 64` (found by its ids).
+    const HOST_MAGIC: &[u8] = b"dmadev-vm: host -> guest";
+    const GUEST_REPLY: &[u8] = b"dmadev-vm: guest -> host";
+    const GUEST_REPLY_AT: usize = 4096;
+
+    /// Runs only inside a guest with an ivshmem-plain device at the address in
+    /// `DMADEV_TEST_IVSHMEM_ADDR` (the self-test boots one): the real sysfs and BAR,
+    /// mapped as the region transport maps it, opened by address and by ids.
+    #[test]
+    #[ignore = "needs an ivshmem-plain device: scripts/vm/selftest.py runs it in a guest"]
+    fn guest_real_ivshmem_bar() {
+        let addr = std::env::var("DMADEV_TEST_IVSHMEM_ADDR").expect("the device's address");
+        for (how, reply_at) in [
+            (Some(addr.as_str()), GUEST_REPLY_AT),
+            (None, GUEST_REPLY_AT + 64),
+        ] {
+            let (fd, size) = open_bar(how).expect("the guest's ivshmem BAR 2");
+            assert!(
+                size >= 2 * GUEST_REPLY_AT && size.is_power_of_two(),
+                "size {size}"
+            );
+            // SAFETY: a fresh shared mapping of the whole BAR, checked below.
+            let base = unsafe {
+                libc::mmap(
+                    core::ptr::null_mut(),
+                    size,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED,
+                    fd.as_raw_fd(),
+                    0,
+                )
+            };
+            assert_ne!(
+                base,
+                libc::MAP_FAILED,
+                "{}",
+                std::io::Error::last_os_error()
+            );
+            // SAFETY: the mapping is `size` bytes, readable and writable, and only
+            // this test touches it.
+            let bar = unsafe { core::slice::from_raw_parts_mut(base.cast::<u8>(), size) };
+            assert_eq!(&bar[..HOST_MAGIC.len()], HOST_MAGIC);
+            bar[reply_at..reply_at + GUEST_REPLY.len()].copy_from_slice(GUEST_REPLY);
+            // SAFETY: unmaps the mapping made above; `bar` is not used again.
+            assert_eq!(unsafe { libc::munmap(base, size) }, 0);
+            println!("ivshmem BAR 2 ({how:?}): {size} bytes, host bytes read, reply written");
+        }
     }
 }
