@@ -227,11 +227,13 @@ impl Device for InterDomain {
 
 /// Creates an inter-domain device called `name` (the vdev bus's probe).
 pub fn probe(name: &str, args: &str) -> Result<()> {
-    let lcore = super::skeleton::parse_lcore(args);
+    let args = super::devargs::parse(DRIVER_NAME, args);
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
     let handlers = Arc::new(Handlers::default());
+    // Every vchan goes through `domain::remote`, whose state belongs to the worker:
+    // no copy-break (its window list may change under a caller's thread).
     let dev = InterDomain {
-        engine: super::engine_for_vdev(CAPABILITIES, "dma-idom", lcore),
+        engine: super::engine_for_vdev(CAPABILITIES, "dma-idom", args.lcore, 0),
         handlers: Arc::clone(&handlers),
         groups: Mutex::new(Vec::new()),
     };

@@ -4,6 +4,7 @@
 //!
 //! `skeleton` is `dma_skeleton` (DPDK's skeleton capabilities), `interdomain`
 //! `dma_interdomain` (access pair groups and data moved between processes).
+pub mod devargs;
 pub mod interdomain;
 pub mod skeleton;
 
@@ -38,10 +39,12 @@ fn engine_for_vdev(
     caps: crate::driver::Capabilities,
     thread_prefix: &str,
     lcore: Option<u32>,
+    copybreak: u32,
 ) -> crate::engines::cpu::CpuEngine {
     crate::engines::cpu::CpuEngine::new(crate::engines::cpu::EngineConfig {
         caps,
         thread_name: format!("{thread_prefix}{}", crate::registry::next_free_hint()),
         cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
+        copybreak,
     })
 }

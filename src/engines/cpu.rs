@@ -28,6 +28,9 @@ pub struct EngineConfig {
     pub thread_name: String,
     /// CPU to pin the worker to, if any.
     pub cpu: Option<usize>,
+    /// Local operations of at most this many bytes run in the caller's thread when
+    /// nothing earlier is left to the worker (`ring`'s copy-break); 0: never.
+    pub copybreak: u32,
 }
 
 /// Where the worker sides of the rings are.
@@ -131,10 +134,9 @@ impl CpuEngine {
         }
     }
 
-    /// Gives `vchan` a new ring of `nb_desc` descriptors whose operations move data
-    /// as `access` says. Refused (`Error::Busy`) while the worker runs.
     /// Gives vchan `vchan` a new ring of `nb_desc` descriptors whose operations go
-    /// through `datapath` (plain memory of this process when `None`).
+    /// through `datapath` (plain memory of this process when `None`, with the
+    /// engine's copy-break). Refused (`Error::Busy`) while the worker runs.
     pub fn setup_vchan(
         &self,
         vchan: u16,
@@ -151,7 +153,10 @@ impl CpuEngine {
         }
         let mut c = self.control();
         Self::stopped(&mut c)?;
-        let (ring, consumer) = Ring::with_datapath(nb_desc, datapath)?;
+        let (ring, consumer) = match datapath {
+            Some(datapath) => Ring::with_datapath(nb_desc, Some(datapath))?,
+            None => Ring::local(nb_desc, self.config.copybreak)?,
+        };
         self.unhook_fast_path(Some(v));
         Self::stopped(&mut c)?[v] = Some(consumer);
         c.rings[v] = Some(ring);
@@ -186,9 +191,9 @@ impl CpuEngine {
         if self.ops_mode.load(Relaxed) {
             return Err(Error::InvalidArgument);
         }
-        let submit = flags & RTE_DMA_OP_FLAG_SUBMIT != 0;
-        let idx = ring.push(desc, sg, submit)?;
-        if submit {
+        // SAFETY: the operation's memory is valid (the caller's contract).
+        let idx = unsafe { ring.push_or_run(desc, sg)? };
+        if flags & RTE_DMA_OP_FLAG_SUBMIT != 0 && ring.publish() {
             self.signals.doorbell.ring();
         }
         Ok(idx)
@@ -580,6 +585,7 @@ mod tests {
             caps: crate::drivers::skeleton::CAPABILITIES,
             thread_name: "test-cpu".into(),
             cpu: None,
+            copybreak: 0,
         })
     }
 

@@ -1,7 +1,33 @@
 //! The memory work of the CPU engine: copy, fill, scatter-gather copy.
 //!
 //! Addresses are IOVAs, which equal virtual addresses in this process (IOVA as VA).
+use super::ring::OpKind;
 use crate::abi::rte_dma_sge;
+
+/// Runs one operation of the copy/fill API: `src` is the fill pattern for a fill,
+/// `segs` the (source, destination) lists of a scatter-gather copy. An `Op` (an
+/// `rte_dma_op`, read in place by the worker) is not one: nothing is done.
+///
+/// # Safety
+/// The operation's addresses name valid memory (as [`copy`], [`fill`], [`copy_sg`]).
+#[inline]
+pub unsafe fn execute(
+    kind: OpKind,
+    src: u64,
+    dst: u64,
+    len: u32,
+    segs: (&[rte_dma_sge], &[rte_dma_sge]),
+) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        match kind {
+            OpKind::Copy => copy(src, dst, len as usize),
+            OpKind::Fill => fill(src, dst, len as usize),
+            OpKind::CopySg => copy_sg(segs.0, segs.1),
+            OpKind::Op => debug_assert!(false, "an Op is not a copy/fill operation"),
+        }
+    }
+}
 
 /// Copies `len` bytes; overlapping ranges are copied as `memmove` does, so a bad
 /// request can never corrupt more than its own destination range.
