@@ -334,13 +334,17 @@ impl Producer<'_> {
         // SAFETY: the memory is valid (our contract); every earlier operation has
         // been executed, so this one runs in order.
         unsafe {
-            super::memops::execute(
-                desc.kind,
-                desc.src,
-                desc.dst,
-                desc.len,
-                sg.unwrap_or((&[], &[])),
-            )
+            match desc.kind {
+                // The common case, inlined down to a few loads and stores.
+                OpKind::Copy => super::memops::copy(desc.src, desc.dst, desc.len as usize),
+                kind => super::memops::execute(
+                    kind,
+                    desc.src,
+                    desc.dst,
+                    desc.len,
+                    sg.unwrap_or((&[], &[])),
+                ),
+            }
         };
         r.status[(tail & r.mask) as usize].store(0, Relaxed);
         r.inline_end.0.store(tail + 1, Relaxed);
