@@ -60,7 +60,7 @@ pub unsafe extern "C" fn rte_dma_copy(
 ) -> c_int {
     let _inside = registry::enter_fast_path();
     guard(-libc::EIO, || {
-        let call = || match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
         if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
             return -libc::EINVAL;
         }
-        let call = || match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn rte_dma_fill(
 ) -> c_int {
     let _inside = registry::enter_fast_path();
     guard(-libc::EIO, || {
-        let call = || match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
@@ -150,7 +150,7 @@ pub unsafe extern "C" fn rte_dma_fill(
 pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
     let _inside = registry::enter_fast_path();
     guard(-libc::EIO, || {
-        let call = || match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan) },
@@ -261,7 +261,7 @@ pub unsafe extern "C" fn rte_dma_completed_status(
 pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
     let _inside = registry::enter_fast_path();
     guard(0, || {
-        let call = || match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan) },
@@ -287,7 +287,7 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
 ) -> u16 {
     let _inside = registry::enter_fast_path();
     guard(0, || {
-        let call = || match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
@@ -316,7 +316,7 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
 ) -> u16 {
     let _inside = registry::enter_fast_path();
     guard(0, || {
-        let call = || match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },

@@ -598,6 +598,34 @@ mod tests {
     }
 
     #[test]
+    fn a_napping_or_sleeping_worker_takes_submitted_work() {
+        let e = engine();
+        configure(&e, 1);
+        e.setup_vchan(0, 32, None).unwrap();
+        e.start().unwrap();
+        // Idle 0 (polling), 5 ms (napping: no doorbell) and 60 ms (asleep: rung).
+        for (round, idle_ms) in [0u64, 5, 60].into_iter().enumerate() {
+            std::thread::sleep(std::time::Duration::from_millis(idle_ms));
+            let src = [round as u8 + 1; 256];
+            let mut dst = [0u8; 256];
+            let t0 = std::time::Instant::now();
+            // SAFETY: this thread is the vchan's only user; the buffers outlive the copy.
+            unsafe {
+                let flags = RTE_DMA_OP_FLAG_SUBMIT;
+                let idx = e.copy(0, src.as_ptr() as u64, dst.as_mut_ptr() as u64, 256, flags);
+                assert_eq!(idx, Ok(round as u16));
+                let (mut last, mut err) = (0, false);
+                while e.completed(0, 1, &mut last, &mut err) == 0 {
+                    assert!(t0.elapsed().as_secs() < 5, "idle {idle_ms} ms: never ran");
+                    std::thread::yield_now();
+                }
+            }
+            assert_eq!(dst, src);
+        }
+        e.close().unwrap();
+    }
+
+    #[test]
     fn rings_cannot_be_replaced_while_the_worker_runs() {
         let e = engine();
         configure(&e, 1);

@@ -5,8 +5,16 @@ use super::memops;
 use super::ring::{Consumer, Desc, OpKind, SgList};
 use core::sync::atomic::{AtomicBool, Ordering::*};
 
-/// How long an idle worker keeps polling before it sleeps.
+/// How long an idle worker keeps polling before it naps.
 const SPIN: std::time::Duration = std::time::Duration::from_micros(20);
+/// How long an idle worker then naps (sleeps of `NAP_US`, looking for work after
+/// each) before it sleeps until woken: while it naps a submit costs the caller no
+/// system call, only the worker's next look (at most `NAP_US` later).
+const NAP_FOR: std::time::Duration = std::time::Duration::from_millis(20);
+const NAP_US: u64 = 50;
+/// The worker's timer slack while it naps: the kernel's default (50 us) would double
+/// a nap.
+const TIMER_SLACK_NS: libc::c_ulong = 1000;
 /// Idle polls between two looks at the clock, each followed by a `sched_yield` so a
 /// thread sharing the worker's CPU (a caller on the same core) is not starved.
 const POLLS_PER_CHECK: u32 = 64;
@@ -91,9 +99,12 @@ fn drain(ring: &mut Consumer) -> bool {
     true
 }
 
-/// The worker loop: poll, spin briefly when idle, then sleep on the doorbell.
+/// The worker loop: poll; when idle, spin briefly, nap a while, then sleep on the
+/// doorbell.
 /// Returns the vchans when told to exit.
 pub fn run(mut vchans: Box<Vchans>, sig: &Signals) -> Box<Vchans> {
+    // SAFETY: PR_SET_TIMERSLACK takes a value and changes only this thread.
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, TIMER_SLACK_NS) };
     let mut idle = 0u32;
     let mut idle_since = std::time::Instant::now();
     while !sig.exit.load(Acquire) {
@@ -113,14 +124,19 @@ pub fn run(mut vchans: Box<Vchans>, sig: &Signals) -> Box<Vchans> {
         if !idle.is_multiple_of(POLLS_PER_CHECK) {
             continue;
         }
-        if idle_since.elapsed() < SPIN {
+        let idle_for = idle_since.elapsed();
+        if idle_for < SPIN {
             std::thread::yield_now();
             continue;
         }
+        if idle_for < NAP_FOR {
+            sig.doorbell.nap(NAP_US);
+            continue;
+        }
+        // (Still idle after it, the worker sleeps again: no new spin and naps.)
         sig.doorbell.sleep(SLEEP_US, || {
             sig.exit.load(Acquire) || vchans.iter().flatten().any(|c| c.ring().busy())
         });
-        idle = 0;
     }
     vchans
 }
