@@ -202,6 +202,7 @@ impl CpuEngine {
     /// Stops the worker, if one runs, and takes the worker sides back.
     fn join_worker(&self, c: &mut Control) {
         let Worker::Running(_) = c.worker else { return };
+        c.rings.iter().flatten().for_each(|r| r.set_started(false));
         self.signals.exit.store(true, Release);
         self.signals.doorbell.wake();
         let Worker::Running(h) = core::mem::replace(&mut c.worker, Worker::Stopped(no_vchans()))
@@ -301,6 +302,7 @@ impl Driver for CpuEngine {
         match spawned {
             Ok(handle) => {
                 c.worker = Worker::Running(handle);
+                Self::configured(&c).for_each(|r| r.set_started(true));
                 Ok(())
             }
             Err(_) => {

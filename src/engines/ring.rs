@@ -33,7 +33,7 @@ use crate::{Error, Result};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::*};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::Arc;
 
 /// How many descriptors ahead of the producer `push` prefetches (32 cache lines: far
@@ -129,6 +129,9 @@ pub struct Ring {
     /// Operations (never `Op`s) of at most this many bytes run in the caller's
     /// thread when nothing earlier is left to the worker; 0: never.
     copybreak: u32,
+    /// The device is started (its worker runs): only then may the caller run an
+    /// operation itself, as a stopped device executes nothing.
+    started: AtomicBool,
     published: Line<AtomicU64>,
     done: Line<AtomicU64>,
     /// Failed operations the worker has executed (published before `done`).
@@ -187,6 +190,7 @@ impl Ring {
             errors_reaped: AtomicU64::new(0),
             inline_end: Line::default(),
             copybreak,
+            started: AtomicBool::new(false),
             published: Line::default(),
             done: Line::default(),
             errors: AtomicU64::new(0),
@@ -217,6 +221,12 @@ impl Ring {
             ring: self,
             _not_send: PhantomData,
         }
+    }
+
+    /// Records whether the device is started (the copy-break runs operations only
+    /// then). The engine's control path sets it when it starts and stops the worker.
+    pub(super) fn set_started(&self, on: bool) {
+        self.started.store(on, Relaxed);
     }
 
     pub fn nb_desc(&self) -> u64 {
@@ -312,7 +322,11 @@ impl Producer<'_> {
         sg: Option<(&[rte_dma_sge], &[rte_dma_sge])>,
     ) -> Result<u16> {
         let r = self.ring;
-        if r.copybreak == 0 || desc.len > r.copybreak || desc.kind == OpKind::Op {
+        if desc.len > r.copybreak
+            || r.copybreak == 0
+            || desc.kind == OpKind::Op
+            || !r.started.load(Relaxed)
+        {
             return self.push(desc, sg, false);
         }
         let tail = r.tail.0.load(Relaxed);
@@ -899,6 +913,26 @@ mod tests {
         }
     }
 
+    /// A ring with a 64-byte copy-break, of a started device.
+    fn started_ring() -> (Arc<Ring>, Consumer) {
+        let (r, w) = Ring::local(32, 64).unwrap();
+        r.set_started(true);
+        (r, w)
+    }
+
+    #[test]
+    fn copybreak_runs_nothing_while_the_device_is_stopped() {
+        let (r, mut w) = Ring::local(32, 64).unwrap();
+        let mut p = producer(&r);
+        let src = [7u8; 64];
+        let mut dst = [0u8; 64];
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&src, &mut dst)), Ok(0));
+        assert_eq!(dst, [0; 64], "a stopped device executes nothing");
+        assert!(p.publish(), "queued for the worker");
+        assert_eq!(run_worker_for_real(&mut w), 0..1);
+        assert_eq!(dst, src);
+    }
+
     /// `push_or_run` of a copy between test buffers.
     fn copy_now_or_queue(p: &mut Producer<'_>, d: Desc) -> Result<u16> {
         // SAFETY: the tests' descriptors name buffers that live through the test.
@@ -922,7 +956,7 @@ mod tests {
 
     #[test]
     fn copybreak_runs_small_operations_at_once_and_reports_them_when_submitted() {
-        let (r, mut w) = Ring::local(32, 64).unwrap();
+        let (r, mut w) = started_ring();
         let mut p = producer(&r);
         let src = [7u8; 64];
         let mut dst = [[0u8; 64]; 3];
@@ -951,7 +985,7 @@ mod tests {
 
     #[test]
     fn copybreak_waits_behind_earlier_operations_of_the_worker() {
-        let (r, mut w) = Ring::local(32, 64).unwrap();
+        let (r, mut w) = started_ring();
         let mut p = producer(&r);
         // 0: a large copy into `a` (worker); 1: a small copy from `a` into `b`,
         // which must see the large one's result, so it cannot run at enqueue.
@@ -974,7 +1008,7 @@ mod tests {
 
     #[test]
     fn copybreak_run_then_queued_operation_leaves_no_ops_for_the_worker() {
-        let (r, mut w) = Ring::local(32, 64).unwrap();
+        let (r, mut w) = started_ring();
         let mut p = producer(&r);
         let src = [3u8; 64];
         let mut small = [0u8; 64];
@@ -1012,7 +1046,7 @@ mod tests {
 
     #[test]
     fn copybreak_counts_toward_a_full_ring() {
-        let (r, _w) = Ring::local(32, 64).unwrap();
+        let (r, _w) = started_ring();
         let mut p = producer(&r);
         let src = [1u8; 8];
         let mut dst = [0u8; 8];
