@@ -13,14 +13,17 @@
 //!
 //! **Copy-break.** A local ring may be given a copy-break: an operation of at most
 //! that many bytes is run by the application's thread at enqueue time when every
-//! earlier operation has already been executed (`done == published`, and whatever is
-//! enqueued but not submitted ran in the caller too). Such operations still take a
+//! earlier operation has already been executed (`done == published`, and everything
+//! enqueued since `published` ran in the caller too). Such operations still take a
 //! slot and an index; they are reported only once submitted, exactly as the worker's
-//! would be: a submit covering only them moves `done` and then `published` to `tail`
-//! itself (in that order, so a worker that sees the new `published` also sees the
-//! new `done` and finds nothing to do), and no doorbell rings. When a queued operation
-//! follows some of them before the submit, their slots become no-ops (a copy of 0
-//! bytes) and the worker walks over them in order.
+//! would be: a submit covering only them moves the producer's own `inline.done` to
+//! `tail` (completions and statistics count up to the larger of it and `done`) and
+//! touches no line the worker reads, so a run of small copies never moves a cache line
+//! between the cores. When a queued operation follows some of them, the producer
+//! first stores `done` and then `published` at `inline.done` (in that order, so a
+//! worker that sees the new `published` also sees the new `done`), and the slots of
+//! those still unsubmitted become no-ops (a copy of 0 bytes) that the worker walks
+//! over in order.
 //!
 //! The single producer and single consumer are types, not comments: the worker side
 //! is the owned [`Consumer`] (one per ring), the application side a [`Producer`]
@@ -104,6 +107,17 @@ pub trait DataPath: Send + 'static {
 #[derive(Default)]
 struct Line<T>(T);
 
+/// The copy-break's counters, written by the producer only.
+#[derive(Default)]
+struct InlineRun {
+    /// With `published < tail`, `end == tail` means every operation in
+    /// `[published, tail)` was run by the caller.
+    end: AtomicU64,
+    /// Operations run by the caller and submitted: complete up to here (with
+    /// `done == published <= done` here while it is ahead of `done`).
+    done: AtomicU64,
+}
+
 /// A ring's storage and counters, shared by its three sides: the application's
 /// ([`Producer`], borrowed per call), the worker's ([`Consumer`], owned) and the control
 /// path's (the safe `&self` methods here: counters read with atomics).
@@ -123,9 +137,8 @@ pub struct Ring {
     empty_polls: AtomicU32,
     /// Errors the application has collected, to know when to look at statuses.
     errors_reaped: AtomicU64,
-    /// Producer-only: with `published < tail`, `inline_end == tail` means every
-    /// operation in `[published, tail)` was run by the caller (copy-break).
-    inline_end: Line<AtomicU64>,
+    /// The copy-break's counters (see the module's doc).
+    inline: Line<InlineRun>,
     /// Operations (never `Op`s) of at most this many bytes run in the caller's
     /// thread when nothing earlier is left to the worker; 0: never.
     copybreak: u32,
@@ -188,7 +201,7 @@ impl Ring {
             reaped: Line::default(),
             empty_polls: AtomicU32::new(0),
             errors_reaped: AtomicU64::new(0),
-            inline_end: Line::default(),
+            inline: Line::default(),
             copybreak,
             started: AtomicBool::new(false),
             published: Line::default(),
@@ -246,6 +259,14 @@ impl Ring {
         (self.capacity - used.min(self.capacity)) as u16
     }
 
+    /// Operations executed and submitted: by the worker (`done`) or, ahead of it, by
+    /// the caller (`inline.done`).
+    #[inline]
+    fn completed(&self) -> u64 {
+        let done = self.done.0.load(Acquire);
+        done.max(self.inline.0.done.load(Relaxed))
+    }
+
     /// True when the application has submitted work the worker has not finished.
     pub fn busy(&self) -> bool {
         self.done.0.load(Acquire) != self.published.0.load(Acquire)
@@ -259,7 +280,7 @@ impl Ring {
     pub fn stats(&self) -> rte_dma_stats {
         let now = [
             self.tail.0.load(Relaxed),
-            self.done.0.load(Acquire),
+            self.completed(),
             self.errors.load(Acquire),
         ];
         rte_dma_stats {
@@ -272,7 +293,7 @@ impl Ring {
     pub fn stats_reset(&self) {
         let now = [
             self.tail.0.load(Relaxed),
-            self.done.0.load(Acquire),
+            self.completed(),
             self.errors.load(Acquire),
         ];
         for (b, v) in self.stats_base.iter().zip(now) {
@@ -280,12 +301,14 @@ impl Ring {
         }
     }
 
-    /// Raw positions for `rte_dma_dump`: (tail, published, done, reaped).
+    /// Raw positions for `rte_dma_dump`: (tail, submitted, executed, reaped), counting
+    /// what the caller ran itself (copy-break) with the worker's.
     pub fn positions(&self) -> (u64, u64, u64, u64) {
+        let completed = self.completed();
         (
             self.tail.0.load(Relaxed),
-            self.published.0.load(Relaxed),
-            self.done.0.load(Relaxed),
+            self.published.0.load(Relaxed).max(completed),
+            completed,
             self.reaped.0.load(Relaxed),
         )
     }
@@ -331,7 +354,7 @@ impl Producer<'_> {
         }
         let tail = r.tail.0.load(Relaxed);
         let published = r.published.0.load(Relaxed);
-        let only_ours = published == tail || r.inline_end.0.load(Relaxed) == tail;
+        let only_ours = published == tail || r.inline.0.end.load(Relaxed) == tail;
         // Acquire: the worker's writes of every operation before `done` are visible,
         // so this one runs after them, as a fence or a dependent copy needs.
         if !only_ours || r.done.0.load(Acquire) != published {
@@ -361,7 +384,7 @@ impl Producer<'_> {
             }
         };
         r.status[(tail & r.mask) as usize].store(0, Relaxed);
-        r.inline_end.0.store(tail + 1, Relaxed);
+        r.inline.0.end.store(tail + 1, Relaxed);
         r.tail.0.store(tail + 1, Relaxed);
         Ok(tail as u16)
     }
@@ -382,7 +405,7 @@ impl Producer<'_> {
             return Err(Error::NoSpace);
         }
         let published = r.published.0.load(Relaxed);
-        if published != tail && r.inline_end.0.load(Relaxed) == tail {
+        if published != tail && r.inline.0.end.load(Relaxed) == tail {
             self.leave_inline_run(published, tail);
         }
         let slot = (tail & r.mask) as usize;
@@ -423,10 +446,20 @@ impl Producer<'_> {
     }
 
     /// The operations in `[from, to)` ran in the caller and a queued one follows
-    /// them: their slots become no-ops (copies of 0 bytes) for the worker to walk.
+    /// them: the submitted ones become `done` and `published`, the slots of the others
+    /// no-ops (copies of 0 bytes) for the worker to walk.
     #[cold]
     fn leave_inline_run(&mut self, from: u64, to: u64) {
         let r = self.ring;
+        let submitted = r.inline.0.done.load(Relaxed);
+        let from = if submitted > from {
+            // `done` first: see the module's doc.
+            r.done.0.store(submitted, Release);
+            r.published.0.store(submitted, Release);
+            submitted
+        } else {
+            from
+        };
         for pos in from..to {
             let slot = (pos & r.mask) as usize;
             // SAFETY: only producer; `pos` is enqueued but not published, so
@@ -446,14 +479,13 @@ impl Producer<'_> {
         let r = self.ring;
         let tail = r.tail.0.load(Relaxed);
         let published = r.published.0.load(Relaxed);
-        if published == tail {
+        if published == tail || r.inline.0.done.load(Relaxed) == tail {
             return false;
         }
-        if r.inline_end.0.load(Relaxed) == tail {
+        if r.inline.0.end.load(Relaxed) == tail {
             // All ran here, after everything the worker had (`done == published`
-            // then, and it got nothing since). `done` first: see the module's doc.
-            r.done.0.store(tail, Release);
-            r.published.0.store(tail, Release);
+            // then, and it got nothing since): complete, on our own line.
+            r.inline.0.done.store(tail, Relaxed);
             return false;
         }
         r.published.0.store(tail, Release);
@@ -472,7 +504,7 @@ impl Producer<'_> {
     pub fn reap_ok(&mut self, max: u16) -> (u16, u16, bool) {
         let r = self.ring;
         let reaped = r.reaped.0.load(Relaxed);
-        let done = r.done.0.load(Acquire);
+        let done = r.completed();
         let mut n = (done - reaped).min(max as u64);
         let mut failed = false;
         if r.errors.load(Acquire) > r.errors_reaped.load(Relaxed)
@@ -493,7 +525,7 @@ impl Producer<'_> {
     pub fn reap_status(&mut self, out: &mut [MaybeUninit<rte_dma_status_code_raw>]) -> (u16, u16) {
         let r = self.ring;
         let reaped = r.reaped.0.load(Relaxed);
-        let done = r.done.0.load(Acquire);
+        let done = r.completed();
         let n = (done - reaped).min(out.len() as u64);
         let mut errors = 0;
         for (i, o) in out.iter_mut().take(n as usize).enumerate() {
@@ -518,7 +550,7 @@ impl Producer<'_> {
     pub unsafe fn reap_ops(&mut self, out: &mut [*mut rte_dma_op]) -> u16 {
         let r = self.ring;
         let reaped = r.reaped.0.load(Relaxed);
-        let done = r.done.0.load(Acquire);
+        let done = r.completed();
         let n = (done - reaped).min(out.len() as u64);
         let mut errors = 0;
         for (i, o) in out.iter_mut().take(n as usize).enumerate() {
@@ -596,7 +628,8 @@ impl Consumer {
         let r = &*self.ring;
         for c in [
             &r.tail.0,
-            &r.inline_end.0,
+            &r.inline.0.end,
+            &r.inline.0.done,
             &r.reaped.0,
             &r.published.0,
             &r.done.0,
