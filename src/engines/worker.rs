@@ -70,8 +70,10 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
     0
 }
 
-/// Runs everything published on `ring`; returns whether there was anything.
-fn drain(ring: &mut Consumer) -> bool {
+/// Runs everything published on `ring`; returns whether there was anything. Told to
+/// `exit` (a stop), it leaves the rest of a long batch after its next 64 KiB: the
+/// next start empties the ring anyway, and a stop should not wait for gigabytes.
+fn drain(ring: &mut Consumer, exit: &AtomicBool) -> bool {
     let (mut batch, datapath) = ring.pending_with_datapath();
     let todo = batch.range();
     if todo.is_empty() {
@@ -93,6 +95,9 @@ fn drain(ring: &mut Consumer) -> bool {
         if bytes >= PUBLISH_EVERY_BYTES && pos + 1 < todo.end {
             batch.finish(pos + 1, failed);
             (failed, bytes) = (0, 0);
+            if exit.load(Relaxed) {
+                return true;
+            }
         }
     }
     batch.finish(todo.end, failed);
@@ -110,7 +115,7 @@ pub fn run(mut vchans: Box<Vchans>, sig: &Signals) -> Box<Vchans> {
     while !sig.exit.load(Acquire) {
         let mut worked = false;
         for ring in vchans.iter_mut().flatten() {
-            worked |= drain(ring);
+            worked |= drain(ring, &sig.exit);
         }
         if worked {
             idle = 0;
