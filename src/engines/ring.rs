@@ -113,8 +113,9 @@ struct InlineRun {
     /// With `published < tail`, `end == tail` means every operation in
     /// `[published, tail)` was run by the caller.
     end: AtomicU64,
-    /// Operations run by the caller and submitted: complete up to here (with
-    /// `done == published <= done` here while it is ahead of `done`).
+    /// Operations run by the caller and submitted are complete up to here; while
+    /// it is ahead of `done`, `done == published` and everything between ran in the
+    /// caller.
     done: AtomicU64,
 }
 
