@@ -14,3 +14,4 @@ mod guard;
 mod log;
 mod pmd;
 mod trace;
+mod varargs;

@@ -230,7 +230,7 @@ fn io_err(e: io::Error) -> Error {
 }
 
 /// Equal tokens, compared in time that does not depend on where they differ.
-fn same_token(a: &DomainId, b: &DomainId) -> bool {
+pub(crate) fn same_token(a: &DomainId, b: &DomainId) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

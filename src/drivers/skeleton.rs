@@ -24,12 +24,51 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     nb_priorities: 0,
 };
 
+/// The `lcore=N` device argument: an lcore id below `RTE_MAX_LCORE`, else none
+/// (DPDK ignores out-of-range values too). Unknown keys are reported and ignored.
+pub fn parse_lcore(args: &str) -> Option<u32> {
+    parse_args(args, |_, _| false)
+}
+
+/// `lcore=`, and any other `key=value` that `other` takes (returns true); the
+/// rest is ignored with a warning.
+pub fn parse_args(args: &str, mut other: impl FnMut(&str, &str) -> bool) -> Option<u32> {
+    let mut lcore = None;
+    for kv in args.split(',').filter(|s| !s.is_empty()) {
+        match kv.split_once('=') {
+            Some((key, value)) if key != "lcore" && other(key, value) => {}
+            Some(("lcore", v)) => match v.trim().parse::<u32>() {
+                Ok(n) if n < RTE_MAX_LCORE => lcore = Some(n),
+                _ => dma_log!(
+                    WARNING,
+                    "{}: ignoring lcore={} (must be below {})",
+                    DRIVER_NAME,
+                    v,
+                    RTE_MAX_LCORE
+                ),
+            },
+            _ => dma_log!(
+                WARNING,
+                "{}: ignoring unknown device argument '{}'",
+                DRIVER_NAME,
+                kv
+            ),
+        }
+    }
+    lcore
+}
+
 /// Creates a skeleton device called `name` (the vdev bus's probe).
 pub fn probe(name: &str, args: &str) -> Result<()> {
-    let args = super::devargs::parse(DRIVER_NAME, args);
-    let lcore = args.lcore;
+    let mut copybreak = super::devargs::DEFAULT_COPYBREAK;
+    let lcore = parse_args(args, |key, value| {
+        key == "copybreak" && {
+            copybreak = super::devargs::copybreak(DRIVER_NAME, value).unwrap_or(copybreak);
+            true
+        }
+    });
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
-    let engine = super::engine_for_vdev(CAPABILITIES, "dma-skel", lcore, args.copybreak);
+    let engine = super::engine_for_vdev(CAPABILITIES, "dma-skel", lcore, copybreak);
     let dev_id = driver::register(&cname, -1, engine).inspect_err(|_| {
         dma_log!(ERR, "Unable to allocate dmadev: {}", name);
     })?;
