@@ -4,7 +4,8 @@
     check_targets.py [--targets FILE] [--strict] [JSON]   (JSON: a file, or stdin)
 
 Prints the targets block (PASS/MISS per target and a count) for the local mode
-(the engine's targets, on dma_skeleton's copies), for --interprocess or for --interos. Exit status:
+(the engine's targets, on dma_skeleton's copies; dma_skeleton_cb0's figures and
+the wake-up costs are printed beside them), for --interprocess or for --interos. Exit status:
 0, or 1 with --strict when a target is missed; 2 if the document cannot be read.
 scripts/bench.sh runs it after dma_perf.
 """
@@ -29,50 +30,84 @@ def ratio(num, den):
     return num / den if den and den > 0 else 0.0
 
 
-def memcpy_need(t, size):
-    for rule in t["memcpy_ratio"]:
-        if size == rule.get("size") or ("from" in rule and size >= rule["from"]):
+def rule_for(rules, size):
+    """The first rule of `rules` ({"size"} or {"from"[, "to"]}) covering `size`."""
+    for rule in rules:
+        if size == rule.get("size") or (
+                "from" in rule and rule["from"] <= size <= rule.get("to", size)):
             return rule["at_least"]
     return None
 
 
+def copies(doc, device):
+    return {c["size"]: c for c in doc["cases"]
+            if c["op"] == "copy" and c["device"] == device and c["passed"] and c["runs"] > 0}
+
+
 def engine_rows(doc, t):
     """(ok, line) for each engine target this run measured."""
-    ref = {c["size"]: c for c in doc["cases"] if c["op"] == "copy" and c["device"] == "ref_skel"}
-    need_mops = t["small_mops_factor"] * t["dpdk_skeleton_best_mops"]
-    for c in doc["cases"]:
-        if c["op"] != "copy" or c["device"] != "dma_skeleton" or not c["passed"] or c["runs"] == 0:
-            continue
-        size, sz = c["size"], fmt_size(c["size"])
+    ref = copies(doc, "ref_skel")
+    for size, c in sorted(copies(doc, "dma_skeleton").items()):
+        sz = fmt_size(size)
         mark = " [disturbed]" if c["disturbed"] else ""
-        if size <= t["small_sizes_up_to"]:
+        need = rule_for(t["vs_ref_skel"], size)
+        if need is not None:
             r = ref.get(size)
-            vs_ref = ratio(c["mops"], r["mops"]) if r and r["runs"] > 0 else 0.0
-            ok = c["mops"] >= need_mops and c["spread"] < t["small_spread_below"]
-            yield ok, (f"{sz:>5}  {c['mops']:.1f} Mops/s (need {need_mops:.0f} = "
-                       f"{t['small_mops_factor']:g}x DPDK's best), spread {c['spread'] * 100:.0f}% "
-                       f"(need < {t['small_spread_below'] * 100:.0f}%); {vs_ref:.2f}x ref_skel{mark}")
-        elif memcpy_need(t, size) is not None:
-            need = memcpy_need(t, size)
+            if r is None:
+                yield False, f"{sz:>5}  not measured against ref_skel (its case failed or did not run)"
+            else:
+                got = ratio(c["mops"], r["mops"])
+                yield got >= need, (f"{sz:>5}  {c['mops']:.1f} Mops/s = {got:.2f}x ref_skel's "
+                                    f"{r['mops']:.1f} (need {need:g}x){mark}")
+        need = rule_for(t["memcpy_ratio"], size)
+        if need is not None:
             got = ratio(c["gbps"], c["memcpy_gbps"])
-            yield got >= need, f"{sz:>5}  {got:.2f}x memcpy (need {need:.1f}x){mark}"
-        else:
-            continue
+            yield got >= need, f"{sz:>5}  {got:.2f}x memcpy GB/s (need {need:.1f}x){mark}"
         if size == t["caller_ns_size"]:
             ok = c["caller_ns_per_op"] < t["caller_ns_below"]
             yield ok, (f"{sz:>5}  caller {c['caller_ns_per_op']:.1f} ns per copy "
-                       f"(need < {t['caller_ns_below']:g} ns)")
+                       f"(need < {t['caller_ns_below']:g} ns){mark}")
+
+
+def copybreak_off_lines(doc):
+    """The same copies with the copy-break off (dma_skeleton_cb0): figures, no targets."""
+    ref = copies(doc, "ref_skel")
+    for size, c in sorted(copies(doc, "dma_skeleton_cb0").items()):
+        r = ref.get(size)
+        vs = f", {ratio(c['mops'], r['mops']):.2f}x ref_skel" if r else ""
+        yield (f"{fmt_size(size):>5}  {c['mops']:.1f} Mops/s{vs}, {c['ratio_vs_memcpy'] or 0:.2f}x "
+               f"memcpy, caller {c['caller_ns_per_op']:.1f} ns per copy")
+
+
+def wake_lines(doc):
+    """The caller's cost of a submit to a busy and to a sleeping worker (copy-break off,
+    so the copy goes to the worker)."""
+    for w in doc.get("wakeup", []):
+        if w["device"] != "dma_skeleton_cb0" or not w["passed"] or w["samples"] == 0:
+            continue
+        yield (f"{w['state']:<6} submit p50 {w['submit_ns']:.0f} ns, p99 "
+               f"{w.get('submit_p99_ns', 0):.0f} ns; completion p50 {w['lat_p50_ns'] / 1e3:.2f} us")
 
 
 def engine(doc, t):
     if not doc["cases"]:
         return 0
-    print("\ntargets (copy, dma_skeleton):")
+    print("\ntargets (copy, dma_skeleton, copy-break at its default):")
     npass = nmiss = 0
     for ok, line in engine_rows(doc, t):
         print(f"  {'PASS' if ok else 'MISS'} {line}")
         npass += ok
         nmiss += not ok
+    off = list(copybreak_off_lines(doc))
+    if off:
+        print("copy-break off (dma_skeleton_cb0), for comparison:")
+        for line in off:
+            print(f"       {line}")
+    wake = list(wake_lines(doc))
+    if wake:
+        print("wake-up, caller's cost (dma_skeleton_cb0, one 64 B copy):")
+        for line in wake:
+            print(f"       {line}")
     print(f"targets: {npass} PASS, {nmiss} MISS")
     return nmiss
 

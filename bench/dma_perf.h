@@ -50,7 +50,9 @@
 enum kind { K_COPY, K_FILL, K_SG, K_NB };
 extern const char *const kind_name[K_NB];
 
-enum { D_SKEL, D_REF, D_NB };
+/* dma_skeleton (copy-break at its default), dma_skeleton_cb0 (copy-break off: every
+ * operation goes to the worker) and ref_skel (DPDK's skeleton design). */
+enum { D_SKEL, D_NOCB, D_REF, D_NB };
 extern const char *const dev_name[D_NB];
 
 /* ---- options.c ---- */
@@ -225,7 +227,7 @@ struct wake_result {
 	uint64_t call[WAKE_MAX]; /* cycles inside rte_dma_submit */
 	unsigned int nsamp;
 	unsigned int asleep, looked; /* worker found sleeping before the submit / looked at */
-	double m_p50, m_p99, m_call, sprd;
+	double m_p50, m_p99, m_call, m_call99, sprd;
 };
 
 struct wake_case {

@@ -30,13 +30,15 @@ dev_setup(int d)
 					    .nb_desc = (uint16_t)opt.ring };
 	int id, ret;
 
-	if (d == D_SKEL) {
-		char args[32] = "";
+	if (d == D_SKEL || d == D_NOCB) {
+		char args[48] = "";
 
 		id = rte_dma_get_dev_id_by_name(dev_name[d]); /* made by --vdev? */
 		if (id < 0) {
+			snprintf(args, sizeof(args), "%s", d == D_NOCB ? "copybreak=0" : "");
 			if (opt.worker_lcore >= 0)
-				snprintf(args, sizeof(args), "lcore=%d", opt.worker_lcore);
+				snprintf(args + strlen(args), sizeof(args) - strlen(args), "%slcore=%d",
+					 args[0] ? "," : "", opt.worker_lcore);
 			ret = rte_vdev_init(dev_name[d], args);
 			if (ret != 0) {
 				fprintf(stderr, "rte_vdev_init(%s, \"%s\") failed: %d\n",

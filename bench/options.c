@@ -13,7 +13,7 @@
 #include "dma_perf.h"
 
 const char *const kind_name[K_NB] = { "copy", "fill", "sg" };
-const char *const dev_name[D_NB] = { "dma_skeleton", "ref_skel" };
+const char *const dev_name[D_NB] = { "dma_skeleton", "dma_skeleton_cb0", "ref_skel" };
 
 struct options opt = {
 	.sizes = { 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576 },
@@ -54,7 +54,7 @@ usage(const char *prog)
 	       "  --seconds=T         duration of each device run (default 0.1; memcpy runs T/2)\n"
 	       "  --ops=N             operations per run instead of a duration\n"
 	       "  --repeat=N          runs per case; the median and spread are reported (default 3)\n"
-	       "  --device=NAME       only this device: dma_skeleton or ref_skel\n"
+	       "  --device=NAME       only this device: dma_skeleton, dma_skeleton_cb0 or ref_skel\n"
 	       "  --tests=LIST        tests to run: copy,fill,sg,wakeup (default all); wakeup is\n"
 	       "                      the latency of one %d B copy submitted while the worker\n"
 	       "                      busy-polls and after %d ms idle (it sleeps)\n"
@@ -171,7 +171,7 @@ parse_device(const char *arg)
 		if (strcmp(arg, dev_name[d]) == 0)
 			opt.dev_mask = 1u << d;
 	if (opt.dev_mask == 0) {
-		fprintf(stderr, "--device must be dma_skeleton or ref_skel\n");
+		fprintf(stderr, "--device must be dma_skeleton, dma_skeleton_cb0 or ref_skel\n");
 		return -1;
 	}
 	return 0;

@@ -146,10 +146,10 @@ print_table(const struct case_result *cases, unsigned int nb)
 {
 	char sz[16];
 
-	fprintf(out, "\n%-5s %5s %-13s %10s %7s %6s %9s %10s %10s %7s %6s %7s %s\n", "op",
+	fprintf(out, "\n%-5s %5s %-16s %10s %7s %6s %9s %10s %10s %7s %6s %7s %s\n", "op",
 		"size", "device", "Kops/s", "GB/s", "spread", "caller", "lat p50", "lat p99",
 		"memcpy", "/memcpy", "/ref", "check");
-	fprintf(out, "%-5s %5s %-13s %10s %7s %6s %9s %10s %10s %7s %6s %7s %s\n", "", "B",
+	fprintf(out, "%-5s %5s %-16s %10s %7s %6s %9s %10s %10s %7s %6s %7s %s\n", "", "B",
 		"", "", "", "", "ns/op", "us", "us", "GB/s", "", "", "");
 	for (unsigned int i = 0; i < nb; i++) {
 		const struct case_result *c = &cases[i];
@@ -160,15 +160,15 @@ print_table(const struct case_result *cases, unsigned int nb)
 				continue;
 			fmt_size(sz, sizeof(sz), c->size);
 			if (r->n == 0) {
-				fprintf(out, "%-5s %5s %-13s %10s %7s %6s %9s %10s %10s %7.2f %6s %7s %s\n",
+				fprintf(out, "%-5s %5s %-16s %10s %7s %6s %9s %10s %10s %7.2f %6s %7s %s\n",
 					kind_name[c->k], sz, dev_name[d], "-", "-", "-", "-", "-", "-",
 					c->ref.m_ref, "-", "-", "FAIL");
 				continue;
 			}
 			char vs_ref[16] = "-";
-			if (d == D_SKEL && rf->ran && rf->passed && rf->n > 0 && rf->m_mops > 0)
+			if (d != D_REF && rf->ran && rf->passed && rf->n > 0 && rf->m_mops > 0)
 				snprintf(vs_ref, sizeof(vs_ref), "%.2fx", r->m_mops / rf->m_mops);
-			fprintf(out, "%-5s %5s %-13s %10.1f %7.2f %5.1f%% %9.1f %10.1f %10.1f %7.2f "
+			fprintf(out, "%-5s %5s %-16s %10.1f %7.2f %5.1f%% %9.1f %10.1f %10.1f %7.2f "
 				"%6.2f %7s %s\n",
 				kind_name[c->k], sz, dev_name[d], r->m_mops * 1e3, r->m_gbps,
 				r->sprd * 100, r->m_call, r->m_p50 / 1e3, r->m_p99 / 1e3, c->ref.m_ref,
@@ -220,10 +220,11 @@ print_wake_table(const struct wake_case *cases, unsigned int nb)
 {
 	if (nb == 0)
 		return;
-	fprintf(out, "\n%-11s %5s %-13s %7s %8s %10s %10s %10s %6s %s\n", "wakeup", "size",
-		"device", "samples", "asleep", "submit", "lat p50", "lat p99", "spread", "check");
-	fprintf(out, "%-11s %5s %-13s %7s %8s %10s %10s %10s %6s %s\n", "", "B", "", "",
-		"before", "ns", "us", "us", "", "");
+	fprintf(out, "\n%-11s %5s %-16s %7s %8s %10s %10s %10s %10s %6s %s\n", "wakeup", "size",
+		"device", "samples", "asleep", "submit p50", "submit p99", "lat p50", "lat p99",
+		"spread", "check");
+	fprintf(out, "%-11s %5s %-16s %7s %8s %10s %10s %10s %10s %6s %s\n", "", "B", "", "",
+		"before", "ns", "ns", "us", "us", "", "");
 	for (unsigned int i = 0; i < nb; i++) {
 		const struct wake_case *c = &cases[i];
 		for (int d = 0; d < D_NB; d++) {
@@ -232,16 +233,16 @@ print_wake_table(const struct wake_case *cases, unsigned int nb)
 			if (!r->ran)
 				continue;
 			if (r->nsamp == 0 || !r->passed) {
-				fprintf(out, "%-11s %5d %-13s %7s %8s %10s %10s %10s %6s %s\n",
+				fprintf(out, "%-11s %5d %-16s %7s %8s %10s %10s %10s %10s %6s %s\n",
 					wake_name[c->state], WAKE_SIZE, dev_name[d], "-", "-", "-", "-",
-					"-", "-", "FAIL");
+					"-", "-", "-", "FAIL");
 				continue;
 			}
 			if (c->state == W_ASLEEP)
 				snprintf(asleep, sizeof(asleep), "%u/%u", r->asleep, r->looked);
-			fprintf(out, "%-11s %5d %-13s %7u %8s %10.1f %10.2f %10.2f %5.1f%% %s\n",
+			fprintf(out, "%-11s %5d %-16s %7u %8s %10.1f %10.1f %10.2f %10.2f %5.1f%% %s\n",
 				wake_name[c->state], WAKE_SIZE, dev_name[d], r->nsamp, asleep,
-				r->m_call, r->m_p50 / 1e3, r->m_p99 / 1e3, r->sprd * 100,
+				r->m_call, r->m_call99, r->m_p50 / 1e3, r->m_p99 / 1e3, r->sprd * 100,
 				c->dist.disturbed ? "ok (disturbed)" : "ok");
 		}
 	}

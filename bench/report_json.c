@@ -107,7 +107,8 @@ json_wake_case(FILE *f, const struct wake_case *c, int d, bool *first)
 	json_case_head(f, r->passed, r->why, &c->dist);
 	fprintf(f, "\"runs\": %u, \"samples\": %u, "
 		"\"lat_p50_ns\": %.6g, \"lat_p99_ns\": %.6g, \"submit_ns\": %.6g, "
-		"\"spread\": %.4g, ", r->n, r->nsamp, r->m_p50, r->m_p99, r->m_call, r->sprd);
+		"\"submit_p99_ns\": %.6g, \"spread\": %.4g, ", r->n, r->nsamp, r->m_p50, r->m_p99,
+		r->m_call, r->m_call99, r->sprd);
 	if (c->state == W_ASLEEP)
 		fprintf(f, "\"worker_asleep_before\": %u, \"worker_looked_at\": %u, ",
 			r->asleep, r->looked);
@@ -143,7 +144,7 @@ json_case(FILE *f, const struct case_result *c, int d, bool *first)
 	json_case_head(f, r->passed, r->why, &c->dist);
 	json_figures(f, r, &c->ref);
 	fprintf(f, ", \"ratio_vs_ref_skel\": ");
-	if (d == D_SKEL && r->n > 0 && rf->ran && rf->n > 0 && rf->m_mops > 0)
+	if (d != D_REF && r->n > 0 && rf->ran && rf->n > 0 && rf->m_mops > 0)
 		fprintf(f, "%.4g", r->m_mops / rf->m_mops);
 	else
 		fprintf(f, "null");

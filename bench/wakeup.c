@@ -22,7 +22,7 @@
 
 #include "dma_perf.h"
 
-static const char *const worker_prefix[D_NB] = { "dma-skel", "ref-skel" };
+static const char *const worker_prefix[D_NB] = { "dma-skel", "dma-skel", "ref-skel" };
 #define WAKE_WARMUP 16 /* unmeasured copies after each start */
 
 static uint8_t *wsrc, *wdst, wexp[WAKE_SIZE + GUARD];
@@ -207,6 +207,7 @@ finish_wake(struct wake_result *r)
 	memcpy(tmp, r->call, n * sizeof(tmp[0]));
 	qsort(tmp, n, sizeof(tmp[0]), cmp_u64);
 	r->m_call = sorted_p50(tmp, n);
+	r->m_call99 = sorted_p99(tmp, n);
 	r->sprd = r->n > 0 ? spread(r->p50, r->n) : 0;
 }
 

@@ -119,10 +119,10 @@ gate_tsan() {
     local why
     why="$(build_std_missing)"
     [ -z "$why" ] || skip "$why"
-    echo "(ring and worker unit tests, then tests/stress.rs with DMADEV_STRESS_OPS=$SANITIZE_STRESS_OPS)"
+    echo "(ring, worker and engine unit tests, then tests/stress.rs with DMADEV_STRESS_OPS=$SANITIZE_STRESS_OPS)"
     # A data race report makes the process exit with 66 even when every test passed.
     export TSAN_OPTIONS="halt_on_error=0:exitcode=66:second_deadlock_stack=1"
-    sanitized_test thread --lib -- engines::ring engines::worker
+    sanitized_test thread --lib -- engines::ring engines::worker engines::cpu
     DMADEV_STRESS_OPS="$SANITIZE_STRESS_OPS" sanitized_test thread --test stress
 }
 

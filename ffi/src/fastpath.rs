@@ -21,8 +21,19 @@
 use crate::guard::guard;
 use dmadev::abi::*;
 use dmadev::registry;
-use dmadev::trace::emit;
+use dmadev::trace::points;
 use std::ffi::c_int;
+
+/// Runs `call`, then records its result with `emit`: the path of an enabled trace
+/// point, out of line, so that a disabled point costs the fast path one load and a
+/// branch, taken before anything is kept for the event.
+#[cold]
+#[inline(never)]
+fn traced<T: Copy>(call: impl FnOnce() -> T, emit: impl FnOnce(T)) -> T {
+    let ret = call();
+    emit(ret);
+    ret
+}
 
 /// The table entry of `dev_id`, if the id is inside the table.
 #[inline(always)]
@@ -56,14 +67,18 @@ pub unsafe extern "C" fn rte_dma_copy(
 ) -> c_int {
     let _inside = registry::enter_fast_path();
     guard(-libc::EIO, || {
-        let ret = match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
             None => -libc::EINVAL,
         };
-        emit!(copy(dev_id, vchan, src, dst, length, flags, ret));
-        ret
+        if !points::copy::enabled() {
+            return call();
+        }
+        traced(call, |ret| {
+            points::copy::emit(dev_id, vchan, src, dst, length, flags, ret)
+        })
     })
 }
 
@@ -88,14 +103,18 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
         if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
             return -libc::EINVAL;
         }
-        let ret = match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
             None => -libc::EINVAL,
         };
-        emit!(copy_sg(dev_id, vchan, src, dst, nb_src, nb_dst, flags, ret));
-        ret
+        if !points::copy_sg::enabled() {
+            return call();
+        }
+        traced(call, |ret| {
+            points::copy_sg::emit(dev_id, vchan, src, dst, nb_src, nb_dst, flags, ret)
+        })
     })
 }
 
@@ -117,14 +136,18 @@ pub unsafe extern "C" fn rte_dma_fill(
 ) -> c_int {
     let _inside = registry::enter_fast_path();
     guard(-libc::EIO, || {
-        let ret = match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
             None => -libc::EINVAL,
         };
-        emit!(fill(dev_id, vchan, pattern, dst, length, flags, ret));
-        ret
+        if !points::fill::enabled() {
+            return call();
+        }
+        traced(call, |ret| {
+            points::fill::emit(dev_id, vchan, pattern, dst, length, flags, ret)
+        })
     })
 }
 
@@ -137,14 +160,16 @@ pub unsafe extern "C" fn rte_dma_fill(
 pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
     let _inside = registry::enter_fast_path();
     guard(-libc::EIO, || {
-        let ret = match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan) },
             None => -libc::EINVAL,
         };
-        emit!(submit(dev_id, vchan, ret));
-        ret
+        if !points::submit::enabled() {
+            return call();
+        }
+        traced(call, |ret| points::submit::emit(dev_id, vchan, ret))
     })
 }
 
@@ -182,21 +207,18 @@ pub unsafe extern "C" fn rte_dma_completed(
         };
         // SAFETY: both outputs are writable; the entry's functions take its private
         // data; the vchan rule is our caller's promise.
-        let ret = unsafe {
+        let call = || unsafe {
             *has_error = false;
             f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
         };
-        emit!(completed(
-            dev_id,
-            vchan,
-            nb_cpls,
+        if !points::completed::enabled() {
+            return call();
+        }
+        traced(call, |ret| {
             // SAFETY: both outputs point at valid values (the caller's or our locals).
-            unsafe { *last_idx },
-            // SAFETY: as above.
-            unsafe { *has_error } as u8,
-            ret
-        ));
-        ret
+            let (last, error) = unsafe { (*last_idx, *has_error) };
+            points::completed::emit(dev_id, vchan, nb_cpls, last, error as u8, ret)
+        })
     })
 }
 
@@ -231,17 +253,15 @@ pub unsafe extern "C" fn rte_dma_completed_status(
         // SAFETY: outputs are writable per the contract (`status` is only written, as
         // integers); the entry's functions take its private data; the vchan rule is
         // our caller's promise.
-        let ret = unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
-        emit!(completed_status(
-            dev_id,
-            vchan,
-            nb_cpls,
+        let call = || unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
+        if !points::completed_status::enabled() {
+            return call();
+        }
+        traced(call, |ret| {
             // SAFETY: `last_idx` points at a valid value (the caller's or our local).
-            unsafe { *last_idx },
-            status,
-            ret
-        ));
-        ret
+            let last = unsafe { *last_idx };
+            points::completed_status::emit(dev_id, vchan, nb_cpls, last, status, ret)
+        })
     })
 }
 
@@ -254,14 +274,16 @@ pub unsafe extern "C" fn rte_dma_completed_status(
 pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
     let _inside = registry::enter_fast_path();
     guard(0, || {
-        let ret = match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan) },
             None => 0,
         };
-        emit!(burst_capacity(dev_id, vchan, ret));
-        ret
+        if !points::burst_capacity::enabled() {
+            return call();
+        }
+        traced(call, |ret| points::burst_capacity::emit(dev_id, vchan, ret))
     })
 }
 
@@ -279,15 +301,19 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
 ) -> u16 {
     let _inside = registry::enter_fast_path();
     guard(0, || {
-        let ret = match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
             None => 0,
         };
+        if !points::enqueue_ops::enabled() {
+            return call();
+        }
         // DPDK records the requested count, not the result.
-        emit!(enqueue_ops(dev_id, vchan, ops, nb_ops));
-        ret
+        traced(call, |_| {
+            points::enqueue_ops::emit(dev_id, vchan, ops, nb_ops)
+        })
     })
 }
 
@@ -305,13 +331,17 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
 ) -> u16 {
     let _inside = registry::enter_fast_path();
     guard(0, || {
-        let ret = match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
+        let call = move || match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
             // SAFETY: the entry's functions take the entry's private data; the vchan rule is
             // our caller's promise.
             Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
             None => 0,
         };
-        emit!(dequeue_ops(dev_id, vchan, ops, nb_ops));
-        ret
+        if !points::dequeue_ops::enabled() {
+            return call();
+        }
+        traced(call, |_| {
+            points::dequeue_ops::emit(dev_id, vchan, ops, nb_ops)
+        })
     })
 }

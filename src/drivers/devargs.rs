@@ -1,7 +1,9 @@
 //! The device arguments of the software devices (`--vdev=dma_skeleton,lcore=1,...`):
 //! `lcore=N` pins the worker; `fault_every=N`, `fault_rate=P`, `fault_seed=X` and
 //! `fault_status=S` make the worker fail operations on purpose (`crate::engines::fault`);
-//! `dma_interdomain` also takes `os_region=` (a host file, `pci` or `pci:<addr>`) and
+//! `dma_skeleton` also takes `copybreak=B` (local operations of at most B bytes run in
+//! the caller's thread: `engines::ring`'s copy-break; 256 by default, 0 off);
+//! `dma_interdomain` takes `os_region=` (a host file, `pci` or `pci:<addr>`) and
 //! `os_window=` (its window's size in the region, 64M by default).
 use crate::abi::RTE_MAX_LCORE;
 use crate::domain::region::layout;
@@ -9,6 +11,11 @@ use crate::domain::region::map::Source;
 use crate::engines::fault::FaultPlan;
 use crate::{Error, Result, dma_log};
 
+/// The copy-break when none is given: 64 B..256 B copies measured fastest run in the
+/// caller up to here on the project's machine (README, "Benchmark figures").
+pub const DEFAULT_COPYBREAK: u32 = 256;
+/// Largest copy-break accepted: beyond it a caller would stall for microseconds.
+pub const MAX_COPYBREAK: u32 = 64 * 1024;
 /// `os_window=` when not given.
 pub const DEFAULT_WINDOW: u64 = 64 << 20;
 /// Largest `os_window=`.
@@ -25,15 +32,19 @@ pub struct VdevArgs {
     pub region: Option<Source>,
     /// Its window size (`DEFAULT_WINDOW` unless given).
     pub window: u64,
+    /// The copy-break (0 for devices without one).
+    pub copybreak: u32,
 }
 
-/// Which keys beyond the common ones a device takes.
+/// Which keys beyond the common ones (`lcore`, `fault_*`) a device takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keys {
-    /// `lcore` and `fault_*`.
-    Common,
-    /// Those and `os_region`, `os_window` (`dma_interdomain`).
-    WithRegion,
+    /// `copybreak` (`dma_skeleton`).
+    Skeleton,
+    /// `os_region`, `os_window` (`dma_interdomain`, which has no copy-break: its data
+    /// path belongs to the worker, and a departing member may unmap a window under
+    /// the caller).
+    InterDomain,
 }
 
 /// An unsigned integer in decimal or `0x` hexadecimal.
@@ -54,6 +65,11 @@ fn parse_u64(v: &str) -> Option<u64> {
 pub fn parse(driver: &str, args: &str, keys: Keys) -> Result<VdevArgs> {
     let mut out = VdevArgs {
         window: DEFAULT_WINDOW,
+        copybreak: if keys == Keys::Skeleton {
+            DEFAULT_COPYBREAK
+        } else {
+            0
+        },
         ..VdevArgs::default()
     };
     let mut plan = FaultPlan {
@@ -102,11 +118,21 @@ pub fn parse(driver: &str, args: &str, keys: Keys) -> Result<VdevArgs> {
                 plan.status = code.ok_or_else(|| bad("an error status: 1..14 or 0x100"))?;
                 faults = true;
             }
-            "os_region" if keys == Keys::WithRegion => {
+            "copybreak" if keys == Keys::Skeleton => match v.trim().parse::<u32>() {
+                Ok(n) if n <= MAX_COPYBREAK => out.copybreak = n,
+                _ => dma_log!(
+                    WARNING,
+                    "{}: ignoring copybreak={} (must be 0..{})",
+                    driver,
+                    v,
+                    MAX_COPYBREAK
+                ),
+            },
+            "os_region" if keys == Keys::InterDomain => {
                 out.region =
                     Some(Source::parse(v).ok_or_else(|| bad("a file, pci or pci:<addr>"))?);
             }
-            "os_window" if keys == Keys::WithRegion => {
+            "os_window" if keys == Keys::InterDomain => {
                 let n = crate::eal::num::parse_size(v)
                     .filter(|n| (layout::WINDOW_ALIGN..=MAX_WINDOW).contains(n));
                 out.window = n.ok_or_else(|| bad("a size from the window alignment to 1T"))?;
@@ -128,13 +154,14 @@ mod tests {
     use super::*;
 
     fn parse(driver: &str, args: &str) -> Result<VdevArgs> {
-        super::parse(driver, args, Keys::Common)
+        super::parse(driver, args, Keys::Skeleton)
     }
 
     #[test]
     fn no_fault_argument_means_no_plan() {
         let none = VdevArgs {
             window: DEFAULT_WINDOW,
+            copybreak: DEFAULT_COPYBREAK,
             ..VdevArgs::default()
         };
         assert_eq!(parse("d", "").unwrap(), none);
@@ -181,7 +208,7 @@ mod tests {
 
     #[test]
     fn region_arguments_only_where_taken() {
-        let with = |args| super::parse("d", args, Keys::WithRegion);
+        let with = |args| super::parse("d", args, Keys::InterDomain);
         let a = with("lcore=1,os_region=/dev/shm/r,os_window=4M").unwrap();
         assert_eq!(
             (a.lcore, a.region, a.window),
@@ -202,5 +229,23 @@ mod tests {
         }
         // A device without regions ignores the keys (with a warning).
         assert_eq!(parse("d", "os_region=/dev/shm/r").unwrap().region, None);
+    }
+
+    #[test]
+    fn copybreak_values_up_to_the_limit() {
+        let cb = |args| parse("d", args).unwrap().copybreak;
+        assert_eq!(cb("copybreak=0"), 0);
+        assert_eq!(cb("copybreak=1024"), 1024);
+        assert_eq!(cb("copybreak=65536"), 65536);
+        for bad in [
+            "copybreak=65537",
+            "copybreak=-1",
+            "copybreak=",
+            "copybreak=1K",
+        ] {
+            assert_eq!(cb(bad), DEFAULT_COPYBREAK, "{bad}");
+        }
+        let idom = super::parse("d", "copybreak=64", Keys::InterDomain).unwrap();
+        assert_eq!(idom.copybreak, 0, "dma_interdomain has none");
     }
 }

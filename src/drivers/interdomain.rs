@@ -457,7 +457,7 @@ impl Device for InterDomain {
 
 /// Creates an inter-domain device called `name` (the vdev bus's probe).
 pub fn probe(name: &str, args: &str) -> Result<()> {
-    let args = super::devargs::parse(DRIVER_NAME, args, super::devargs::Keys::WithRegion)?;
+    let args = super::devargs::parse(DRIVER_NAME, args, super::devargs::Keys::InterDomain)?;
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
     let handlers = Arc::new(Handlers::default());
     let region = match args.region.clone() {
@@ -472,6 +472,9 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
     } else {
         CAPABILITIES
     };
+    // Every vchan goes through `domain::remote` or the region's data path, whose
+    // state belongs to the worker: no copy-break (a window may be unmapped under a
+    // caller's thread when its member leaves).
     let dev = InterDomain {
         engine: super::engine_for_vdev(caps, "dma-idom", &args),
         handlers: Arc::clone(&handlers),

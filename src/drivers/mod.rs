@@ -46,5 +46,11 @@ fn engine_for_vdev(
         thread_name: format!("{thread_prefix}{}", crate::registry::next_free_hint()),
         cpu: args.lcore.and_then(crate::eal::lcore::cpu_of_lcore),
         fault: args.fault,
+        // Injected faults are the worker's to decide: no operation bypasses it.
+        copybreak: if args.fault.is_some() {
+            0
+        } else {
+            args.copybreak
+        },
     })
 }

@@ -32,7 +32,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 /// With fault injection (any `fault_*` argument) it also reports errors: injected
 /// ones, and operations touching the null page, which fail instead of faulting.
 pub fn probe(name: &str, args: &str) -> Result<()> {
-    let args = super::devargs::parse(DRIVER_NAME, args, super::devargs::Keys::Common)?;
+    let args = super::devargs::parse(DRIVER_NAME, args, super::devargs::Keys::Skeleton)?;
     let lcore = args.lcore;
     let mut caps = CAPABILITIES;
     if args.fault.is_some() {

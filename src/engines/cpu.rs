@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub cpu: Option<usize>,
     /// Operations to fail on purpose (the worker decides; see `super::fault`).
     pub fault: Option<super::fault::FaultPlan>,
+    /// Local operations of at most this many bytes run in the caller's thread when
+    /// nothing earlier is left to the worker (`ring`'s copy-break); 0: never.
+    pub copybreak: u32,
 }
 
 /// Where the worker sides of the rings are.
@@ -134,10 +137,9 @@ impl CpuEngine {
         }
     }
 
-    /// Gives `vchan` a new ring of `nb_desc` descriptors whose operations move data
-    /// as `access` says. Refused (`Error::Busy`) while the worker runs.
     /// Gives vchan `vchan` a new ring of `nb_desc` descriptors whose operations go
-    /// through `datapath` (plain memory of this process when `None`).
+    /// through `datapath` (plain memory of this process when `None`, with the
+    /// engine's copy-break). Refused (`Error::Busy`) while the worker runs.
     pub fn setup_vchan(
         &self,
         vchan: u16,
@@ -154,7 +156,10 @@ impl CpuEngine {
         }
         let mut c = self.control();
         Self::stopped(&mut c)?;
-        let (ring, consumer) = Ring::with_datapath(nb_desc, datapath)?;
+        let (ring, consumer) = match datapath {
+            Some(datapath) => Ring::with_datapath(nb_desc, Some(datapath))?,
+            None => Ring::local(nb_desc, self.config.copybreak)?,
+        };
         self.unhook_fast_path(Some(v));
         Self::stopped(&mut c)?[v] = Some(consumer);
         c.rings[v] = Some(ring);
@@ -189,9 +194,9 @@ impl CpuEngine {
         if self.ops_mode.load(Relaxed) {
             return Err(Error::InvalidArgument);
         }
-        let submit = flags & RTE_DMA_OP_FLAG_SUBMIT != 0;
-        let idx = ring.push(desc, sg, submit)?;
-        if submit {
+        // SAFETY: the operation's memory is valid (the caller's contract).
+        let idx = unsafe { ring.push_or_run(desc, sg)? };
+        if flags & RTE_DMA_OP_FLAG_SUBMIT != 0 && ring.publish() {
             self.signals.doorbell.ring();
         }
         Ok(idx)
@@ -200,6 +205,7 @@ impl CpuEngine {
     /// Stops the worker, if one runs, and takes the worker sides back.
     fn join_worker(&self, c: &mut Control) {
         let Worker::Running(_) = c.worker else { return };
+        c.rings.iter().flatten().for_each(|r| r.set_started(false));
         self.signals.exit.store(true, Release);
         self.signals.doorbell.wake();
         let Worker::Running(h) = core::mem::replace(&mut c.worker, Worker::Stopped(no_vchans()))
@@ -314,6 +320,7 @@ impl Driver for CpuEngine {
         match spawned {
             Ok(handle) => {
                 c.worker = Worker::Running(handle);
+                Self::configured(&c).for_each(|r| r.set_started(true));
                 Ok(())
             }
             Err(_) => {
@@ -602,6 +609,7 @@ mod tests {
             thread_name: "test-cpu".into(),
             cpu: None,
             fault: None,
+            copybreak: 0,
         })
     }
 
@@ -611,6 +619,34 @@ mod tests {
             ..Default::default()
         };
         e.configure(&conf).unwrap();
+    }
+
+    #[test]
+    fn a_napping_or_sleeping_worker_takes_submitted_work() {
+        let e = engine();
+        configure(&e, 1);
+        e.setup_vchan(0, 32, None).unwrap();
+        e.start().unwrap();
+        // Idle 0 (polling), 5 ms (napping: no doorbell) and 60 ms (asleep: rung).
+        for (round, idle_ms) in [0u64, 5, 60].into_iter().enumerate() {
+            std::thread::sleep(std::time::Duration::from_millis(idle_ms));
+            let src = [round as u8 + 1; 256];
+            let mut dst = [0u8; 256];
+            let t0 = std::time::Instant::now();
+            // SAFETY: this thread is the vchan's only user; the buffers outlive the copy.
+            unsafe {
+                let flags = RTE_DMA_OP_FLAG_SUBMIT;
+                let idx = e.copy(0, src.as_ptr() as u64, dst.as_mut_ptr() as u64, 256, flags);
+                assert_eq!(idx, Ok(round as u16));
+                let (mut last, mut err) = (0, false);
+                while e.completed(0, 1, &mut last, &mut err) == 0 {
+                    assert!(t0.elapsed().as_secs() < 5, "idle {idle_ms} ms: never ran");
+                    std::thread::yield_now();
+                }
+            }
+            assert_eq!(dst, src);
+        }
+        e.close().unwrap();
     }
 
     #[test]

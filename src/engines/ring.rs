@@ -11,6 +11,20 @@
 //! `reaped <= done <= published <= tail` and `tail - reaped <= nb_desc - 1`.
 //! Each lives on its own cache line so producer and worker never share one.
 //!
+//! **Copy-break.** A local ring may be given a copy-break: an operation of at most
+//! that many bytes is run by the application's thread at enqueue time when every
+//! earlier operation has already been executed (`done == published`, and everything
+//! enqueued since `published` ran in the caller too). Such operations still take a
+//! slot and an index; they are reported only once submitted, exactly as the worker's
+//! would be: a submit covering only them moves the producer's own `inline.done` to
+//! `tail` (completions and statistics count up to the larger of it and `done`) and
+//! touches no line the worker reads, so a run of small copies never moves a cache line
+//! between the cores. When a queued operation follows some of them, the producer
+//! first stores `done` and then `published` at `inline.done` (in that order, so a
+//! worker that sees the new `published` also sees the new `done`), and the slots of
+//! those still unsubmitted become no-ops (a copy of 0 bytes) that the worker walks
+//! over in order.
+//!
 //! The single producer and single consumer are types, not comments: the worker side
 //! is the owned [`Consumer`] (one per ring), the application side a [`Producer`]
 //! borrowed for one call. A `Producer` can only be made by the `unsafe`
@@ -22,7 +36,7 @@ use crate::{Error, Result};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::*};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::Arc;
 
 /// How many descriptors ahead of the producer `push` prefetches (32 cache lines: far
@@ -96,6 +110,18 @@ pub trait DataPath: Send + 'static {
 #[derive(Default)]
 struct Line<T>(T);
 
+/// The copy-break's counters, written by the producer only.
+#[derive(Default)]
+struct InlineRun {
+    /// With `published < tail`, `end == tail` means every operation in
+    /// `[published, tail)` was run by the caller.
+    end: AtomicU64,
+    /// Operations run by the caller and submitted are complete up to here; while
+    /// it is ahead of `done`, `done == published` and everything between ran in the
+    /// caller.
+    done: AtomicU64,
+}
+
 /// A ring's storage and counters, shared by its three sides: the application's
 /// ([`Producer`], borrowed per call), the worker's ([`Consumer`], owned) and the control
 /// path's (the safe `&self` methods here: counters read with atomics).
@@ -115,6 +141,14 @@ pub struct Ring {
     empty_polls: AtomicU32,
     /// Errors the application has collected, to know when to look at statuses.
     errors_reaped: AtomicU64,
+    /// The copy-break's counters (see the module's doc).
+    inline: Line<InlineRun>,
+    /// Operations (never `Op`s) of at most this many bytes run in the caller's
+    /// thread when nothing earlier is left to the worker; 0: never.
+    copybreak: u32,
+    /// The device is started (its worker runs): only then may the caller run an
+    /// operation itself, as a stopped device executes nothing.
+    started: AtomicBool,
     published: Line<AtomicU64>,
     done: Line<AtomicU64>,
     /// Failed operations the worker has executed (published before `done`).
@@ -141,6 +175,20 @@ impl Ring {
         nb_desc: u16,
         datapath: Option<Box<dyn DataPath>>,
     ) -> Result<(Arc<Ring>, Consumer)> {
+        Ring::build(nb_desc, datapath, 0)
+    }
+
+    /// A ring of local operations whose operations of at most `copybreak` bytes may
+    /// run in the caller's thread (see the module's doc; 0: never).
+    pub fn local(nb_desc: u16, copybreak: u32) -> Result<(Arc<Ring>, Consumer)> {
+        Ring::build(nb_desc, None, copybreak)
+    }
+
+    fn build(
+        nb_desc: u16,
+        datapath: Option<Box<dyn DataPath>>,
+        copybreak: u32,
+    ) -> Result<(Arc<Ring>, Consumer)> {
         if !nb_desc.is_power_of_two() || nb_desc < 2 {
             return Err(Error::InvalidArgument);
         }
@@ -157,6 +205,9 @@ impl Ring {
             reaped: Line::default(),
             empty_polls: AtomicU32::new(0),
             errors_reaped: AtomicU64::new(0),
+            inline: Line::default(),
+            copybreak,
+            started: AtomicBool::new(false),
             published: Line::default(),
             done: Line::default(),
             errors: AtomicU64::new(0),
@@ -170,9 +221,9 @@ impl Ring {
         Ok((ring, consumer))
     }
 
-    /// A ring of local operations (see [`Ring::with_access`]).
+    /// A ring of local operations, all run by the worker.
     pub fn new(nb_desc: u16) -> Result<(Arc<Ring>, Consumer)> {
-        Ring::with_datapath(nb_desc, None)
+        Ring::build(nb_desc, None, 0)
     }
 
     /// The application side, for one call.
@@ -187,6 +238,12 @@ impl Ring {
             ring: self,
             _not_send: PhantomData,
         }
+    }
+
+    /// Records whether the device is started (the copy-break runs operations only
+    /// then). The engine's control path sets it when it starts and stops the worker.
+    pub(super) fn set_started(&self, on: bool) {
+        self.started.store(on, Relaxed);
     }
 
     pub fn nb_desc(&self) -> u64 {
@@ -206,6 +263,14 @@ impl Ring {
         (self.capacity - used.min(self.capacity)) as u16
     }
 
+    /// Operations executed and submitted: by the worker (`done`) or, ahead of it, by
+    /// the caller (`inline.done`).
+    #[inline]
+    fn completed(&self) -> u64 {
+        let done = self.done.0.load(Acquire);
+        done.max(self.inline.0.done.load(Relaxed))
+    }
+
     /// True when the application has submitted work the worker has not finished.
     pub fn busy(&self) -> bool {
         self.done.0.load(Acquire) != self.published.0.load(Acquire)
@@ -219,7 +284,7 @@ impl Ring {
     pub fn stats(&self) -> rte_dma_stats {
         let now = [
             self.tail.0.load(Relaxed),
-            self.done.0.load(Acquire),
+            self.completed(),
             self.errors.load(Acquire),
         ];
         rte_dma_stats {
@@ -232,7 +297,7 @@ impl Ring {
     pub fn stats_reset(&self) {
         let now = [
             self.tail.0.load(Relaxed),
-            self.done.0.load(Acquire),
+            self.completed(),
             self.errors.load(Acquire),
         ];
         for (b, v) in self.stats_base.iter().zip(now) {
@@ -240,12 +305,14 @@ impl Ring {
         }
     }
 
-    /// Raw positions for `rte_dma_dump`: (tail, published, done, reaped).
+    /// Raw positions for `rte_dma_dump`: (tail, submitted, executed, reaped), counting
+    /// what the caller ran itself (copy-break) with the worker's.
     pub fn positions(&self) -> (u64, u64, u64, u64) {
+        let completed = self.completed();
         (
             self.tail.0.load(Relaxed),
-            self.published.0.load(Relaxed),
-            self.done.0.load(Relaxed),
+            self.published.0.load(Relaxed).max(completed),
+            completed,
             self.reaped.0.load(Relaxed),
         )
     }
@@ -269,7 +336,65 @@ pub struct Producer<'a> {
 }
 
 impl Producer<'_> {
-    /// Writes one descriptor (and its segments) and returns its ring index.
+    /// Runs the operation in this thread if the ring's copy-break allows it (small
+    /// enough, nothing earlier left to the worker), else queues it as `push` does.
+    /// Returns its ring index; either way it is reported once submitted.
+    ///
+    /// # Safety
+    /// The operation's memory is valid now (as it must be until it completes).
+    #[inline(always)]
+    pub unsafe fn push_or_run(
+        &mut self,
+        desc: Desc,
+        sg: Option<(&[rte_dma_sge], &[rte_dma_sge])>,
+    ) -> Result<u16> {
+        let r = self.ring;
+        if desc.len > r.copybreak
+            || r.copybreak == 0
+            || desc.kind == OpKind::Op
+            || !r.started.load(Relaxed)
+        {
+            return self.push(desc, sg, false);
+        }
+        let tail = r.tail.0.load(Relaxed);
+        let published = r.published.0.load(Relaxed);
+        let only_ours = published == tail || r.inline.0.end.load(Relaxed) == tail;
+        // Acquire: the worker's writes of every operation before `done` are visible,
+        // so this one runs after them, as a fence or a dependent copy needs.
+        if !only_ours || r.done.0.load(Acquire) != published {
+            return self.push(desc, sg, false);
+        }
+        if r.capacity == tail - r.reaped.0.load(Relaxed) {
+            return Err(Error::NoSpace);
+        }
+        if let Some((src, dst)) = sg
+            && src.len() + dst.len() > 2 * MAX_SGES
+        {
+            return Err(Error::InvalidArgument);
+        }
+        // SAFETY: the memory is valid (our contract); every earlier operation has
+        // been executed, so this one runs in order.
+        unsafe {
+            match desc.kind {
+                // The common case, inlined down to a few loads and stores.
+                OpKind::Copy => super::memops::copy(desc.src, desc.dst, desc.len as usize),
+                kind => super::memops::execute(
+                    kind,
+                    desc.src,
+                    desc.dst,
+                    desc.len,
+                    sg.unwrap_or((&[], &[])),
+                ),
+            }
+        };
+        r.status[(tail & r.mask) as usize].store(0, Relaxed);
+        r.inline.0.end.store(tail + 1, Relaxed);
+        r.tail.0.store(tail + 1, Relaxed);
+        Ok(tail as u16)
+    }
+
+    /// Writes one descriptor (and its segments) for the worker and returns its ring
+    /// index.
     #[inline(always)]
     pub fn push(
         &mut self,
@@ -282,6 +407,10 @@ impl Producer<'_> {
         let free = r.capacity - (tail - r.reaped.0.load(Relaxed));
         if free == 0 {
             return Err(Error::NoSpace);
+        }
+        let published = r.published.0.load(Relaxed);
+        if published != tail && r.inline.0.end.load(Relaxed) == tail {
+            self.leave_inline_run(published, tail);
         }
         let slot = (tail & r.mask) as usize;
         // The worker read the free slots ahead of us a lap ago, so their cache lines
@@ -323,13 +452,47 @@ impl Producer<'_> {
         Ok(tail as u16)
     }
 
-    /// Makes every enqueued descriptor visible to the worker. Returns true if there
-    /// was something new.
+    /// The operations in `[from, to)` ran in the caller and a queued one follows
+    /// them: the submitted ones become `done` and `published`, the slots of the others
+    /// no-ops (copies of 0 bytes) for the worker to walk.
+    #[cold]
+    fn leave_inline_run(&mut self, from: u64, to: u64) {
+        let r = self.ring;
+        let submitted = r.inline.0.done.load(Relaxed);
+        let from = if submitted > from {
+            // `done` first: see the module's doc.
+            r.done.0.store(submitted, Release);
+            r.published.0.store(submitted, Release);
+            submitted
+        } else {
+            from
+        };
+        for pos in from..to {
+            let slot = (pos & r.mask) as usize;
+            // SAFETY: only producer; `pos` is enqueued but not published, so
+            // neither the worker nor the completion side reads the slot yet.
+            unsafe {
+                *r.lens[slot].get() = 0;
+                *r.metas[slot].get() = OpKind::Copy as u8;
+            }
+        }
+    }
+
+    /// Submits every enqueued operation. Returns true if the worker got something
+    /// new to do (the caller then rings the doorbell); operations that all ran in
+    /// the caller complete here.
     #[inline]
     pub fn publish(&mut self) -> bool {
         let r = self.ring;
         let tail = r.tail.0.load(Relaxed);
-        if r.published.0.load(Relaxed) == tail {
+        let published = r.published.0.load(Relaxed);
+        if published == tail || r.inline.0.done.load(Relaxed) == tail {
+            return false;
+        }
+        if r.inline.0.end.load(Relaxed) == tail {
+            // All ran here, after everything the worker had (`done == published`
+            // then, and it got nothing since): complete, on our own line.
+            r.inline.0.done.store(tail, Relaxed);
             return false;
         }
         r.published.0.store(tail, Release);
@@ -348,7 +511,7 @@ impl Producer<'_> {
     pub fn reap_ok(&mut self, max: u16) -> (u16, u16, bool) {
         let r = self.ring;
         let reaped = r.reaped.0.load(Relaxed);
-        let done = r.done.0.load(Acquire);
+        let done = r.completed();
         let mut n = (done - reaped).min(max as u64);
         let mut failed = false;
         if r.errors.load(Acquire) > r.errors_reaped.load(Relaxed)
@@ -369,7 +532,7 @@ impl Producer<'_> {
     pub fn reap_status(&mut self, out: &mut [MaybeUninit<rte_dma_status_code_raw>]) -> (u16, u16) {
         let r = self.ring;
         let reaped = r.reaped.0.load(Relaxed);
-        let done = r.done.0.load(Acquire);
+        let done = r.completed();
         let n = (done - reaped).min(out.len() as u64);
         let mut errors = 0;
         for (i, o) in out.iter_mut().take(n as usize).enumerate() {
@@ -394,7 +557,7 @@ impl Producer<'_> {
     pub unsafe fn reap_ops(&mut self, out: &mut [*mut rte_dma_op]) -> u16 {
         let r = self.ring;
         let reaped = r.reaped.0.load(Relaxed);
-        let done = r.done.0.load(Acquire);
+        let done = r.completed();
         let n = (done - reaped).min(out.len() as u64);
         let mut errors = 0;
         for (i, o) in out.iter_mut().take(n as usize).enumerate() {
@@ -472,6 +635,8 @@ impl Consumer {
         let r = &*self.ring;
         for c in [
             &r.tail.0,
+            &r.inline.0.end,
+            &r.inline.0.done,
             &r.reaped.0,
             &r.published.0,
             &r.done.0,
@@ -495,7 +660,14 @@ impl Consumer {
     /// `pending`, and the vchan's data path beside it.
     #[inline]
     pub fn pending_with_datapath(&mut self) -> (Batch<'_>, Option<&mut dyn DataPath>) {
-        let end = self.ring.published.0.load(Acquire);
+        let mut end = self.ring.published.0.load(Acquire);
+        if end > self.done {
+            // Operations the caller ran itself (copy-break) were published with `done`
+            // already past them, stored before `published`, so this load sees it.
+            let done = self.ring.done.0.load(Relaxed);
+            self.done = self.done.max(done);
+            end = end.max(self.done);
+        }
         let batch = Batch {
             ring: &self.ring,
             start: self.done,
@@ -781,6 +953,166 @@ mod tests {
         assert_eq!(b.desc_at(0).0.len, 3);
         let past = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.finish(2, 0)));
         assert!(past.is_err(), "finish cannot cover unpublished slots");
+    }
+
+    /// A copy of `src` into `dst` as a descriptor.
+    fn copy_of(src: &[u8], dst: &mut [u8]) -> Desc {
+        Desc {
+            src: src.as_ptr() as u64,
+            dst: dst.as_mut_ptr() as u64,
+            len: src.len() as u32,
+            kind: OpKind::Copy,
+            nb_src: 0,
+            nb_dst: 0,
+            auto_free: false,
+        }
+    }
+
+    /// A ring with a 64-byte copy-break, of a started device.
+    fn started_ring() -> (Arc<Ring>, Consumer) {
+        let (r, w) = Ring::local(32, 64).unwrap();
+        r.set_started(true);
+        (r, w)
+    }
+
+    #[test]
+    fn copybreak_runs_nothing_while_the_device_is_stopped() {
+        let (r, mut w) = Ring::local(32, 64).unwrap();
+        let mut p = producer(&r);
+        let src = [7u8; 64];
+        let mut dst = [0u8; 64];
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&src, &mut dst)), Ok(0));
+        assert_eq!(dst, [0; 64], "a stopped device executes nothing");
+        assert!(p.publish(), "queued for the worker");
+        assert_eq!(run_worker_for_real(&mut w), 0..1);
+        assert_eq!(dst, src);
+    }
+
+    /// `push_or_run` of a copy between test buffers.
+    fn copy_now_or_queue(p: &mut Producer<'_>, d: Desc) -> Result<u16> {
+        // SAFETY: the tests' descriptors name buffers that live through the test.
+        unsafe { p.push_or_run(d, None) }
+    }
+
+    /// Runs the worker's side as the worker does (`worker::execute`), returning the
+    /// positions it executed.
+    fn run_worker_for_real(w: &mut Consumer) -> core::ops::Range<u64> {
+        let mut b = w.pending();
+        let todo = b.range();
+        for pos in todo.clone() {
+            let (d, sg) = b.desc_at(pos);
+            // SAFETY: the tests' descriptors name live buffers (or are no-ops).
+            let code = unsafe { super::super::worker::execute(&d, sg) };
+            b.set_status(pos, code);
+        }
+        b.finish(todo.end, 0);
+        todo
+    }
+
+    #[test]
+    fn copybreak_runs_small_operations_at_once_and_reports_them_when_submitted() {
+        let (r, mut w) = started_ring();
+        let mut p = producer(&r);
+        let src = [7u8; 64];
+        let mut dst = [[0u8; 64]; 3];
+        for (i, d) in dst.iter_mut().enumerate() {
+            assert_eq!(copy_now_or_queue(&mut p, copy_of(&src, d)), Ok(i as u16));
+        }
+        assert!(dst.iter().all(|d| *d == src), "ran at enqueue");
+        assert_eq!(p.reap_ok(8), (0, 0xFFFF, false), "not before the submit");
+        assert!(!p.publish(), "nothing for the worker");
+        assert_eq!(p.reap_ok(8), (3, 2, false));
+        assert!(run_worker_for_real(&mut w).is_empty());
+        assert_eq!(r.stats().completed, 3);
+        // A larger one goes to the worker; the index goes on.
+        let big = [9u8; 65];
+        let mut big_dst = [0u8; 65];
+        assert_eq!(
+            copy_now_or_queue(&mut p, copy_of(&big, &mut big_dst)),
+            Ok(3)
+        );
+        assert!(p.publish());
+        assert_eq!(big_dst, [0; 65], "left to the worker");
+        assert_eq!(run_worker_for_real(&mut w), 3..4);
+        assert_eq!(big_dst, big);
+        assert_eq!(p.reap_ok(8), (1, 3, false));
+    }
+
+    #[test]
+    fn copybreak_waits_behind_earlier_operations_of_the_worker() {
+        let (r, mut w) = started_ring();
+        let mut p = producer(&r);
+        // 0: a large copy into `a` (worker); 1: a small copy from `a` into `b`,
+        // which must see the large one's result, so it cannot run at enqueue.
+        let big = [5u8; 128];
+        let mut a = [0u8; 128];
+        let mut b = [0u8; 32];
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&big, &mut a)), Ok(0));
+        assert!(p.publish());
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&a[..32], &mut b)), Ok(1));
+        assert_eq!(b, [0; 32], "queued behind the worker's operation");
+        assert!(p.publish());
+        assert_eq!(run_worker_for_real(&mut w), 0..2);
+        assert_eq!(b, [5; 32]);
+        assert_eq!(p.reap_ok(8), (2, 1, false));
+        // Nothing left to the worker: small ones run here again.
+        let mut c = [0u8; 8];
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&b[..8], &mut c)), Ok(2));
+        assert_eq!(c, [5; 8]);
+    }
+
+    #[test]
+    fn copybreak_run_then_queued_operation_leaves_no_ops_for_the_worker() {
+        let (r, mut w) = started_ring();
+        let mut p = producer(&r);
+        let src = [3u8; 64];
+        let mut small = [0u8; 64];
+        let mut big_dst = [0u8; 100];
+        let big = [4u8; 100];
+        let mut again = [0u8; 64];
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&src, &mut small)), Ok(0));
+        assert_eq!(
+            copy_now_or_queue(&mut p, copy_of(&big, &mut big_dst)),
+            Ok(1)
+        );
+        // Behind a queued operation: queued too.
+        assert_eq!(
+            copy_now_or_queue(&mut p, copy_of(&small, &mut again)),
+            Ok(2)
+        );
+        assert_eq!(small, src);
+        // The slot of operation 0 must be a no-op now: make its source differ, so a
+        // second run would show.
+        core::hint::black_box(&mut small)[0] = 0xEE;
+        assert!(p.publish());
+        assert_eq!(run_worker_for_real(&mut w), 0..3);
+        assert_eq!(big_dst, big);
+        assert_eq!(again[0], 0xEE, "ran after, in order");
+        assert_eq!(p.reap_ok(8), (3, 2, false));
+        assert_eq!(
+            r.stats(),
+            rte_dma_stats {
+                submitted: 3,
+                completed: 3,
+                errors: 0
+            }
+        );
+    }
+
+    #[test]
+    fn copybreak_counts_toward_a_full_ring() {
+        let (r, _w) = started_ring();
+        let mut p = producer(&r);
+        let src = [1u8; 8];
+        let mut dst = [0u8; 8];
+        for i in 0..31 {
+            assert_eq!(copy_now_or_queue(&mut p, copy_of(&src, &mut dst)), Ok(i));
+        }
+        let full = copy_now_or_queue(&mut p, copy_of(&src, &mut dst));
+        assert_eq!(full, Err(Error::NoSpace));
+        p.publish();
+        assert_eq!(p.reap_ok(64), (31, 30, false));
+        assert_eq!(p.capacity(), 31);
     }
 
     #[test]

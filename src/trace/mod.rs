@@ -42,31 +42,17 @@ pub struct Field {
     pub ty: Ty,
 }
 
-/// Where a point's enable word lives.
-pub enum Word {
-    Owned(&'static AtomicU64),
-    /// An exported `static mut u64` (DPDK's `rte_trace_point_t`), used atomically.
-    Exported(*mut u64),
-}
-
 pub struct TracePoint {
     pub name: &'static str,
-    pub word: Word,
+    /// Its enable word (for the fast-path points, the exported `__rte_dma_trace_*`).
+    pub word: fn() -> &'static AtomicU64,
     pub fields: &'static [Field],
 }
-
-// SAFETY: the exported words are only ever accessed atomically (see `word`).
-unsafe impl Sync for TracePoint {}
 
 impl TracePoint {
     #[inline(always)]
     pub fn word(&self) -> &AtomicU64 {
-        match self.word {
-            Word::Owned(w) => w,
-            // SAFETY: a static, aligned u64 that lives forever; all our accesses are
-            // atomic, and C code only reads it.
-            Word::Exported(p) => unsafe { AtomicU64::from_ptr(p) },
-        }
+        (self.word)()
     }
 
     #[inline(always)]
@@ -184,14 +170,15 @@ macro_rules! __trace_emit {
 }
 pub use crate::__trace_emit as emit;
 
-/// Whether `tp` is enabled; always false without the `trace` feature.
+/// Whether the point of enable word `word` is enabled; always false without the
+/// `trace` feature.
 #[inline(always)]
-pub fn enabled(tp: &TracePoint) -> bool {
+pub fn enabled(word: &AtomicU64) -> bool {
     #[cfg(feature = "trace")]
-    return tp.is_enabled();
+    return word.load(Relaxed) & ENABLE != 0;
     #[cfg(not(feature = "trace"))]
     {
-        let _ = tp;
+        let _ = word;
         false
     }
 }

@@ -72,14 +72,18 @@ macro_rules! put {
     };
 }
 
-/// A point's enable word: its own, or an exported `static mut u64`.
+/// A point's enable word, read straight from its static (the fast path's check is
+/// then one load, with no hop through `POINT`): its own, or an exported `static mut
+/// u64` (DPDK's `rte_trace_point_t`), used atomically.
 macro_rules! word {
     (owned) => {{
         static WORD: AtomicU64 = AtomicU64::new(0);
-        Word::Owned(&WORD)
+        &WORD
     }};
     (exported $w:ident) => {
-        Word::Exported(&raw mut super::$w)
+        // SAFETY: a static, aligned u64 that lives forever; all our accesses are
+        // atomic, and C code only reads it.
+        unsafe { AtomicU64::from_ptr(&raw mut super::$w) }
     };
 }
 
@@ -91,20 +95,25 @@ macro_rules! points {
         $(
             #[doc = concat!("`", $name, "`.")]
             pub mod $id {
-                use super::super::{Field, TracePoint, Ty, Word};
-                #[allow(unused_imports)]
+                use super::super::{Field, TracePoint, Ty};
                 use core::sync::atomic::AtomicU64;
 
                 pub static POINT: TracePoint = TracePoint {
                     name: $name,
-                    word: word!($kind $($export)?),
+                    word,
                     fields: &[$(Field { name: stringify!($field), ty: Ty::$ty }),*],
                 };
+
+                /// The point's enable word.
+                #[inline(always)]
+                fn word() -> &'static AtomicU64 {
+                    word!($kind $($export)?)
+                }
 
                 /// Whether the point is on (always false without the `trace` feature).
                 #[inline(always)]
                 pub fn enabled() -> bool {
-                    super::super::enabled(&POINT)
+                    super::super::enabled(word())
                 }
 
                 /// Writes an event with these field values; `trace::emit!` calls it
