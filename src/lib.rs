@@ -20,6 +20,7 @@ pub mod log;
 mod regex;
 pub mod registry;
 pub mod runtime;
+pub mod safe;
 pub mod trace;
 pub mod validate;
 

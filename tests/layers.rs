@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["domain"],
     &["drivers"],
     &["runtime"],
+    &["safe"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -1,0 +1,227 @@
+//! Memory a device may read or write: owned buffers with their IOVA, and addresses
+//! in another process of an access pair group.
+use crate::abi::rte_iova_t;
+use crate::eal::malloc;
+use crate::{Error, Result};
+use core::ptr::NonNull;
+
+/// Who frees a buffer's memory when it drops.
+enum Owner {
+    /// A block of the library's heap (`rte_malloc`).
+    Heap,
+    /// Memory handed over by the application, with what gives it back.
+    Foreign(Option<Box<dyn FnOnce() + Send>>),
+}
+
+/// An owned buffer the device may use: its bytes, its length and its IOVA.
+///
+/// Moving a `DmaBuf` into an operation ([`Vchan::copy`](super::Vchan::copy), ...)
+/// hands it to the device until the operation's
+/// [`Completion`](super::Completion) gives it back; meanwhile nothing else can
+/// touch or free it.
+pub struct DmaBuf {
+    ptr: NonNull<u8>,
+    len: usize,
+    iova: rte_iova_t,
+    owner: Owner,
+}
+
+// SAFETY: a `DmaBuf` owns its memory exclusively (as a `Box<[u8]>` does); the
+// release closure is `Send`.
+unsafe impl Send for DmaBuf {}
+// SAFETY: shared access only reads the bytes.
+unsafe impl Sync for DmaBuf {}
+
+/// Alignment of heap buffers: a cache line, as DPDK's applications use.
+const HEAP_ALIGN: u32 = 64;
+
+impl DmaBuf {
+    /// `len` bytes (not initialised to anything in particular) from the library's
+    /// heap; `NoMemory` when it is exhausted, `InvalidArgument` for 0 bytes.
+    pub fn new(len: usize) -> Result<DmaBuf> {
+        Self::heap(len, malloc::malloc(len, HEAP_ALIGN))
+    }
+
+    /// `len` zero bytes from the library's heap.
+    pub fn zeroed(len: usize) -> Result<DmaBuf> {
+        Self::heap(len, malloc::zmalloc(len, HEAP_ALIGN))
+    }
+
+    fn heap(len: usize, p: *mut core::ffi::c_void) -> Result<DmaBuf> {
+        if len == 0 {
+            return Err(Error::InvalidArgument);
+        }
+        let ptr = NonNull::new(p.cast::<u8>()).ok_or(Error::NoMemory)?;
+        Ok(DmaBuf {
+            ptr,
+            len,
+            iova: malloc::virt2iova(p),
+            owner: Owner::Heap,
+        })
+    }
+
+    /// A boxed slice as a DMA buffer (its heap memory does not move while owned).
+    /// Devices reach it by its virtual address (IOVA as VA); `dma_interdomain` moves
+    /// such memory with a system call per batch, slower than `rte_malloc` memory.
+    pub fn from_boxed(bytes: Box<[u8]>) -> Result<DmaBuf> {
+        let len = bytes.len();
+        if len == 0 {
+            return Err(Error::InvalidArgument);
+        }
+        let raw = Box::into_raw(bytes);
+        let addr = raw as *mut u8 as usize;
+        // The closure must be Send: it carries the address, not the pointer.
+        let release = move || {
+            let slice = core::ptr::slice_from_raw_parts_mut(addr as *mut u8, len);
+            // SAFETY: `slice` is the box given up above, rebuilt once.
+            drop(unsafe { Box::from_raw(slice) });
+        };
+        // SAFETY: the box's memory is ours alone until `release` runs at drop.
+        Ok(unsafe { DmaBuf::from_raw_parts(raw as *mut u8, len, addr as rte_iova_t, release) })
+    }
+
+    /// Any memory as a DMA buffer: `release` runs when the buffer drops.
+    ///
+    /// # Safety
+    /// `ptr` is valid for reads and writes of `len` bytes, which nothing else reads,
+    /// writes, moves or frees until `release` runs; `iova` is the address at which
+    /// the device reaches `ptr`.
+    pub unsafe fn from_raw_parts(
+        ptr: *mut u8,
+        len: usize,
+        iova: rte_iova_t,
+        release: impl FnOnce() + Send + 'static,
+    ) -> DmaBuf {
+        DmaBuf {
+            ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            len: if ptr.is_null() { 0 } else { len },
+            iova,
+            owner: Owner::Foreign(Some(Box::new(release))),
+        }
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has no bytes (only a raw-parts buffer made from NULL).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The address at which the device reaches its first byte.
+    pub fn iova(&self) -> rte_iova_t {
+        self.iova
+    }
+}
+
+impl core::ops::Deref for DmaBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr` is valid for `len` bytes we own (see the constructors).
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl core::ops::DerefMut for DmaBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`, and `&mut self` makes the access exclusive.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl core::fmt::Debug for DmaBuf {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "DmaBuf({} bytes at IOVA {:#x})", self.len, self.iova)
+    }
+}
+
+impl Drop for DmaBuf {
+    fn drop(&mut self) {
+        match &mut self.owner {
+            // SAFETY: a block `malloc` returned, released once.
+            Owner::Heap => unsafe { malloc::free(self.ptr.as_ptr().cast()) },
+            Owner::Foreign(release) => {
+                if let Some(release) = release.take() {
+                    release();
+                }
+            }
+        }
+    }
+}
+
+/// Memory in another process of an access pair group: its address there and a
+/// length. Only a vchan side that is that process (set up from a peer's
+/// [`Member`](super::Member)) takes one; the device checks every byte of it, and a
+/// bad range completes with an error status instead of touching anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerMem {
+    /// The address in the peer's address space.
+    pub addr: rte_iova_t,
+    /// Its length in bytes.
+    pub len: u32,
+}
+
+/// One side of an operation: a buffer of ours, or memory of a peer.
+#[derive(Debug)]
+pub enum Region {
+    /// Our own memory, owned by the operation until it completes.
+    Local(DmaBuf),
+    /// A peer's memory (inter-process vchans only).
+    Peer(PeerMem),
+}
+
+impl Region {
+    /// The buffer, if the region is ours.
+    pub fn as_local(&self) -> Option<&DmaBuf> {
+        match self {
+            Region::Local(b) => Some(b),
+            Region::Peer(_) => None,
+        }
+    }
+
+    /// The buffer, if the region is ours, taken out.
+    pub fn into_local(self) -> Option<DmaBuf> {
+        match self {
+            Region::Local(b) => Some(b),
+            Region::Peer(_) => None,
+        }
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Region::Local(b) => b.len(),
+            Region::Peer(p) => p.len as usize,
+        }
+    }
+
+    /// Whether it has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(super) fn iova(&self) -> rte_iova_t {
+        match self {
+            Region::Local(b) => b.iova(),
+            Region::Peer(p) => p.addr,
+        }
+    }
+
+    pub(super) fn is_peer(&self) -> bool {
+        matches!(self, Region::Peer(_))
+    }
+}
+
+impl From<DmaBuf> for Region {
+    fn from(b: DmaBuf) -> Region {
+        Region::Local(b)
+    }
+}
+
+impl From<PeerMem> for Region {
+    fn from(p: PeerMem) -> Region {
+        Region::Peer(p)
+    }
+}
