@@ -167,7 +167,7 @@ impl Ring {
         Ok((ring, consumer))
     }
 
-    /// A ring of local operations (see [`Ring::with_access`]).
+    /// A ring of local operations (see [`Ring::with_datapath`]).
     pub fn new(nb_desc: u16) -> Result<(Arc<Ring>, Consumer)> {
         Ring::with_datapath(nb_desc, None)
     }
