@@ -96,11 +96,42 @@ fn copies_fills_and_scatter_gather_give_their_buffers_back() {
     };
     assert_eq!(&dst[0].as_local().unwrap()[..], &want[..]);
 
+    // Parts of one buffer in flight at once, each its own operation, joined back.
+    let mut whole = DmaBuf::zeroed(300).unwrap();
+    let mut mid = whole.split_off(100);
+    let tail = mid.split_off(100);
+    let other = whole.unsplit(DmaBuf::new(8).unwrap()).unwrap_err();
+    assert_eq!(other.len(), 8, "not adjacent: given back");
+    for (k, part) in [whole, mid, tail].into_iter().enumerate() {
+        let pattern = k as u64 * 0x0101010101010101;
+        vchan.fill(pattern, part, OpFlags::empty()).unwrap();
+    }
+    let mut parts = vchan
+        .wait(3, WAIT)
+        .unwrap()
+        .into_iter()
+        .map(|c| match c.op {
+            Op::Fill { dst, .. } => dst.into_local().unwrap(),
+            _ => panic!("not a fill"),
+        });
+    let (mut whole, mid, tail) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let tail = whole.unsplit(tail).unwrap_err(); // the middle part is missing
+    whole.unsplit(mid).unwrap();
+    whole.unsplit(tail).unwrap();
+    assert_eq!(whole.len(), 300);
+    for (k, part) in whole.chunks(100).enumerate() {
+        assert!(part.iter().all(|&b| b == k as u8), "part {k}");
+    }
+
     drop(vchan);
     let stats = dev.stats(None).unwrap();
     assert_eq!(
         (stats.submitted, stats.completed, stats.errors),
-        (1002, 1002, 0)
+        (1005, 1005, 0)
     );
     assert_eq!(dev.vchan_state(0).unwrap(), VchanState::Idle);
     let dump = dev.dump().unwrap();

@@ -4,8 +4,15 @@ use crate::abi::rte_iova_t;
 use crate::eal::malloc;
 use crate::{Error, Result};
 use core::ptr::NonNull;
+use std::sync::Arc;
 
-/// Who frees a buffer's memory when it drops.
+/// One allocation, freed when the last buffer carved from it drops.
+struct Allocation {
+    base: NonNull<u8>,
+    owner: Owner,
+}
+
+/// Who frees an allocation.
 enum Owner {
     /// A block of the library's heap (`rte_malloc`).
     Heap,
@@ -13,21 +20,54 @@ enum Owner {
     Foreign(Option<Box<dyn FnOnce() + Send>>),
 }
 
+// SAFETY: the allocation is only freed (once, at drop); the release closure is Send.
+unsafe impl Send for Allocation {}
+// SAFETY: shared access does nothing with the memory.
+unsafe impl Sync for Allocation {}
+
+impl Drop for Allocation {
+    fn drop(&mut self) {
+        match &mut self.owner {
+            // SAFETY: a block `malloc` returned, released once (the last owner).
+            Owner::Heap => unsafe { malloc::free(self.base.as_ptr().cast()) },
+            Owner::Foreign(release) => {
+                if let Some(release) = release.take() {
+                    release();
+                }
+            }
+        }
+    }
+}
+
 /// An owned buffer the device may use: its bytes, its length and its IOVA.
 ///
 /// Moving a `DmaBuf` into an operation ([`Vchan::copy`](super::Vchan::copy), ...)
 /// hands it to the device until the operation's
 /// [`Completion`](super::Completion) gives it back; meanwhile nothing else can
-/// touch or free it.
+/// touch or free it. A buffer can be split into disjoint parts
+/// ([`DmaBuf::split_off`]), each owned and moved on its own (one operation per
+/// chunk of a large buffer), and joined again ([`DmaBuf::unsplit`]); the memory
+/// is freed when the last part drops.
+///
+/// ```
+/// use dmadev::safe::DmaBuf;
+/// let mut buf = DmaBuf::zeroed(4096)?;
+/// let tail = buf.split_off(1024);
+/// assert_eq!((buf.len(), tail.len()), (1024, 3072));
+/// assert_eq!(tail.iova(), buf.iova() + 1024);
+/// buf.unsplit(tail).expect("adjacent parts join");
+/// assert_eq!(buf.len(), 4096);
+/// # Ok::<(), dmadev::Error>(())
+/// ```
 pub struct DmaBuf {
     ptr: NonNull<u8>,
     len: usize,
     iova: rte_iova_t,
-    owner: Owner,
+    alloc: Arc<Allocation>,
 }
 
-// SAFETY: a `DmaBuf` owns its memory exclusively (as a `Box<[u8]>` does); the
-// release closure is `Send`.
+// SAFETY: a `DmaBuf` owns its bytes exclusively (parts of one allocation never
+// overlap); the allocation itself is Send and Sync.
 unsafe impl Send for DmaBuf {}
 // SAFETY: shared access only reads the bytes.
 unsafe impl Sync for DmaBuf {}
@@ -48,15 +88,19 @@ impl DmaBuf {
     }
 
     fn heap(len: usize, p: *mut core::ffi::c_void) -> Result<DmaBuf> {
-        if len == 0 {
-            return Err(Error::InvalidArgument);
-        }
-        let ptr = NonNull::new(p.cast::<u8>()).ok_or(Error::NoMemory)?;
+        let base = NonNull::new(p.cast::<u8>()).ok_or(if len == 0 {
+            Error::InvalidArgument
+        } else {
+            Error::NoMemory
+        })?;
         Ok(DmaBuf {
-            ptr,
+            ptr: base,
             len,
             iova: malloc::virt2iova(p),
-            owner: Owner::Heap,
+            alloc: Arc::new(Allocation {
+                base,
+                owner: Owner::Heap,
+            }),
         })
     }
 
@@ -80,7 +124,8 @@ impl DmaBuf {
         Ok(unsafe { DmaBuf::from_raw_parts(raw as *mut u8, len, addr as rte_iova_t, release) })
     }
 
-    /// Any memory as a DMA buffer: `release` runs when the buffer drops.
+    /// Any memory as a DMA buffer: `release` runs when the buffer (its last part)
+    /// drops. A NULL `ptr` makes an empty buffer.
     ///
     /// # Safety
     /// `ptr` is valid for reads and writes of `len` bytes, which nothing else reads,
@@ -92,11 +137,15 @@ impl DmaBuf {
         iova: rte_iova_t,
         release: impl FnOnce() + Send + 'static,
     ) -> DmaBuf {
+        let base = NonNull::new(ptr).unwrap_or(NonNull::dangling());
         DmaBuf {
-            ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            ptr: base,
             len: if ptr.is_null() { 0 } else { len },
             iova,
-            owner: Owner::Foreign(Some(Box::new(release))),
+            alloc: Arc::new(Allocation {
+                base,
+                owner: Owner::Foreign(Some(Box::new(release))),
+            }),
         }
     }
 
@@ -105,7 +154,7 @@ impl DmaBuf {
         self.len
     }
 
-    /// Whether it has no bytes (only a raw-parts buffer made from NULL).
+    /// Whether it has no bytes.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -113,6 +162,33 @@ impl DmaBuf {
     /// The address at which the device reaches its first byte.
     pub fn iova(&self) -> rte_iova_t {
         self.iova
+    }
+
+    /// Splits the buffer in two at `at` (clamped to its length): `self` keeps
+    /// `[0, at)`, the result owns `[at, len)`.
+    pub fn split_off(&mut self, at: usize) -> DmaBuf {
+        let at = at.min(self.len);
+        let tail = DmaBuf {
+            // SAFETY: `at <= len`: inside (or one past) our bytes.
+            ptr: unsafe { NonNull::new_unchecked(self.ptr.as_ptr().add(at)) },
+            len: self.len - at,
+            iova: self.iova + at as rte_iova_t,
+            alloc: self.alloc.clone(),
+        };
+        self.len = at;
+        tail
+    }
+
+    /// Joins `other` back onto the end of `self` if it is the part that directly
+    /// follows it in the same allocation; otherwise gives it back.
+    pub fn unsplit(&mut self, other: DmaBuf) -> core::result::Result<(), DmaBuf> {
+        let follows = Arc::ptr_eq(&self.alloc, &other.alloc)
+            && self.ptr.as_ptr().wrapping_add(self.len) == other.ptr.as_ptr();
+        if !follows {
+            return Err(other);
+        }
+        self.len += other.len;
+        Ok(())
     }
 }
 
@@ -134,20 +210,6 @@ impl core::ops::DerefMut for DmaBuf {
 impl core::fmt::Debug for DmaBuf {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "DmaBuf({} bytes at IOVA {:#x})", self.len, self.iova)
-    }
-}
-
-impl Drop for DmaBuf {
-    fn drop(&mut self) {
-        match &mut self.owner {
-            // SAFETY: a block `malloc` returned, released once.
-            Owner::Heap => unsafe { malloc::free(self.ptr.as_ptr().cast()) },
-            Owner::Foreign(release) => {
-                if let Some(release) = release.take() {
-                    release();
-                }
-            }
-        }
     }
 }
 
