@@ -391,3 +391,80 @@ fn two_devices_share_a_buffer_through_a_group() {
     drop(eal);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn scoped_operations_borrow_and_the_scope_waits_for_them() {
+    let _s = serial();
+    let eal = Eal::builder().vdev("dma_skeleton").init().unwrap();
+    let mut dev = eal.device("dma_skeleton").unwrap();
+    one_vchan(&mut dev, 256);
+    let mut vchan = dev.vchan(0).unwrap();
+
+    // 200 copies and 50 fills, never collected inside: the scope's end waits.
+    let srcs: Vec<DmaBuf> = (0..200).map(|k| pattern(512, k as u8)).collect();
+    let mut dsts: Vec<DmaBuf> = (0..200).map(|_| DmaBuf::zeroed(512).unwrap()).collect();
+    let mut fills: Vec<DmaBuf> = (0..50).map(|_| DmaBuf::zeroed(64).unwrap()).collect();
+    // Buffers outlive the scope (one made inside could not be borrowed by it).
+    let mut short = DmaBuf::new(8).unwrap();
+    let enqueued = vchan
+        .scope(|s| {
+            for (src, dst) in srcs.iter().zip(dsts.iter_mut()) {
+                s.copy(src, dst, OpFlags::empty()).unwrap();
+            }
+            for (k, f) in fills.iter_mut().enumerate() {
+                s.fill(k as u64, f, OpFlags::empty()).unwrap();
+            }
+            // Refused operations: nothing enqueued, the buffer stays borrowed.
+            assert_eq!(
+                s.copy(&srcs[0], &mut short, OpFlags::empty()),
+                Err(Error::InvalidArgument)
+            );
+            s.in_flight()
+        })
+        .unwrap();
+    assert_eq!(enqueued, 250);
+    for (src, dst) in srcs.iter().zip(&dsts) {
+        assert_eq!(&src[..], &dst[..]);
+    }
+    for (k, f) in fills.iter().enumerate() {
+        assert!(f.chunks(8).all(|w| w == (k as u64).to_ne_bytes()));
+    }
+
+    // Collected inside: counts add up, the ring indexes go on.
+    let mut dst = DmaBuf::zeroed(512).unwrap();
+    let collected = vchan
+        .scope(|s| {
+            let idx = s.copy(&srcs[1], &mut dst, OpFlags::SUBMIT).unwrap();
+            assert_eq!(idx, 250);
+            let deadline = Instant::now() + WAIT;
+            let mut ok = 0;
+            while ok < 1 && Instant::now() < deadline {
+                let c = s.completed(8);
+                assert_eq!(c.failed, 0);
+                ok += c.ok;
+            }
+            ok
+        })
+        .unwrap();
+    assert_eq!(collected, 1);
+    assert_eq!(&dst[..], &srcs[1][..]);
+
+    // A panic inside unwinds through the scope's wait, then the vchan works on.
+    let mut dst = DmaBuf::zeroed(512).unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        vchan.scope(|s| {
+            s.copy(&srcs[2], &mut dst, OpFlags::empty()).unwrap();
+            panic!("inside the scope");
+        })
+    }));
+    assert!(caught.is_err());
+    assert_eq!(&dst[..], &srcs[2][..]);
+
+    // Not while owned operations are in flight.
+    vchan
+        .copy(pattern(8, 0), DmaBuf::new(8).unwrap(), OpFlags::empty())
+        .unwrap();
+    assert_eq!(vchan.scope(|_| ()).err(), Some(Error::Busy));
+    assert!(vchan.wait(1, WAIT).unwrap()[0].is_ok());
+    assert_eq!(vchan.scope(|s| s.in_flight()), Ok(0));
+}

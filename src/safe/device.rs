@@ -159,8 +159,9 @@ impl<'g> VchanSetup<'g> {
 pub struct Device<'e> {
     eal: &'e Eal,
     id: i16,
-    /// What each configured vchan was set up as (by this handle).
-    setups: Vec<Option<Sides>>,
+    /// What each configured vchan was set up as (by this handle): its sides and
+    /// ring size.
+    setups: Vec<Option<(Sides, u16)>>,
     /// Vchans a live [`Vchan`] holds.
     taken: Vec<AtomicBool>,
 }
@@ -232,7 +233,7 @@ impl<'e> Device<'e> {
             .ok_or(Error::InvalidArgument)?;
         *record = None;
         api::vchan_setup(self.id, vchan, &conf.to_c())?;
-        *record = Some(setup.sides);
+        *record = Some((setup.sides, setup.nb_desc));
         Ok(())
     }
 
@@ -255,7 +256,7 @@ impl<'e> Device<'e> {
     /// sent to). `InvalidArgument` if the device is stopped or the vchan was not set
     /// up through this handle, `Busy` if a [`Vchan`] of it exists.
     pub fn vchan(&self, vchan: u16) -> Result<Vchan<'_>> {
-        let sides = self
+        let (sides, nb_desc) = self
             .setups
             .get(vchan as usize)
             .copied()
@@ -275,6 +276,7 @@ impl<'e> Device<'e> {
             dev.fp_entry(),
             vchan,
             sides,
+            nb_desc,
             info.max_sges,
         ))
     }

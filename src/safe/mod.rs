@@ -24,6 +24,10 @@
 //!   holds it but the vchan. A refused operation hands its buffers back in
 //!   [`Rejected`]. Dropping a vchan waits for its operations to finish; ones that
 //!   never finish leak their buffers rather than free memory a device may still use.
+//! * Or operations *borrow* their buffers inside a [`Vchan::scope`]: `&DmaBuf` to
+//!   read, `&mut DmaBuf` to write, and the scope does not end before every one of
+//!   them completed (as `std::thread::scope` waits for its threads). Nothing is
+//!   moved or recorded per operation: this path costs what the C one does.
 //! * A [`Group`] is an access pair group (`dma_interdomain`): processes that let a
 //!   device move data between their memories. Its events arrive on a channel or a
 //!   callback. A vchan between members is set up from [`Member`]s of a live group;
@@ -60,6 +64,7 @@ mod buffer;
 mod device;
 mod eal;
 mod group;
+mod scope;
 mod vchan;
 
 pub use crate::config::{ConfigFlags, DeviceConfig, Direction};
@@ -67,4 +72,5 @@ pub use buffer::{DmaBuf, PeerMem, Region};
 pub use device::{Capabilities, Device, DeviceInfo, Stats, VchanSetup, VchanState};
 pub use eal::{Eal, EalBuilder};
 pub use group::{Group, GroupEvent, GroupEventKind, Member, Uuid};
-pub use vchan::{Completion, Op, OpFlags, Rejected, StatusCode, Vchan};
+pub use scope::{Collected, Scope};
+pub use vchan::{Completion, Completions, Op, OpFlags, Rejected, StatusCode, Vchan};

@@ -84,7 +84,7 @@ impl Completion {
 const SG_MAX: usize = 64;
 
 /// How long dropping a vchan waits for its operations before it leaks their buffers.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One vchan of a started device, used by one thread at a time: it is `Send` (move
 /// it to the thread that uses it) but not `Sync`, and every fast-path call takes
@@ -137,12 +137,13 @@ impl<'d> Vchan<'d> {
         entry: *mut rte_dma_fp_object,
         vchan: u16,
         sides: Sides,
+        nb_desc: u16,
         max_sges: u16,
     ) -> Vchan<'d> {
-        // Enough slots for every index a ring of `max_desc` can have in flight.
-        let slots = dev.info().map_or(1 << 16, |i| {
-            (i.max_desc.max(1) as usize).next_power_of_two()
-        });
+        // A slot for every index the ring can have in flight (fewer than
+        // `nb_desc`, consecutive): a power of two, so that the ring index's wrap
+        // at 65536 keeps slots in order.
+        let slots = (nb_desc.max(1) as usize).next_power_of_two();
         Vchan {
             dev,
             entry,
@@ -169,12 +170,121 @@ impl<'d> Vchan<'d> {
         self.in_flight
     }
 
+    /// Whether a side of the vchan is another process's memory.
+    pub(super) fn has_peer_side(&self) -> bool {
+        self.sides.src_peer || self.sides.dst_peer
+    }
+
     fn sides_ok(&self, src: &Region, dst: &Region) -> bool {
         src.is_peer() == self.sides.src_peer && dst.is_peer() == self.sides.dst_peer
     }
 
+    /// `rte_dma_copy` on this vchan, with its trace point.
+    #[inline]
+    pub(super) fn raw_copy(
+        &self,
+        src: rte_iova_t,
+        dst: rte_iova_t,
+        len: u32,
+        flags: OpFlags,
+    ) -> c_int {
+        let ret = {
+            let _inside = registry::enter_fast_path();
+            match fp!(self, copy) {
+                // SAFETY: the entry's function with its private data; the callers
+                // keep the memory away from everyone else until the operation
+                // completes (owned or borrowed for a scope); one thread (ours).
+                (Some(f), p) => unsafe { f(p, self.vchan, src, dst, len, flags.bits()) },
+                (None, _) => -libc::EINVAL,
+            }
+        };
+        let dev_id = self.dev.id();
+        trace::emit!(copy(dev_id, self.vchan, src, dst, len, flags.bits(), ret));
+        ret
+    }
+
+    /// `rte_dma_fill` on this vchan, with its trace point.
+    #[inline]
+    pub(super) fn raw_fill(
+        &self,
+        pattern: u64,
+        dst: rte_iova_t,
+        len: u32,
+        flags: OpFlags,
+    ) -> c_int {
+        let ret = {
+            let _inside = registry::enter_fast_path();
+            match fp!(self, fill) {
+                // SAFETY: as in `raw_copy`.
+                (Some(f), p) => unsafe { f(p, self.vchan, pattern, dst, len, flags.bits()) },
+                (None, _) => -libc::EINVAL,
+            }
+        };
+        let dev_id = self.dev.id();
+        trace::emit!(fill(
+            dev_id,
+            self.vchan,
+            pattern,
+            dst,
+            len,
+            flags.bits(),
+            ret
+        ));
+        ret
+    }
+
+    /// `rte_dma_completed`, then (after a failure) `rte_dma_completed_status` into
+    /// `statuses`: how many succeeded, then how many failed, oldest first.
+    #[inline]
+    pub(super) fn raw_completed(&mut self, max: u16) -> (u16, u16) {
+        let (mut last, mut has_error) = (0u16, false);
+        let ok = {
+            let _inside = registry::enter_fast_path();
+            match fp!(self, completed) {
+                // SAFETY: the entry's function with its private data and two valid
+                // outputs; one thread.
+                (Some(f), p) => unsafe { f(p, self.vchan, max, &mut last, &mut has_error) },
+                (None, _) => 0,
+            }
+        };
+        let dev_id = self.dev.id();
+        trace::emit!(completed(
+            dev_id,
+            self.vchan,
+            max,
+            last,
+            has_error as u8,
+            ok
+        ));
+        let ok = ok.min(max);
+        if !has_error || ok == max {
+            return (ok, 0);
+        }
+        let room = (max - ok).min(self.statuses.len() as u16);
+        let statuses = self.statuses.as_mut_ptr();
+        let failed = {
+            let _inside = registry::enter_fast_path();
+            match fp!(self, completed_status) {
+                // SAFETY: as above; `statuses` has room for `room` codes.
+                (Some(f), p) => unsafe { f(p, self.vchan, room, &mut last, statuses) },
+                (None, _) => 0,
+            }
+        };
+        trace::emit!(completed_status(
+            dev_id, self.vchan, room, last, statuses, failed
+        ));
+        (ok, failed.min(room))
+    }
+
+    /// The status `raw_completed` wrote for its `i`th failed operation.
+    pub(super) fn failed_status(&self, i: u16) -> StatusCode {
+        let raw = self.statuses[i as usize];
+        StatusCode::from_raw(raw).unwrap_or(StatusCode::RTE_DMA_STATUS_ERROR_UNKNOWN)
+    }
+
     /// Enqueues a copy of all of `src` into `dst` (at least as long, at most 4 GiB);
     /// returns its ring index.
+    #[inline]
     pub fn copy(
         &mut self,
         src: impl Into<Region>,
@@ -186,30 +296,12 @@ impl<'d> Vchan<'d> {
         if !self.sides_ok(&src, &dst) || len == 0 || len > u32::MAX as usize || dst.len() < len {
             return Err(refused(Op::Copy { src, dst }));
         }
-        let (s, d) = (src.iova(), dst.iova());
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, copy) {
-                // SAFETY: the entry's function with its private data; `src`/`dst`
-                // are owned by the operation until it completes; one thread (ours).
-                (Some(f), p) => unsafe { f(p, self.vchan, s, d, len as u32, flags.bits()) },
-                (None, _) => -libc::EINVAL,
-            }
-        };
-        let dev_id = self.dev.id();
-        trace::emit!(copy(
-            dev_id,
-            self.vchan,
-            s,
-            d,
-            len as u32,
-            flags.bits(),
-            ret
-        ));
+        let ret = self.raw_copy(src.iova(), dst.iova(), len as u32, flags);
         self.admit(ret, flags, Op::Copy { src, dst })
     }
 
     /// Enqueues a fill of all of `dst` with `pattern`; returns its ring index.
+    #[inline]
     pub fn fill(
         &mut self,
         pattern: u64,
@@ -221,25 +313,7 @@ impl<'d> Vchan<'d> {
         if dst.is_peer() != self.sides.dst_peer || len == 0 || len > u32::MAX as usize {
             return Err(refused(Op::Fill { dst, pattern }));
         }
-        let d = dst.iova();
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, fill) {
-                // SAFETY: as in `copy`.
-                (Some(f), p) => unsafe { f(p, self.vchan, pattern, d, len as u32, flags.bits()) },
-                (None, _) => -libc::EINVAL,
-            }
-        };
-        let dev_id = self.dev.id();
-        trace::emit!(fill(
-            dev_id,
-            self.vchan,
-            pattern,
-            d,
-            len as u32,
-            flags.bits(),
-            ret
-        ));
+        let ret = self.raw_fill(pattern, dst.iova(), len as u32, flags);
         self.admit(ret, flags, Op::Fill { dst, pattern })
     }
 
@@ -272,8 +346,8 @@ impl<'d> Vchan<'d> {
         let ret = {
             let _inside = registry::enter_fast_path();
             match fp!(self, copy_sg) {
-                // SAFETY: as in `copy`; the lists hold `ns`/`nd` segments of memory
-                // the operation owns.
+                // SAFETY: as in `raw_copy`; the lists hold `ns`/`nd` segments of
+                // memory the operation owns.
                 (Some(f), p) => unsafe {
                     f(p, self.vchan, s.as_ptr(), d.as_ptr(), ns, nd, flags.bits())
                 },
@@ -352,48 +426,13 @@ impl<'d> Vchan<'d> {
     /// Collects up to `max` completed operations, oldest first, each with its ring
     /// index, status and buffers. No allocation or system call; the operations are
     /// the caller's once collected (dropping the iterator early drops the rest).
+    #[inline]
     pub fn completed(&mut self, max: u16) -> Completions<'_, 'd> {
         let max = max.min(self.in_flight);
         if max == 0 {
             return Completions::none(self);
         }
-        let (mut last, mut has_error) = (0u16, false);
-        let ok = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, completed) {
-                // SAFETY: the entry's function with its private data and two valid
-                // outputs; one thread.
-                (Some(f), p) => unsafe { f(p, self.vchan, max, &mut last, &mut has_error) },
-                (None, _) => 0,
-            }
-        };
-        let dev_id = self.dev.id();
-        trace::emit!(completed(
-            dev_id,
-            self.vchan,
-            max,
-            last,
-            has_error as u8,
-            ok
-        ));
-        let ok = ok.min(max);
-        let mut failed = 0;
-        if has_error && ok < max {
-            let room = (max - ok).min(self.statuses.len() as u16);
-            let statuses = self.statuses.as_mut_ptr();
-            failed = {
-                let _inside = registry::enter_fast_path();
-                match fp!(self, completed_status) {
-                    // SAFETY: as above; `statuses` has room for `room` codes.
-                    (Some(f), p) => unsafe { f(p, self.vchan, room, &mut last, statuses) },
-                    (None, _) => 0,
-                }
-            };
-            trace::emit!(completed_status(
-                dev_id, self.vchan, room, last, statuses, failed
-            ));
-            failed = failed.min(room);
-        }
+        let (ok, failed) = self.raw_completed(max);
         Completions {
             vchan: self,
             ok,
@@ -426,6 +465,7 @@ impl<'d> Vchan<'d> {
     }
 
     /// The next completed operation in ring order.
+    #[inline]
     fn take_oldest(&mut self) -> Option<Op> {
         let op = self.held[self.oldest as usize & self.mask].take();
         self.oldest = self.oldest.wrapping_add(1);
@@ -492,6 +532,7 @@ impl<'v, 'd> Completions<'v, 'd> {
 impl Iterator for Completions<'_, '_> {
     type Item = Completion;
 
+    #[inline]
     fn next(&mut self) -> Option<Completion> {
         while self.next < self.total {
             let i = self.next;
@@ -500,8 +541,7 @@ impl Iterator for Completions<'_, '_> {
             let status = if i < self.ok {
                 StatusCode::RTE_DMA_STATUS_SUCCESSFUL
             } else {
-                let raw = self.vchan.statuses[(i - self.ok) as usize];
-                StatusCode::from_raw(raw).unwrap_or(StatusCode::RTE_DMA_STATUS_ERROR_UNKNOWN)
+                self.vchan.failed_status(i - self.ok)
             };
             // An index without an operation (not ours): skipped.
             if let Some(op) = self.vchan.take_oldest() {
