@@ -47,7 +47,7 @@ fn bytes(len: usize, f: impl Fn(usize) -> u8) -> dmadev::Result<DmaBuf> {
 /// (a) 4 KiB copy: the destination equals the source.
 fn copy_step(vchan: &mut Vchan<'_>) -> dmadev::Result<bool> {
     let src = bytes(COPY_LEN, |i| (i * 7) as u8)?;
-    let dst = DmaBuf::zeroed(COPY_LEN)?;
+    let dst = DmaBuf::new(COPY_LEN)?;
     vchan.copy(src, dst, OpFlags::SUBMIT).map_err(|r| r.error)?;
     let Op::Copy { src, dst } = run(vchan)? else {
         return Ok(false);
@@ -90,8 +90,8 @@ fn sg_step(vchan: &mut Vchan<'_>) -> dmadev::Result<bool> {
         src.push(Region::from(b));
     }
     let dst = vec![
-        Region::from(DmaBuf::zeroed(250)?),
-        Region::from(DmaBuf::zeroed(350)?),
+        Region::from(DmaBuf::new(250)?),
+        Region::from(DmaBuf::new(350)?),
     ];
     vchan
         .copy_sg(src, dst, OpFlags::SUBMIT)

@@ -191,7 +191,7 @@ fn peer_main(eal: &Eal, tag: &str) -> Result<()> {
 
     // 5. Pull the owner's buffer into our own memory and check it.
     let mut pull = dev.vchan(0)?;
-    let mut local = dma_move(&mut pull, shared, DmaBuf::zeroed(BUF_LEN)?, true)?;
+    let mut local = dma_move(&mut pull, shared, DmaBuf::new(BUF_LEN)?, true)?;
     if let Some((i, _)) = words(&local).find(|&(i, w)| w != owner_word(i)) {
         say!(tag, "pulled data differs at word {i}");
         return Err(Error::Errno(libc::EIO));

@@ -50,7 +50,7 @@ fn copies_fills_and_scatter_gather_give_their_buffers_back() {
     for burst in 0..50u8 {
         for k in 0..20u8 {
             let src = pattern(64 + k as usize, burst ^ k);
-            let idx = vchan.copy(src, DmaBuf::zeroed(128).unwrap(), OpFlags::empty());
+            let idx = vchan.copy(src, DmaBuf::new(128).unwrap(), OpFlags::empty());
             assert_eq!(idx.map_err(|r| r.error), Ok(expected));
             expected = expected.wrapping_add(1);
         }
@@ -88,7 +88,7 @@ fn copies_fills_and_scatter_gather_give_their_buffers_back() {
     let (a, b) = (pattern(100, 1), pattern(60, 2));
     let want: Vec<u8> = a.iter().chain(b.iter()).copied().collect();
     let src = vec![Region::from(a), Region::from(b)];
-    let dst = vec![Region::from(DmaBuf::zeroed(160).unwrap())];
+    let dst = vec![Region::from(DmaBuf::new(160).unwrap())];
     vchan.copy_sg(src, dst, OpFlags::SUBMIT).unwrap();
     let c = vchan.wait(1, WAIT).unwrap().pop().unwrap();
     let Op::CopySg { dst, .. } = c.op else {
@@ -97,7 +97,7 @@ fn copies_fills_and_scatter_gather_give_their_buffers_back() {
     assert_eq!(&dst[0].as_local().unwrap()[..], &want[..]);
 
     // Parts of one buffer in flight at once, each its own operation, joined back.
-    let mut whole = DmaBuf::zeroed(300).unwrap();
+    let mut whole = DmaBuf::new(300).unwrap();
     let mut mid = whole.split_off(100);
     let tail = mid.split_off(100);
     let other = whole.unsplit(DmaBuf::new(8).unwrap()).unwrap_err();
@@ -346,12 +346,8 @@ fn two_devices_share_a_buffer_through_a_group() {
             OpFlags::empty(),
         );
         assert_eq!(r.unwrap_err().error, Error::InvalidArgument);
-        pull.copy(
-            far,
-            DmaBuf::zeroed(far.len as usize).unwrap(),
-            OpFlags::SUBMIT,
-        )
-        .unwrap();
+        pull.copy(far, DmaBuf::new(far.len as usize).unwrap(), OpFlags::SUBMIT)
+            .unwrap();
         let c = pull.wait(1, WAIT).unwrap().pop().unwrap();
         assert!(c.is_ok(), "{:?}", c.status);
         let Op::Copy { dst, .. } = c.op else { panic!() };
@@ -402,8 +398,8 @@ fn scoped_operations_borrow_and_the_scope_waits_for_them() {
 
     // 200 copies and 50 fills, never collected inside: the scope's end waits.
     let srcs: Vec<DmaBuf> = (0..200).map(|k| pattern(512, k as u8)).collect();
-    let mut dsts: Vec<DmaBuf> = (0..200).map(|_| DmaBuf::zeroed(512).unwrap()).collect();
-    let mut fills: Vec<DmaBuf> = (0..50).map(|_| DmaBuf::zeroed(64).unwrap()).collect();
+    let mut dsts: Vec<DmaBuf> = (0..200).map(|_| DmaBuf::new(512).unwrap()).collect();
+    let mut fills: Vec<DmaBuf> = (0..50).map(|_| DmaBuf::new(64).unwrap()).collect();
     // Buffers outlive the scope (one made inside could not be borrowed by it).
     let mut short = DmaBuf::new(8).unwrap();
     let enqueued = vchan
@@ -431,7 +427,7 @@ fn scoped_operations_borrow_and_the_scope_waits_for_them() {
     }
 
     // Collected inside: counts add up, the ring indexes go on.
-    let mut dst = DmaBuf::zeroed(512).unwrap();
+    let mut dst = DmaBuf::new(512).unwrap();
     let collected = vchan
         .scope(|s| {
             let idx = s.copy(&srcs[1], &mut dst, OpFlags::SUBMIT).unwrap();
@@ -450,7 +446,7 @@ fn scoped_operations_borrow_and_the_scope_waits_for_them() {
     assert_eq!(&dst[..], &srcs[1][..]);
 
     // A panic inside unwinds through the scope's wait, then the vchan works on.
-    let mut dst = DmaBuf::zeroed(512).unwrap();
+    let mut dst = DmaBuf::new(512).unwrap();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         vchan.scope(|s| {
             s.copy(&srcs[2], &mut dst, OpFlags::empty()).unwrap();

@@ -279,11 +279,11 @@ fn main() -> dmadev::Result<()> {
 
     let mut pool: Vec<(DmaBuf, DmaBuf)> = Vec::new();
     for _ in 0..WINDOW {
-        pool.push((DmaBuf::new(LEN)?, DmaBuf::zeroed(LEN)?));
+        pool.push((DmaBuf::new(LEN)?, DmaBuf::new(LEN)?));
     }
     // The C client's buffers: the same number, its own.
     let c_bufs: Vec<(DmaBuf, DmaBuf)> = (0..WINDOW)
-        .map(|_| Ok((DmaBuf::new(LEN)?, DmaBuf::zeroed(LEN)?)))
+        .map(|_| Ok((DmaBuf::new(LEN)?, DmaBuf::new(LEN)?)))
         .collect::<dmadev::Result<_>>()?;
     let c_iovas: Vec<(u64, u64)> = c_bufs.iter().map(|(s, d)| (s.iova(), d.iova())).collect();
 
@@ -291,7 +291,7 @@ fn main() -> dmadev::Result<()> {
         .map(|_| DmaBuf::new(LEN))
         .collect::<dmadev::Result<_>>()?;
     let mut dsts: Vec<DmaBuf> = (0..SCOPE_OPS)
-        .map(|_| DmaBuf::zeroed(LEN))
+        .map(|_| DmaBuf::new(LEN))
         .collect::<dmadev::Result<_>>()?;
 
     println!("64-byte copies, bursts of {BURST}, {WINDOW} in flight at most, {ops} per round");

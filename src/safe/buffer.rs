@@ -51,7 +51,7 @@ impl Drop for Allocation {
 ///
 /// ```
 /// use dmadev::safe::DmaBuf;
-/// let mut buf = DmaBuf::zeroed(4096)?;
+/// let mut buf = DmaBuf::new(4096)?;
 /// let tail = buf.split_off(1024);
 /// assert_eq!((buf.len(), tail.len()), (1024, 3072));
 /// assert_eq!(tail.iova(), buf.iova() + 1024);
@@ -76,14 +76,9 @@ unsafe impl Sync for DmaBuf {}
 const HEAP_ALIGN: u32 = 64;
 
 impl DmaBuf {
-    /// `len` bytes (not initialised to anything in particular) from the library's
-    /// heap; `NoMemory` when it is exhausted, `InvalidArgument` for 0 bytes.
+    /// `len` zero bytes from the library's heap (`rte_zmalloc`); `NoMemory` when
+    /// it is exhausted, `InvalidArgument` for 0 bytes.
     pub fn new(len: usize) -> Result<DmaBuf> {
-        Self::heap(len, malloc::malloc(len, HEAP_ALIGN))
-    }
-
-    /// `len` zero bytes from the library's heap.
-    pub fn zeroed(len: usize) -> Result<DmaBuf> {
         Self::heap(len, malloc::zmalloc(len, HEAP_ALIGN))
     }
 
@@ -128,9 +123,9 @@ impl DmaBuf {
     /// drops. A NULL `ptr` makes an empty buffer.
     ///
     /// # Safety
-    /// `ptr` is valid for reads and writes of `len` bytes, which nothing else reads,
-    /// writes, moves or frees until `release` runs; `iova` is the address at which
-    /// the device reaches `ptr`.
+    /// `ptr` is valid for reads and writes of `len` initialised bytes, which nothing
+    /// else reads, writes, moves or frees until `release` runs; `iova` is the address
+    /// at which the device reaches `ptr`.
     pub unsafe fn from_raw_parts(
         ptr: *mut u8,
         len: usize,

@@ -49,7 +49,7 @@
 //! let mut vchan = dev.vchan(0)?;
 //! let mut src = DmaBuf::new(4096)?;
 //! src.fill(0xab);
-//! let dst = DmaBuf::zeroed(4096)?;
+//! let dst = DmaBuf::new(4096)?;
 //! let index = vchan.copy(src, dst, OpFlags::SUBMIT).map_err(|r| r.error)?;
 //! let done = vchan.wait(1, std::time::Duration::from_secs(5))?;
 //! assert_eq!(done[0].index, index);

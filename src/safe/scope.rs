@@ -45,7 +45,7 @@ impl<'d> Vchan<'d> {
     /// dev.vchan_setup(0, &VchanSetup::mem_to_mem(64))?;
     /// dev.start()?;
     /// let mut vchan = dev.vchan(0)?;
-    /// let src = DmaBuf::zeroed(256)?;
+    /// let src = DmaBuf::new(256)?;
     /// let mut dst = DmaBuf::new(256)?;
     /// vchan.scope(|s| s.copy(&src, &mut dst, OpFlags::SUBMIT))??;
     /// assert_eq!(&dst[..], &src[..]); // the scope waited for the copy

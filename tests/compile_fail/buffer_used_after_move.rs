@@ -6,7 +6,7 @@ fn main() -> dmadev::Result<()> {
     let dev = eal.device("dma_skeleton")?;
     let mut vchan = dev.vchan(0)?;
     let src = DmaBuf::new(64)?;
-    let dst = DmaBuf::zeroed(64)?;
+    let dst = DmaBuf::new(64)?;
     let _ = vchan.copy(src, dst, OpFlags::SUBMIT);
     println!("{}", dst[0]);
     Ok(())

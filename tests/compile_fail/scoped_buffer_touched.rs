@@ -7,7 +7,7 @@ fn main() -> dmadev::Result<()> {
     let dev = eal.device("dma_skeleton")?;
     let mut vchan = dev.vchan(0)?;
     let src = DmaBuf::new(64)?;
-    let mut dst = DmaBuf::zeroed(64)?;
+    let mut dst = DmaBuf::new(64)?;
     vchan.scope(|s| {
         s.copy(&src, &mut dst, OpFlags::SUBMIT)?;
         println!("{}", dst[0]);
