@@ -159,12 +159,21 @@ fn register(dev_id: i16, group_id: i16, sink: Sink) {
 }
 
 fn unregister(dev_id: i16, group_id: i16) {
-    sinks().by_group.retain(|(k, _)| *k != (dev_id, group_id));
+    let mut s = sinks();
+    s.by_group.retain(|(k, _)| *k != (dev_id, group_id));
+    // Nothing of this group may reach a later group that gets its id.
+    s.pending
+        .retain(|e| (e.dev_id, e.group_id) != (dev_id, group_id));
 }
 
 /// An access pair group this process created or joined on one device. Dropping it
 /// destroys the group (creator) or leaves it (joiner); vchans set up with its
 /// members then complete with `DEV_LINK_ERROR` for the sides that left.
+///
+/// Joining lets the other members' devices read and write this process's memory
+/// at the addresses the application tells them (as with the C API): memory whose
+/// address you hand out may change under you, outside Rust's view, until the peer
+/// says it is done (the examples read it only after the peer's report).
 pub struct Group<'e> {
     dev_id: i16,
     id: i16,

@@ -115,19 +115,25 @@ pub struct Vchan<'d> {
 // the fast-path fence); DPDK allows the one thread using a vchan to change.
 unsafe impl Send for Vchan<'_> {}
 
-/// The functions of a table entry, read inside the fast-path fence (the closer
-/// rewrites them, then waits for threads inside).
-macro_rules! fp {
-    ($self:ident, $field:ident) => {{
+/// Calls the device's fast-path function `$field` as `$call` (with the function
+/// as `$f` and the device's private data as `$p`), or gives `$missing` if it has
+/// none. The entry is read inside the fast-path fence: the closer rewrites it, then
+/// waits for threads inside.
+macro_rules! fast_call {
+    ($self:ident, $field:ident, $missing:expr, |$f:ident, $p:ident| $call:expr) => {{
+        let _inside = registry::enter_fast_path();
         // SAFETY: the entry lives as long as the process; we are inside the fence.
-        let (f, private) = unsafe {
+        let (f, $p) = unsafe {
             let e = $self.entry;
             (
                 core::ptr::read_volatile(&raw const (*e).$field),
                 core::ptr::read_volatile(&raw const (*e).dev_private),
             )
         };
-        (f, private)
+        match f {
+            Some($f) => $call,
+            None => $missing,
+        }
     }};
 }
 
@@ -188,16 +194,12 @@ impl<'d> Vchan<'d> {
         len: u32,
         flags: OpFlags,
     ) -> c_int {
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, copy) {
-                // SAFETY: the entry's function with its private data; the callers
-                // keep the memory away from everyone else until the operation
-                // completes (owned or borrowed for a scope); one thread (ours).
-                (Some(f), p) => unsafe { f(p, self.vchan, src, dst, len, flags.bits()) },
-                (None, _) => -libc::EINVAL,
-            }
-        };
+        let ret = fast_call!(self, copy, -libc::EINVAL, |f, p| {
+            // SAFETY: the entry's function with its private data; the callers
+            // keep the memory away from everyone else until the operation
+            // completes (owned or borrowed for a scope); one thread (ours).
+            unsafe { f(p, self.vchan, src, dst, len, flags.bits()) }
+        });
         let dev_id = self.dev.id();
         trace::emit!(copy(dev_id, self.vchan, src, dst, len, flags.bits(), ret));
         ret
@@ -212,14 +214,10 @@ impl<'d> Vchan<'d> {
         len: u32,
         flags: OpFlags,
     ) -> c_int {
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, fill) {
-                // SAFETY: as in `raw_copy`.
-                (Some(f), p) => unsafe { f(p, self.vchan, pattern, dst, len, flags.bits()) },
-                (None, _) => -libc::EINVAL,
-            }
-        };
+        let ret = fast_call!(self, fill, -libc::EINVAL, |f, p| {
+            // SAFETY: as in `raw_copy`.
+            unsafe { f(p, self.vchan, pattern, dst, len, flags.bits()) }
+        });
         let dev_id = self.dev.id();
         trace::emit!(fill(
             dev_id,
@@ -238,15 +236,11 @@ impl<'d> Vchan<'d> {
     #[inline]
     pub(super) fn raw_completed(&mut self, max: u16) -> (u16, u16) {
         let (mut last, mut has_error) = (0u16, false);
-        let ok = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, completed) {
-                // SAFETY: the entry's function with its private data and two valid
-                // outputs; one thread.
-                (Some(f), p) => unsafe { f(p, self.vchan, max, &mut last, &mut has_error) },
-                (None, _) => 0,
-            }
-        };
+        let ok = fast_call!(self, completed, 0, |f, p| {
+            // SAFETY: the entry's function with its private data and two valid
+            // outputs; one thread.
+            unsafe { f(p, self.vchan, max, &mut last, &mut has_error) }
+        });
         let dev_id = self.dev.id();
         trace::emit!(completed(
             dev_id,
@@ -262,14 +256,10 @@ impl<'d> Vchan<'d> {
         }
         let room = (max - ok).min(self.statuses.len() as u16);
         let statuses = self.statuses.as_mut_ptr();
-        let failed = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, completed_status) {
-                // SAFETY: as above; `statuses` has room for `room` codes.
-                (Some(f), p) => unsafe { f(p, self.vchan, room, &mut last, statuses) },
-                (None, _) => 0,
-            }
-        };
+        let failed = fast_call!(self, completed_status, 0, |f, p| {
+            // SAFETY: as above; `statuses` has room for `room` codes.
+            unsafe { f(p, self.vchan, room, &mut last, statuses) }
+        });
         trace::emit!(completed_status(
             dev_id, self.vchan, room, last, statuses, failed
         ));
@@ -343,17 +333,11 @@ impl<'d> Vchan<'d> {
             };
         }
         let (ns, nd) = (src.len() as u16, dst.len() as u16);
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, copy_sg) {
-                // SAFETY: as in `raw_copy`; the lists hold `ns`/`nd` segments of
-                // memory the operation owns.
-                (Some(f), p) => unsafe {
-                    f(p, self.vchan, s.as_ptr(), d.as_ptr(), ns, nd, flags.bits())
-                },
-                (None, _) => -libc::EINVAL,
-            }
-        };
+        let ret = fast_call!(self, copy_sg, -libc::EINVAL, |f, p| {
+            // SAFETY: as in `raw_copy`; the lists hold `ns`/`nd` segments of
+            // memory the operation owns.
+            unsafe { f(p, self.vchan, s.as_ptr(), d.as_ptr(), ns, nd, flags.bits()) }
+        });
         let dev_id = self.dev.id();
         let (sp, dp) = (s.as_ptr().cast_mut(), d.as_ptr().cast_mut());
         trace::emit!(copy_sg(
@@ -393,14 +377,10 @@ impl<'d> Vchan<'d> {
 
     /// Hands every enqueued operation to the device (`rte_dma_submit`).
     pub fn submit(&mut self) -> Result<()> {
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, submit) {
-                // SAFETY: the entry's function with its private data; one thread.
-                (Some(f), p) => unsafe { f(p, self.vchan) },
-                (None, _) => -libc::EINVAL,
-            }
-        };
+        let ret = fast_call!(self, submit, -libc::EINVAL, |f, p| {
+            // SAFETY: the entry's function with its private data; one thread.
+            unsafe { f(p, self.vchan) }
+        });
         let dev_id = self.dev.id();
         trace::emit!(submit(dev_id, self.vchan, ret));
         crate::error::check(ret)?;
@@ -410,14 +390,10 @@ impl<'d> Vchan<'d> {
 
     /// How many more operations fit in the ring (`rte_dma_burst_capacity`).
     pub fn burst_capacity(&self) -> u16 {
-        let ret = {
-            let _inside = registry::enter_fast_path();
-            match fp!(self, burst_capacity) {
-                // SAFETY: the entry's function with its private data, read only.
-                (Some(f), p) => unsafe { f(p, self.vchan) },
-                (None, _) => 0,
-            }
-        };
+        let ret = fast_call!(self, burst_capacity, 0, |f, p| {
+            // SAFETY: the entry's function with its private data, read only.
+            unsafe { f(p, self.vchan) }
+        });
         let dev_id = self.dev.id();
         trace::emit!(burst_capacity(dev_id, self.vchan, ret));
         ret
