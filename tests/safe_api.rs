@@ -377,11 +377,20 @@ fn two_devices_share_a_buffer_through_a_group() {
     let ev = owner.events().unwrap().recv_timeout(WAIT).unwrap();
     assert_eq!(ev.kind, GroupEventKind::MemberLeft);
     assert_eq!((ev.group_id, ev.domain), (owner.id(), peer_id));
-    drop(owner);
     assert!(
         peer_events.try_recv().is_err(),
         "a joiner that left hears nothing"
     );
+
+    // Joined again (events on a channel this time): the creator's end reaches it.
+    let again = Group::join(&peer_dev, peer_id, token, owner.id()).unwrap();
+    eventually(|| owner.member(&peer_id));
+    let owner_group = owner.id();
+    drop(owner);
+    let ev = again.events().unwrap().recv_timeout(WAIT).unwrap();
+    assert_eq!(ev.kind, GroupEventKind::GroupDestroyed);
+    assert_eq!((ev.group_id, ev.domain), (owner_group, owner_id));
+    drop(again);
     drop(peer_dev);
     drop(owner_dev);
     drop(eal);
