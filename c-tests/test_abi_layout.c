@@ -27,6 +27,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_memzone.h>
 #include <rte_uuid.h>
 #include <rte_dmadev.h>
 #include <rte_dmadev_pmd.h>
@@ -40,6 +41,7 @@
 
 /* X(type, sizeof, alignof) */
 #define SIZE_ALIGN_TABLE(X) \
+	X(struct rte_memzone, 72, 1) \
 	X(struct rte_dma_info, 32, 8) \
 	X(struct rte_dma_conf, 16, 8) \
 	X(struct rte_dma_port_param, 40, 8) \
@@ -136,6 +138,13 @@
 	X(struct rte_dma_fp_object, burst_capacity, 56, 8) \
 	X(struct rte_dma_fp_object, enqueue, 64, 8) \
 	X(struct rte_dma_fp_object, dequeue, 72, 8) \
+	X(struct rte_memzone, name, 0, 32) \
+	X(struct rte_memzone, iova, 32, 8) \
+	X(struct rte_memzone, addr, 40, 8) \
+	X(struct rte_memzone, len, 48, 8) \
+	X(struct rte_memzone, hugepage_sz, 56, 8) \
+	X(struct rte_memzone, socket_id, 64, 4) \
+	X(struct rte_memzone, flags, 68, 4) \
 	X(struct rte_dma_dev_data, dev_name, 0, 64) \
 	X(struct rte_dma_dev_data, dev_id, 64, 2) \
 	X(struct rte_dma_dev_data, numa_node, 66, 2) \
@@ -195,7 +204,7 @@
 	X(RTE_DEV_NAME_MAX_LEN, 0x40) \
 	X(RTE_UUID_STRLEN, 0x25) \
 	X(RTE_CACHE_LINE_SIZE, 0x40) \
-	X(RTE_MAX_LCORE, 0x10)
+	X(RTE_MAX_LCORE, 0x80)
 
 /*
  * The capability and flag macros are RTE_BIT64() values in DPDK, i.e. of a

@@ -7,9 +7,12 @@
 #include <rte_dmadev.h>
 #include <rte_dmadev_pmd.h>
 #include <rte_eal.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_memzone.h>
+#include <rte_per_lcore.h>
 #include <rte_test.h>
 
 static_assert(sizeof(rte_dma_vchan_conf) == 136, "vchan conf size");

@@ -1,7 +1,11 @@
-//! Gives the shared library DPDK's soname, so programs record `librte_dmadev.so.27`.
+//! Compiles the exported functions that need C (variadic arguments: `rte_log`,
+//! `rte_vlog`, `rte_exit`, `__rte_panic`) into the library.
 fn main() {
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,librte_dmadev.so.27");
-    }
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=csrc/varargs.c");
+    cc::Build::new()
+        .file("csrc/varargs.c")
+        .flag_if_supported("-Wall")
+        .flag_if_supported("-Wextra")
+        .warnings_into_errors(true)
+        .compile("dmadev_varargs");
 }

@@ -49,9 +49,11 @@
 #define RTE_CACHE_LINE_SIZE 64
 
 /**
- * Highest lcore count (DPDK's build default used for the measured ABI).
+ * Lcore ids are below this: DPDK's x86 default (`config/x86/meson.build`). It is
+ * also what `rte_get_next_lcore` returns for "no more", so a DPDK-built program's
+ * `RTE_LCORE_FOREACH` ends as long as its own `RTE_MAX_LCORE` is not larger.
  */
-#define RTE_MAX_LCORE 16
+#define RTE_MAX_LCORE 128
 
 /**
  * IO virtual address; the same as the virtual address here (IOVA as VA).

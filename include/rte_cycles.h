@@ -10,6 +10,13 @@
 #include <stdint.h>
 #include "rte_common.h"
 
+/**
+ * Waits at least `us` microseconds: the delay function in use (by default
+ * `rte_delay_us_block`; `rte_delay_us_callback_register` replaces it).
+ */
+extern void (*rte_delay_us)(unsigned int us);
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -35,17 +42,6 @@ uint64_t rte_get_tsc_cycles(void);
 uint64_t rte_get_tsc_hz(void);
 
 /**
- * Waits at least `us` microseconds with the registered delay function (by
- * default `rte_delay_us_block`).
- */
-void rte_delay_us(unsigned int us);
-
-/**
- * Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`.
- */
-void rte_delay_ms(unsigned int ms);
-
-/**
  * Spins for at least `us` microseconds.
  */
 void rte_delay_us_block(unsigned int us);
@@ -65,3 +61,14 @@ void rte_delay_us_callback_register(void (*userfunc)(unsigned int));
 #endif  // __cplusplus
 
 #endif  /* RTE_CYCLES_H */
+
+#ifndef RTE_CYCLES_H_TAIL
+#define RTE_CYCLES_H_TAIL
+
+/** Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`. */
+static inline void rte_delay_ms(unsigned ms)
+{
+	rte_delay_us(ms * 1000);
+}
+
+#endif /* RTE_CYCLES_H_TAIL */

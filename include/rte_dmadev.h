@@ -14,6 +14,13 @@
 #include "rte_bitops.h"
 #include "rte_uuid.h"
 
+/* The fast path is inline, as in DPDK, unless the application asks for the
+ * library's real functions: RTE_DMADEV_NO_INLINE, or RTE_ENABLE_TRACE_FP (the
+ * real functions emit the fast-path trace points; DPDK's inline ones do only in a
+ * DPDK built with enable_trace_fp). */
+#if !defined(RTE_DMADEV_NO_INLINE) && !defined(RTE_ENABLE_TRACE_FP)
+#define RTE_DMADEV_INLINE 1
+#endif
 /** Iterates `p` over the ids of every existing device. */
 #define RTE_DMA_FOREACH_DEV(p) \
 	for (p = rte_dma_next_dev(0); p != -1; p = rte_dma_next_dev(p + 1))
@@ -472,6 +479,7 @@ int rte_dma_access_pair_group_handler_get(int16_t dev_id,
                                           const unsigned char *domain_id,
                                           uint16_t *handler);
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Enqueues a copy of `length` bytes; returns its ring index (0..65535) or a
  * negative errno (-ENOSPC when the ring is full).
@@ -486,7 +494,9 @@ int rte_dma_copy(int16_t dev_id,
                  rte_iova_t dst,
                  uint32_t length,
                  uint64_t flags);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Enqueues a scatter-gather copy; returns its ring index or a negative errno.
  *
@@ -501,7 +511,9 @@ int rte_dma_copy_sg(int16_t dev_id,
                     uint16_t nb_src,
                     uint16_t nb_dst,
                     uint64_t flags);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Enqueues a fill of `length` bytes with `pattern` (its 8 bytes in memory order,
  * repeated); returns its ring index or a negative errno.
@@ -516,7 +528,9 @@ int rte_dma_fill(int16_t dev_id,
                  rte_iova_t dst,
                  uint32_t length,
                  uint64_t flags);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Hands every enqueued operation of the vchan to the device.
  *
@@ -524,7 +538,9 @@ int rte_dma_fill(int16_t dev_id,
  * As every call here: no other thread uses the vchan meanwhile.
  */
 int rte_dma_submit(int16_t dev_id, uint16_t vchan);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Collects up to `nb_cpls` successfully completed operations; `*last_idx` gets the
  * ring index of the last one, `*has_error` whether a failure stopped the count.
@@ -538,7 +554,9 @@ uint16_t rte_dma_completed(int16_t dev_id,
                            uint16_t nb_cpls,
                            uint16_t *last_idx,
                            bool *has_error);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Collects up to `nb_cpls` completed operations with each one's status.
  *
@@ -551,7 +569,9 @@ uint16_t rte_dma_completed_status(int16_t dev_id,
                                   uint16_t nb_cpls,
                                   uint16_t *last_idx,
                                   enum rte_dma_status_code *status);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * How many more operations the vchan accepts now.
  *
@@ -559,7 +579,9 @@ uint16_t rte_dma_completed_status(int16_t dev_id,
  * No other thread uses the vchan meanwhile (a C driver may rely on it).
  */
 uint16_t rte_dma_burst_capacity(int16_t dev_id, uint16_t vchan);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken.
  *
@@ -570,7 +592,9 @@ uint16_t rte_dma_enqueue_ops(int16_t dev_id,
                              uint16_t vchan,
                              struct rte_dma_op **ops,
                              uint16_t nb_ops);
+#endif
 
+#if !defined(RTE_DMADEV_INLINE)
 /**
  * Dequeues up to `nb_ops` finished operations into `ops`; returns how many.
  *
@@ -581,6 +605,7 @@ uint16_t rte_dma_dequeue_ops(int16_t dev_id,
                              uint16_t vchan,
                              struct rte_dma_op **ops,
                              uint16_t nb_ops);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"
@@ -588,4 +613,7 @@ uint16_t rte_dma_dequeue_ops(int16_t dev_id,
 
 #endif  /* RTE_DMADEV_H */
 
+#ifndef RTE_DMADEV_H_TAIL
+#define RTE_DMADEV_H_TAIL
 #include "rte_dmadev_core.h"
+#endif /* RTE_DMADEV_H_TAIL */

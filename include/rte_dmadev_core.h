@@ -110,3 +110,163 @@ extern uint64_t __rte_dma_trace_dequeue_ops;
 #endif  // __cplusplus
 
 #endif  /* RTE_DMADEV_CORE_H */
+
+#ifndef RTE_DMADEV_CORE_H_TAIL
+#define RTE_DMADEV_CORE_H_TAIL
+
+#ifdef RTE_DMADEV_INLINE
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Enqueues a copy of `length` bytes; returns its ring index or a negative errno. */
+static inline int
+rte_dma_copy(int16_t dev_id, uint16_t vchan, rte_iova_t src, rte_iova_t dst,
+	     uint32_t length, uint64_t flags)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id) || length == 0)
+		return -EINVAL;
+	if (obj->copy == NULL)
+		return -ENOTSUP;
+#endif
+	return obj->copy(obj->dev_private, vchan, src, dst, length, flags);
+}
+
+/** Enqueues a scatter-gather copy; returns its ring index or a negative errno. */
+static inline int
+rte_dma_copy_sg(int16_t dev_id, uint16_t vchan, struct rte_dma_sge *src,
+		struct rte_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id) || src == NULL || dst == NULL ||
+	    nb_src == 0 || nb_dst == 0)
+		return -EINVAL;
+	if (obj->copy_sg == NULL)
+		return -ENOTSUP;
+#endif
+	return obj->copy_sg(obj->dev_private, vchan, src, dst, nb_src, nb_dst, flags);
+}
+
+/** Enqueues a fill of `length` bytes with `pattern`; returns its ring index or a
+ * negative errno. */
+static inline int
+rte_dma_fill(int16_t dev_id, uint16_t vchan, uint64_t pattern, rte_iova_t dst,
+	     uint32_t length, uint64_t flags)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id) || length == 0)
+		return -EINVAL;
+	if (obj->fill == NULL)
+		return -ENOTSUP;
+#endif
+	return obj->fill(obj->dev_private, vchan, pattern, dst, length, flags);
+}
+
+/** Hands every enqueued operation of the vchan to the device. */
+static inline int
+rte_dma_submit(int16_t dev_id, uint16_t vchan)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id))
+		return -EINVAL;
+	if (obj->submit == NULL)
+		return -ENOTSUP;
+#endif
+	return obj->submit(obj->dev_private, vchan);
+}
+
+/** Collects up to `nb_cpls` successfully completed operations; either pointer may
+ * be NULL. */
+static inline uint16_t
+rte_dma_completed(int16_t dev_id, uint16_t vchan, const uint16_t nb_cpls,
+		  uint16_t *last_idx, bool *has_error)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+	uint16_t idx;
+	bool err;
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id) || nb_cpls == 0)
+		return 0;
+	if (obj->completed == NULL)
+		return 0;
+#endif
+	/* Drivers may rely on both outputs being present. */
+	if (last_idx == NULL)
+		last_idx = &idx;
+	if (has_error == NULL)
+		has_error = &err;
+	*has_error = false;
+	return obj->completed(obj->dev_private, vchan, nb_cpls, last_idx, has_error);
+}
+
+/** Collects up to `nb_cpls` completed operations with each one's status. */
+static inline uint16_t
+rte_dma_completed_status(int16_t dev_id, uint16_t vchan, const uint16_t nb_cpls,
+			 uint16_t *last_idx, enum rte_dma_status_code *status)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+	uint16_t idx;
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id) || nb_cpls == 0 || status == NULL)
+		return 0;
+	if (obj->completed_status == NULL)
+		return 0;
+#endif
+	if (last_idx == NULL)
+		last_idx = &idx;
+	return obj->completed_status(obj->dev_private, vchan, nb_cpls, last_idx, status);
+}
+
+/** How many more operations the vchan accepts now. */
+static inline uint16_t
+rte_dma_burst_capacity(int16_t dev_id, uint16_t vchan)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id))
+		return 0;
+	if (obj->burst_capacity == NULL)
+		return 0;
+#endif
+	return obj->burst_capacity(obj->dev_private, vchan);
+}
+
+/** Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken. */
+static inline uint16_t
+rte_dma_enqueue_ops(int16_t dev_id, uint16_t vchan, struct rte_dma_op **ops, uint16_t nb_ops)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id))
+		return 0;
+	if (obj->enqueue == NULL)
+		return 0;
+#endif
+	return obj->enqueue(obj->dev_private, vchan, ops, nb_ops);
+}
+
+/** Dequeues up to `nb_ops` finished operations into `ops`; returns how many. */
+static inline uint16_t
+rte_dma_dequeue_ops(int16_t dev_id, uint16_t vchan, struct rte_dma_op **ops, uint16_t nb_ops)
+{
+	struct rte_dma_fp_object *obj = &rte_dma_fp_objs[dev_id];
+#ifdef RTE_DMADEV_DEBUG
+	if (!rte_dma_is_valid(dev_id))
+		return 0;
+	if (obj->dequeue == NULL)
+		return 0;
+#endif
+	return obj->dequeue(obj->dev_private, vchan, ops, nb_ops);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RTE_DMADEV_INLINE */
+
+#endif /* RTE_DMADEV_CORE_H_TAIL */

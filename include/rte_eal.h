@@ -12,6 +12,7 @@
 #include "rte_errno.h"
 #include "rte_log.h"
 #include "rte_lcore.h"
+#include "rte_per_lcore.h"
 
 /**
  * Kinds of DPDK process (only primary processes exist here).
@@ -75,8 +76,30 @@ enum rte_iova_mode rte_eal_iova_mode(void);
  */
 const char *rte_version(void);
 
+/**
+ * The calling thread's system thread id (`gettid`); DPDK's inline `rte_gettid`
+ * caches it in `per_lcore__thread_id`.
+ */
+int rte_sys_gettid(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
 
 #endif  /* RTE_EAL_H */
+
+#ifndef RTE_EAL_H_TAIL
+#define RTE_EAL_H_TAIL
+
+/** The thread's cached `rte_sys_gettid()`, -1 until `rte_gettid` first asks. */
+RTE_DECLARE_PER_LCORE(int, _thread_id);
+
+/** The calling thread's system thread id, cached per thread as DPDK does. */
+static inline int rte_gettid(void)
+{
+	if (RTE_PER_LCORE(_thread_id) == -1)
+		RTE_PER_LCORE(_thread_id) = rte_sys_gettid();
+	return RTE_PER_LCORE(_thread_id);
+}
+
+#endif /* RTE_EAL_H_TAIL */

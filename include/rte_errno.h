@@ -6,9 +6,12 @@
 #define RTE_ERRNO_H
 
 #include <errno.h>
+#include "rte_per_lcore.h"
 
+/** Per core error number (exported by the library, as DPDK's EAL does). */
+RTE_DECLARE_PER_LCORE(int, _rte_errno);
 /** The calling thread's EAL error number. */
-#define rte_errno (*__rte_errno_location())
+#define rte_errno RTE_PER_LCORE(_rte_errno)
 /** First error number of DPDK's own. */
 #define RTE_MIN_ERRNO 1000
 /** Operation not allowed in a secondary process. */

@@ -9,9 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "rte_common.h"
+#include "rte_per_lcore.h"
+#include "rte_launch.h"
 
 /** The lcore id of a thread that is not an EAL lcore. */
 #define LCORE_ID_ANY UINT32_MAX
+/** Per thread "lcore id" (exported by the library, as DPDK's EAL does). */
+RTE_DECLARE_PER_LCORE(unsigned, _lcore_id);
 /** Iterates `i` over every enabled lcore. */
 #define RTE_LCORE_FOREACH(i) \
 	for (i = rte_get_next_lcore(-1, 0, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 0, 0))
@@ -23,12 +27,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
-
-/**
- * The calling thread's lcore id, or `LCORE_ID_ANY` (UINT32_MAX) for a thread the
- * EAL did not set up.
- */
-unsigned int rte_lcore_id(void);
 
 /**
  * Number of enabled lcores (0 before `rte_eal_init`).
@@ -88,3 +86,14 @@ int rte_socket_id_by_idx(unsigned int idx);
 #endif  // __cplusplus
 
 #endif  /* RTE_LCORE_H */
+
+#ifndef RTE_LCORE_H_TAIL
+#define RTE_LCORE_H_TAIL
+
+/** The calling thread's lcore id, or `LCORE_ID_ANY` for a thread the EAL did not set up. */
+static inline unsigned rte_lcore_id(void)
+{
+	return RTE_PER_LCORE(_lcore_id);
+}
+
+#endif /* RTE_LCORE_H_TAIL */

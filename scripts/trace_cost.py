@@ -7,23 +7,23 @@ machine only ever slows a run down, so each configuration is judged by its best
 round (and the per-event cost by the best rounds of each). Usage: scripts/trace_cost.py [rounds] (after a meson build)."""
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from cargo_build import cargo_build, link_shared  # noqa: E402
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 
 
 def notrace_lib(tmp):
-    target = os.path.join(BUILD, "cargo-notrace")
-    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "rte_dmadev", "--no-default-features",
-                    "--manifest-path", os.path.join(ROOT, "Cargo.toml"), "--target-dir", target], check=True)
+    rc, built = cargo_build(ROOT, os.path.join(BUILD, "cargo-notrace"), "release", features="")
     d = os.path.join(tmp, "notrace")
     os.makedirs(d)
-    shutil.copy(os.path.join(target, "release", "librte_dmadev.so"), os.path.join(d, "librte_dmadev.so.27"))
+    if rc != 0 or link_shared(ROOT, os.path.join(built, "librte_dmadev.a"), os.path.join(d, "librte_dmadev.so.27")):
+        sys.exit("building the library without trace points failed")
     return d
 
 

@@ -169,8 +169,18 @@ pub fn write_line(logtype: u32, level: u32, prefix: &str, args: core::fmt::Argum
     line.push_str(prefix);
     let _ = core::fmt::write(&mut line, args);
     line.push('\n');
-    // One write call per line so lines from several threads do not interleave.
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    write_text(line.as_bytes());
+}
+
+/// Writes an already formatted message to the log stream (stderr) in one write, so
+/// lines from several threads do not interleave; false if it could not be written.
+pub fn write_text(text: &[u8]) -> bool {
+    std::io::stderr().lock().write_all(text).is_ok()
+}
+
+/// Whether `logtype` is a registered type (DPDK's `rte_vlog` refuses others).
+pub fn is_registered(logtype: u32) -> bool {
+    (logtype as usize) < state().types.len()
 }
 
 /// The `lib.dmadev` log type's id (registered on first use at INFO, DPDK's default).

@@ -16,12 +16,12 @@ pub fn init(argv: &[String]) -> Result<ArgvLayout> {
 
 fn start(cfg: &EalConfig) -> Result<()> {
     trace::apply_eal_options(cfg).inspect_err(|_| {
-        eal_log!(ERR, "FATAL: invalid --trace regular expression");
+        eal_log!(ALERT, "invalid --trace regular expression");
     })?;
     let mut created: Vec<&str> = Vec::new();
     for (name, dev_args) in &cfg.vdevs {
         if let Err(e) = BUS.init(name, dev_args) {
-            eal_log!(ERR, "FATAL: cannot create virtual device {name}: {e}");
+            eal_log!(ALERT, "cannot create virtual device {name}: {e}");
             for done in created.iter().rev() {
                 let _ = BUS.uninit(done);
             }

@@ -7,6 +7,12 @@
 //! table, so `rte_dma_close` or a reconfiguration on another thread waits for it
 //! instead of freeing what it uses (DPDK's own inline functions do not do this).
 //!
+//! The C header defines these as DPDK's `static inline` functions over
+//! `rte_dma_fp_objs` instead (the `cfg(not(rte_dmadev_inline))` on each one keeps
+//! cbindgen's prototype under `#if !defined(RTE_DMADEV_INLINE)`; Rust never sets
+//! that cfg, so the symbols always exist): C callers get DPDK's call cost, and
+//! `-DRTE_DMADEV_NO_INLINE` or `-DRTE_ENABLE_TRACE_FP` brings the calls here back.
+//!
 //! Every `unsafe` function here carries DPDK's data-path rule as part of its
 //! contract: the calls on one vchan come from one thread at a time. The device
 //! cannot check it (DPDK hands every thread the same `dev_private`); it is the
@@ -38,6 +44,7 @@ fn entry(dev_id: i16) -> Option<&'static rte_dma_fp_object> {
 /// # Safety
 /// `src`/`dst` name memory valid for the device until the copy completes; no other
 /// thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_copy(
     dev_id: i16,
@@ -65,6 +72,7 @@ pub unsafe extern "C" fn rte_dma_copy(
 /// # Safety
 /// `src`/`dst` hold `nb_src`/`nb_dst` segments naming valid memory; no other thread
 /// uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_copy_sg(
     dev_id: i16,
@@ -97,6 +105,7 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
 /// # Safety
 /// `dst` names memory valid for the device until the fill completes; no other
 /// thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_fill(
     dev_id: i16,
@@ -123,6 +132,7 @@ pub unsafe extern "C" fn rte_dma_fill(
 ///
 /// # Safety
 /// As every call here: no other thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
     let _inside = registry::enter_fast_path();
@@ -144,6 +154,7 @@ pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
 ///
 /// # Safety
 /// Non-NULL pointers are writable; no other thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_completed(
     dev_id: i16,
@@ -194,6 +205,7 @@ pub unsafe extern "C" fn rte_dma_completed(
 /// # Safety
 /// `status` has room for `nb_cpls` codes; `last_idx` is NULL or writable; no other
 /// thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_completed_status(
     dev_id: i16,
@@ -237,6 +249,7 @@ pub unsafe extern "C" fn rte_dma_completed_status(
 ///
 /// # Safety
 /// No other thread uses the vchan meanwhile (a C driver may rely on it).
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
     let _inside = registry::enter_fast_path();
@@ -256,6 +269,7 @@ pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 
 ///
 /// # Safety
 /// `ops` holds `nb_ops` valid operations; no other thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_enqueue_ops(
     dev_id: i16,
@@ -281,6 +295,7 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
 ///
 /// # Safety
 /// `ops` has room for `nb_ops` pointers; no other thread uses the vchan meanwhile.
+#[cfg(not(rte_dmadev_inline))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_dequeue_ops(
     dev_id: i16,

@@ -73,8 +73,10 @@ mod tests {
             include_str!("eal/cycles.rs"),
             include_str!("eal/errno_loc.rs"),
             include_str!("eal/init.rs"),
+            include_str!("eal/launch.rs"),
             include_str!("eal/lcore.rs"),
             include_str!("eal/malloc.rs"),
+            include_str!("eal/memzone.rs"),
             include_str!("eal/vdev.rs"),
         ];
         let mut checked = 0;

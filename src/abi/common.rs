@@ -10,5 +10,7 @@ pub const RTE_BAD_IOVA: u64 = u64::MAX;
 pub const RTE_DEV_NAME_MAX_LEN: usize = 64;
 /// Cache line size the fast-path table is aligned to.
 pub const RTE_CACHE_LINE_SIZE: usize = 64;
-/// Highest lcore count (DPDK's build default used for the measured ABI).
-pub const RTE_MAX_LCORE: u32 = 16;
+/// Lcore ids are below this: DPDK's x86 default (`config/x86/meson.build`). It is
+/// also what `rte_get_next_lcore` returns for "no more", so a DPDK-built program's
+/// `RTE_LCORE_FOREACH` ends as long as its own `RTE_MAX_LCORE` is not larger.
+pub const RTE_MAX_LCORE: u32 = 128;

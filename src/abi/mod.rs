@@ -13,6 +13,7 @@
 pub mod common;
 pub mod consts;
 pub mod fp;
+pub mod memzone;
 pub mod pmd;
 pub mod stream;
 pub mod types;
@@ -21,6 +22,7 @@ pub mod uuid;
 pub use common::*;
 pub use consts::*;
 pub use fp::*;
+pub use memzone::*;
 pub use pmd::*;
 pub use stream::CStream;
 pub use types::*;

@@ -4,7 +4,9 @@
 //! against `CLOCK_MONOTONIC_RAW` over about 20 ms. Elsewhere the timer is a
 //! nanosecond clock and its frequency is 1 GHz.
 
-use std::sync::{OnceLock, RwLock};
+use std::ffi::c_void;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
 
@@ -138,23 +140,30 @@ pub fn delay_us_block(us: u32) {
 /// A replacement for [`delay_us`] (`rte_delay_us_callback_register`).
 pub type DelayHook = unsafe extern "C" fn(us: u32);
 
-static DELAY_HOOK: RwLock<Option<DelayHook>> = RwLock::new(None);
+/// `rte_delay_us` as DPDK exports it: a variable holding the delay function, which
+/// DPDK-built code calls through (`extern void (*rte_delay_us)(unsigned int)`).
+/// Always a valid [`DelayHook`]; only [`set_delay_hook`] stores into it.
+#[unsafe(no_mangle)]
+#[allow(non_upper_case_globals)]
+pub static rte_delay_us: AtomicPtr<c_void> = AtomicPtr::new(default_delay as *mut c_void);
+
+extern "C" fn default_delay(us: u32) {
+    delay_us_block(us)
+}
 
 /// Makes [`delay_us`] call `hook`; `None` restores the default, [`delay_us_block`].
 pub fn set_delay_hook(hook: Option<DelayHook>) {
-    *DELAY_HOOK.write().unwrap_or_else(|p| p.into_inner()) = hook;
+    let f = hook.map_or(default_delay as *mut c_void, |f| f as *mut c_void);
+    rte_delay_us.store(f, Ordering::Release);
 }
 
 /// `rte_delay_us`: waits `us` microseconds with the registered hook, by default by
 /// spinning ([`delay_us_block`]).
 pub fn delay_us(us: u32) {
-    let hook = *DELAY_HOOK.read().unwrap_or_else(|p| p.into_inner());
-    match hook {
-        // SAFETY: whoever registered the hook promised a function callable with any
-        // microsecond count (the contract of rte_delay_us_callback_register).
-        Some(f) => unsafe { f(us) },
-        None => delay_us_block(us),
-    }
+    let f = rte_delay_us.load(Ordering::Acquire);
+    // SAFETY: the variable only ever holds a `DelayHook` (see `rte_delay_us`), whose
+    // registrant promised it is callable with any microsecond count.
+    unsafe { core::mem::transmute::<*mut c_void, DelayHook>(f)(us) }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! `rte_errno`: DPDK's per-thread error number.
 //!
-//! DPDK keeps it in a thread-local C variable; here it lives in a Rust thread-local
-//! and C reaches it through a pointer (`#define rte_errno (*__rte_errno_location())`).
+//! It is DPDK's thread-local C variable `per_lcore__rte_errno` (`per_lcore.rs`), which
+//! C code compiled against DPDK's or our `rte_errno.h` reads by name.
 
-use std::cell::Cell;
+use super::per_lcore;
 
 /// First DPDK-specific error number (`RTE_MIN_ERRNO`, above the system's).
 pub const RTE_MIN_ERRNO: i32 = 1000;
@@ -12,24 +12,20 @@ pub const E_RTE_SECONDARY: i32 = 1001;
 /// "Missing rte_config" (`E_RTE_NO_CONFIG`).
 pub const E_RTE_NO_CONFIG: i32 = 1002;
 
-thread_local! {
-    static RTE_ERRNO: Cell<i32> = const { Cell::new(0) };
-}
-
 /// The calling thread's `rte_errno`.
 pub fn get() -> i32 {
-    RTE_ERRNO.with(Cell::get)
+    per_lcore::rte_errno::get()
 }
 
 /// Sets the calling thread's `rte_errno` (a positive errno value, or 0).
 pub fn set(value: i32) {
-    RTE_ERRNO.with(|e| e.set(value));
+    per_lcore::rte_errno::set(value);
 }
 
 /// Address of the calling thread's `rte_errno`; valid until the thread exits and
 /// only to be used from that thread.
 pub fn location() -> *mut i32 {
-    RTE_ERRNO.with(Cell::as_ptr)
+    per_lcore::rte_errno::addr()
 }
 
 /// The text for an error number: DPDK's own for its codes, the C library's otherwise.

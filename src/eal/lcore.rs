@@ -6,7 +6,6 @@
 //! no lcores. A thread's lcore id is [`LCORE_ID_ANY`] unless it was given one: the
 //! thread that ran `init` is the main lcore.
 
-use std::cell::Cell;
 use std::sync::RwLock;
 
 use super::corelist::CPU_SETSIZE;
@@ -166,10 +165,6 @@ fn default_lcores(
 
 static MAP: RwLock<Option<LcoreMap>> = RwLock::new(None);
 
-thread_local! {
-    static LCORE_ID: Cell<u32> = const { Cell::new(LCORE_ID_ANY) };
-}
-
 fn with_map<T>(f: impl FnOnce(Option<&LcoreMap>) -> T) -> T {
     // A poisoned lock still holds a consistent map (writers only swap the Option).
     let guard = MAP.read().unwrap_or_else(|p| p.into_inner());
@@ -218,12 +213,12 @@ pub fn next_lcore(i: u32, skip_main: bool, wrap: bool) -> u32 {
 
 /// `rte_lcore_id`: the calling thread's lcore, or [`LCORE_ID_ANY`].
 pub fn current_id() -> u32 {
-    LCORE_ID.with(Cell::get)
+    super::per_lcore::lcore_id::get()
 }
 
 /// Gives the calling thread an lcore id (for threads the EAL starts).
 pub fn set_current_id(lcore: u32) {
-    LCORE_ID.with(|id| id.set(lcore));
+    super::per_lcore::lcore_id::set(lcore);
 }
 
 /// CPUs of the machine (configured, online or not).
@@ -322,14 +317,14 @@ mod tests {
         assert_eq!(m.entries(), &[(1, 1), (2, 2), (3, 3)]);
         assert_eq!(m.main_lcore(), 1);
         // CPUs beyond RTE_MAX_LCORE are left out...
-        let m = LcoreMap::build(&[], None, None, &[1, 40], 64).unwrap();
+        let m = LcoreMap::build(&[], None, None, &[1, 140], 256).unwrap();
         assert_eq!(m.entries(), &[(1, 1)]);
         // ...unless nothing else is left: then lcores are numbered from 0.
-        let m = LcoreMap::build(&[], None, None, &[40, 41], 64).unwrap();
-        assert_eq!(m.entries(), &[(0, 40), (1, 41)]);
+        let m = LcoreMap::build(&[], None, None, &[140, 141], 256).unwrap();
+        assert_eq!(m.entries(), &[(0, 140), (1, 141)]);
         // Remapping numbers from the base and stops at RTE_MAX_LCORE.
-        let cpus: Vec<usize> = (0..40).collect();
-        let m = LcoreMap::build(&[], Some(10), None, &cpus, 64).unwrap();
+        let cpus: Vec<usize> = (0..200).collect();
+        let m = LcoreMap::build(&[], Some(10), None, &cpus, 256).unwrap();
         assert_eq!(m.count(), RTE_MAX_LCORE - 10);
         assert_eq!(m.entries()[0], (10, 0));
         assert!(LcoreMap::build(&[], None, None, &[], 4).is_err());

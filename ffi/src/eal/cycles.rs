@@ -27,14 +27,8 @@ pub extern "C" fn rte_get_tsc_hz() -> u64 {
     guard(1_000_000_000, cycles::timer_hz)
 }
 
-/// Waits at least `us` microseconds with the registered delay function (by
-/// default `rte_delay_us_block`).
-#[unsafe(no_mangle)]
-pub extern "C" fn rte_delay_us(us: c_uint) {
-    guard((), || cycles::delay_us(us))
-}
-
-/// Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)`.
+/// Waits at least `ms` milliseconds, as `rte_delay_us(ms * 1000)` (inline in the
+/// header, as in DPDK; exported for FFI users).
 #[unsafe(no_mangle)]
 pub extern "C" fn rte_delay_ms(ms: c_uint) {
     guard((), || cycles::delay_us(ms.saturating_mul(1000)))

@@ -96,3 +96,13 @@ pub extern "C" fn rte_version() -> *const c_char {
     const VERSION: &CStr = c"DPDK 26.11.0";
     VERSION.as_ptr()
 }
+
+/// The calling thread's system thread id (`gettid`); DPDK's inline `rte_gettid`
+/// caches it in `per_lcore__thread_id`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rte_sys_gettid() -> c_int {
+    guard(-1, || {
+        // SAFETY: gettid has no memory effects.
+        unsafe { libc::gettid() }
+    })
+}

@@ -1,5 +1,5 @@
 //! The EAL subset, one module per DPDK header: `rte_eal.h`, `rte_errno.h`,
-//! `rte_lcore.h`, `rte_malloc.h`, `rte_cycles.h` and `rte_bus_vdev.h`.
+//! `rte_lcore.h`, `rte_launch.h`, `rte_malloc.h`, `rte_memzone.h`, `rte_cycles.h` and `rte_bus_vdev.h`.
 use crate::guard::c_str;
 use dmadev::eal::errno;
 use dmadev::{Error, Result};
@@ -8,8 +8,10 @@ use std::ffi::{c_char, c_int};
 mod cycles;
 mod errno_loc;
 mod init;
+mod launch;
 mod lcore;
 mod malloc;
+mod memzone;
 mod vdev;
 
 fn fail(e: Error) -> c_int {

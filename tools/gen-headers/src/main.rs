@@ -19,7 +19,7 @@ pub struct Header {
     pub sys_includes: &'static [&'static str],
     /// Macros and declarations placed after the includes.
     pub prologue: &'static str,
-    /// Text placed after the generated items.
+    /// Text placed after the generated items (once per unit, like the rest).
     pub epilogue: &'static str,
     /// Items of the sources that belong to another header.
     pub exclude: &'static [&'static str],
@@ -76,10 +76,23 @@ fn config(root: &Path, h: &Header) -> Config {
         includes: h.includes.iter().map(|s| s.to_string()).collect(),
         sys_includes: h.sys_includes.iter().map(|s| s.to_string()).collect(),
         after_includes: (!h.prologue.is_empty()).then(|| h.prologue.to_owned()),
-        trailer: (!h.epilogue.is_empty()).then(|| h.epilogue.to_owned()),
+        // cbindgen puts the trailer after the include guard's end: it gets its own.
+        trailer: (!h.epilogue.is_empty()).then(|| {
+            let guard = format!("{}_TAIL", guard_name(h.file));
+            format!(
+                "#ifndef {guard}\n#define {guard}\n{}\n#endif /* {guard} */",
+                h.epilogue
+            )
+        }),
         ..Config::default()
     };
     c.layout.aligned_n = Some("__rte_aligned".to_owned());
+    c.layout.packed = Some("__attribute__((__packed__))".to_owned());
+    // The exported fast-path functions' prototypes, shown only without the inline ones.
+    c.defines.insert(
+        "rte_dmadev_inline".to_owned(),
+        "RTE_DMADEV_INLINE".to_owned(),
+    );
     c.export.exclude = h.exclude.iter().map(|s| s.to_string()).collect();
     c.export.include = h.include.iter().map(|s| s.to_string()).collect();
     for (raw, c_name) in specs::RAW_ENUMS {
