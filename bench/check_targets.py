@@ -4,7 +4,7 @@
     check_targets.py [--targets FILE] [--strict] [JSON]   (JSON: a file, or stdin)
 
 Prints the targets block (PASS/MISS per target and a count) for the local mode
-(the engine's targets, on dma_skeleton's copies) or for --interprocess. Exit status:
+(the engine's targets, on dma_skeleton's copies), for --interprocess or for --interos. Exit status:
 0, or 1 with --strict when a target is missed; 2 if the document cannot be read.
 scripts/bench.sh runs it after dma_perf.
 """
@@ -121,6 +121,48 @@ def interprocess(doc, t):
     return nmiss
 
 
+def interos(doc, t):
+    """Window copies between OS domains against memcpy, and the killed peer's event."""
+    print(f"\ntargets: window memory >= {t['from_at_least']:.1f}x local memcpy GB/s at "
+          f"{t['from'] >> 10} KiB and up, >= {t['small_at_least']:.1f}x at "
+          f"{t['small_size'] >> 10} KiB; a killed member's MEMBER_LEFT within "
+          f"{t['member_left_ms_below']} ms")
+    npass = nmiss = 0
+    for c in doc["cases"]:
+        size = c["size"]
+        if c["memory"] != "window":
+            continue
+        if size >= t["from"]:
+            need = t["from_at_least"]
+        elif size == t["small_size"]:
+            need = t["small_at_least"]
+        else:
+            continue
+        head = f"window {fmt_size(size):>5} {c['path']:<16}"
+        if not (c["passed"] and c["runs"] > 0 and c["memcpy_gbps"] > 0):
+            ok, line = False, f"{head} not measured (the case failed)"
+        else:
+            got = c["gbps"] / c["memcpy_gbps"]
+            mark = " (disturbed)" if c["disturbed"] else ""
+            ok, line = got >= need, f"{head} {got:.2f}x memcpy (target {need:.1f}x){mark}"
+        print(f"  {'PASS' if ok else 'MISS'} {line}")
+        npass += ok
+        nmiss += not ok
+    left = doc.get("member_left_ms")
+    ok = left is not None and left < t["member_left_ms_below"]
+    shown = "none within 3 s" if left is None else f"{left:.0f} ms"
+    print(f"  {'PASS' if ok else 'MISS'} killed member: MEMBER_LEFT after {shown} "
+          f"(target < {t['member_left_ms_below']} ms)")
+    npass += ok
+    nmiss += not ok
+    sizes = {c["size"] for c in doc["cases"]}
+    if not any(s >= t["from"] for s in sizes) or t["small_size"] not in sizes:
+        print(f"  (a size target is not measured: --sizes lacks {t['small_size']} or "
+              f"{t['from']} and up)")
+    print(f"targets: {npass} PASS, {nmiss} MISS")
+    return nmiss
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("json", nargs="?", help="dma_perf --json output (default: stdin)")
@@ -138,7 +180,9 @@ def main():
     except (OSError, ValueError) as e:
         print(f"check_targets: {e}", file=sys.stderr)
         return 2
-    if doc.get("mode") == "interprocess":
+    if doc.get("mode") == "interprocess" and doc.get("interos"):
+        missed = interos(doc, targets["interos"])
+    elif doc.get("mode") == "interprocess":
         missed = interprocess(doc, targets["interprocess"])
     else:
         missed = engine(doc, targets["engine"])

@@ -72,6 +72,7 @@ struct options {
 	bool wakeup;           /* the worker wake-up latency test */
 	bool interprocess;     /* --interprocess: only the inter-process mode */
 	bool local_mmap;       /* --local-mmap: the parent's buffers from mmap, not rte_malloc */
+	bool interos;          /* --interos: the inter-process mode between OS domains */
 	int peer_in, peer_out; /* hidden --peer=IN,OUT,PPID: the inter-process peer */
 	pid_t peer_parent;
 };

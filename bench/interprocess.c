@@ -8,11 +8,13 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_eal.h>
@@ -154,6 +156,8 @@ ip_prefault(char *why, size_t why_len)
 		struct dev_run dr;
 		int ret = -1;
 
+		if (opt.interos && (reg == R_CMA_SRC || reg == R_CMA_DST))
+			continue; /* outside the region: not reachable between OS domains */
 		if (dev_start(&ip.dev, vc, &dr, why, why_len) != 0)
 			goto out;
 		for (uint64_t off = 0; off < ip.area_len; off += chunk) {
@@ -185,16 +189,50 @@ out:
 	return 0;
 }
 
+/* --interos: the region file, sized for both windows (each holds the source and
+ * destination areas as the heap rounds them: a power of two each), and the device
+ * arguments naming it (also for the peer, through the environment). */
+static int
+ip_region_create(char *args, size_t args_len, char *why, size_t why_len)
+{
+	uint64_t block = 1, window, size;
+	int fd;
+
+	while (block < ip.area_len)
+		block <<= 1;
+	window = 4 * block + (UINT64_C(2) << 20);
+	size = 2 * window + (UINT64_C(4) << 20);
+	snprintf(ip.region, sizeof(ip.region), "/dev/shm/dma_perf-%d", (int)getpid());
+	fd = open(ip.region, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+		snprintf(why, why_len, "cannot create the region %s: %s", ip.region, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		ip.region[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	snprintf(args, args_len, "os_region=%s,os_window=%" PRIu64, ip.region, window);
+	if (setenv("DMA_PERF_OS_REGION", args, 1) != 0) {
+		snprintf(why, why_len, "setenv: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The parent's device. */
 static int
 ip_dev_create(char *why, size_t why_len)
 {
 	struct rte_dma_info info;
-	char args[32] = "";
+	char args[256] = "";
 	int ret, id;
 
 	if (opt.worker_lcore >= 0)
-		snprintf(args, sizeof(args), "lcore=%d", opt.worker_lcore);
+		snprintf(args, sizeof(args), "lcore=%d,", opt.worker_lcore);
+	if (opt.interos && ip_region_create(args + strlen(args), sizeof(args) - strlen(args),
+					    why, why_len) != 0)
+		return -1;
 	ret = rte_vdev_init(IP_DEV, args);
 	id = ret == 0 ? rte_dma_get_dev_id_by_name(IP_DEV) : ret;
 	if (id < 0) {
@@ -204,6 +242,7 @@ ip_dev_create(char *why, size_t why_len)
 	ip.dev.id = (int16_t)id;
 	ret = rte_dma_info_get(ip.dev.id, &info);
 	if (ret != 0 || !(info.dev_capa & RTE_DMA_CAPA_INTER_PROCESS_DOMAIN) ||
+	    (opt.interos && !(info.dev_capa & RTE_DMA_CAPA_INTER_OS_DOMAIN)) ||
 	    info.max_vchans < V_NB || opt.ring < info.min_desc || opt.ring > info.max_desc) {
 		snprintf(why, why_len, "%s: rte_dma_info_get %d, capa 0x%" PRIx64 ", %u vchans, "
 			 "%u..%u descriptors: cannot run this mode", IP_DEV, ret, info.dev_capa,
@@ -213,10 +252,10 @@ ip_dev_create(char *why, size_t why_len)
 	return 0;
 }
 
-/* This process's areas: the working set, or what verification or the largest size
- * needs; the source gets the local pattern. */
-static int
-ip_local_areas(uint32_t max_size, char *why, size_t why_len)
+/* Each side's area size: the working set, or what verification or the largest size
+ * needs. */
+static void
+ip_area_len(uint32_t max_size)
 {
 	uint64_t vneed = (uint64_t)VERIFY_OPS * (((uint64_t)max_size + GUARD + 63) & ~UINT64_C(63));
 
@@ -224,6 +263,14 @@ ip_local_areas(uint32_t max_size, char *why, size_t why_len)
 	if (ip.area_len < (((uint64_t)max_size + 63) & ~UINT64_C(63)))
 		ip.area_len = ((uint64_t)max_size + 63) & ~UINT64_C(63);
 	ip.reply_ms = IP_REPLY_MS + ip.area_len / 100000; /* checks at >= 100 MB/s */
+}
+
+/* This process's areas: the working set, or what verification or the largest size
+ * needs; the source gets the local pattern. */
+static int
+ip_local_areas(uint32_t max_size, char *why, size_t why_len)
+{
+	(void)max_size; /* ip.area_len is set (ip_area_len) */
 	ip.lsrc = ip_local_alloc("dma_perf_ip_src", ip.area_len);
 	ip.ldst = ip_local_alloc("dma_perf_ip_dst", ip.area_len);
 	if (ip.lsrc == NULL || ip.ldst == NULL) {
@@ -298,6 +345,7 @@ ip_vchans(char *why, size_t why_len)
 	ret = rte_dma_configure(ip.dev.id, &conf);
 	for (int v = 0; ret == 0 && v < V_NB; v++) {
 		vconf.domain.type = v == V_LOCAL ? RTE_DMA_INTER_DOMAIN_NONE :
+				    opt.interos  ? RTE_DMA_INTER_OS_DOMAIN :
 						   RTE_DMA_INTER_PROCESS_DOMAIN;
 		vconf.domain.src_handler = v == V_IN ? ip.h_peer : v == V_OUT ? ip.h_me : 0;
 		vconf.domain.dst_handler = v == V_IN ? ip.h_me : v == V_OUT ? ip.h_peer : 0;
@@ -313,6 +361,7 @@ ip_vchans(char *why, size_t why_len)
 static int
 ip_setup(const char *prog, uint32_t max_size, char *why, size_t why_len)
 {
+	ip_area_len(max_size);
 	if (ip_dev_create(why, why_len) != 0 || ip_local_areas(max_size, why, why_len) != 0 ||
 	    ip_group_and_peer(prog, why, why_len) != 0 || ip_vchans(why, why_len) != 0)
 		return -1;
@@ -324,6 +373,8 @@ ip_teardown(bool *ok)
 {
 	int ret;
 
+	if (opt.interos && peer_pid > 0 && !ip.broken)
+		ip_peer_kill_timed();
 	if (ip_peer_stop() != 0)
 		*ok = false;
 	if (ip.group) {
@@ -346,6 +397,9 @@ ip_teardown(bool *ok)
 	ip_local_free(ip.lsrc, ip.area_len);
 	ip_local_free(ip.ldst, ip.area_len);
 	ip.lsrc = ip.ldst = NULL;
+	if (ip.region[0] != '\0')
+		unlink(ip.region); /* the mappings stay valid */
+	ip.region[0] = '\0';
 }
 
 /* ---- the cases ---- */
@@ -362,7 +416,7 @@ ip_case_rounds(struct ip_case *c)
 		for (int p = 0; p < P_NB; p++) {
 			struct ip_result *r = &c->p[p];
 			struct run_stats rs;
-			if (!r->d.passed)
+			if (!r->d.passed || !path_used(p))
 				continue;
 			if (ip_run(p, c->size, &rs, r->d.why, sizeof(r->d.why)) != 0) {
 				r->d.passed = false;
@@ -386,12 +440,16 @@ ip_case_run(struct ip_case *c, uint32_t size, struct run_totals *t)
 	c->size = size;
 	for (int p = 0; p < P_NB; p++) {
 		struct ip_result *r = &c->p[p];
+		if (!path_used(p))
+			continue;
 		r->d.ran = true;
 		r->d.passed = ip_verify(p, c->size, r->d.why, sizeof(r->d.why)) == 0;
 	}
 	ip_case_rounds(c);
 	for (int p = 0; p < P_NB; p++) {
 		struct ip_result *r = &c->p[p];
+		if (!path_used(p))
+			continue;
 		finish_dev(&r->d);
 		r->m_sys = median(r->sys, r->nsys);
 		t->passed += r->d.passed;
@@ -426,10 +484,12 @@ ip_banner(int main_cpu)
 	char where[96];
 
 	workers_where(where, sizeof(where));
-	fprintf(out, "dma_perf --interprocess: %s, %s (vchans: peer->local, local->peer, local), "
+	fprintf(out, "dma_perf %s: %s, %s (vchans: peer->local, local->peer, local), "
 		"peer pid %d in group %d, timer %.3f GHz, ring %u, burst %u, %u run%s per case, "
 		"%" PRIu64 " MiB per side, caller on CPU %d, worker on %s, core-to-core round trip "
 		"%.0f ns\n",
+		opt.interos ? "--interos (peer in its own namespaces, sharing a region file)" :
+			      "--interprocess",
 		rte_version(), IP_DEV, (int)peer_pid, ip.gid, (double)hz / 1e9, opt.ring, opt.burst,
 		opt.repeat, opt.repeat > 1 ? "s" : "", opt.mem >> 20, main_cpu, where, rtt_base);
 	print_run_length();
@@ -482,6 +542,22 @@ ip_main(const char *prog, int main_cpu, double t_start)
 	if (cases == NULL) {
 		fprintf(stderr, "out of memory\n");
 		return 1;
+	}
+	/* The heaps must live in the region, and the peer's namespaces need unshare and
+	 * user namespaces: 77 is meson's "skipped". */
+	const char *malloc_mode = getenv("DMADEV_MALLOC");
+	if (opt.interos && malloc_mode != NULL && strcmp(malloc_mode, "libc") == 0) {
+		fprintf(out, "SKIP: --interos needs rte_malloc in the region, and DMADEV_MALLOC=libc "
+			"(a sanitizer run) takes it from the C library\n");
+		free(cases);
+		return 77;
+	}
+	if (opt.interos && system("unshare --user --map-root-user --pid --fork --kill-child "
+				  "--mount --ipc --uts true >/dev/null 2>&1") != 0) {
+		fprintf(out, "SKIP: --interos needs unshare (util-linux) and user, PID and mount "
+			"namespaces, which this machine does not allow\n");
+		free(cases);
+		return 77;
 	}
 	if (ip_setup(prog, max_size_option(), why, sizeof(why)) != 0) {
 		fprintf(stderr, "interprocess setup failed: %s\n", why);

@@ -28,6 +28,14 @@
  * peer checks what was written into its memory and reports over the pipe.  Every
  * wait is bounded; the peer is killed and reaped on every way out, and dies with
  * its parent (PR_SET_PDEATHSIG) or when its command pipe closes.
+ *
+ * --interos: the same between OS domains.  The parent creates a region file in
+ * /dev/shm sized for two windows and both devices get os_region=FILE,os_window=N, so
+ * each rte_malloc heap lives in the region; the peer is started through unshare in
+ * its own user, PID, mount, IPC and UTS namespaces (the pipes are the benchmark's
+ * only other link); vchans are RTE_DMA_INTER_OS_DOMAIN and only the window paths are
+ * measured.  At the end the peer is killed and the time until the parent's
+ * MEMBER_LEFT event is reported (member_left_ms).
  */
 #ifndef DMA_PERF_INTERPROCESS_H
 #define DMA_PERF_INTERPROCESS_H
@@ -115,12 +123,24 @@ struct ip_state {
 	_Atomic bool peer_left;
 	bool broken; /* the peer failed to answer: no more commands, it gets killed */
 	char rundir[96], lock_path[128], sock_path[128];
+	/* --interos: the region file, and how long MEMBER_LEFT took for the killed peer */
+	char region[96];
+	double left_ms;
 };
 extern struct ip_state ip;
+
+/* Whether path @p is measured: between OS domains only the peer's window is reachable
+ * (its mmap areas are outside the region). */
+static inline bool
+path_used(int p)
+{
+	return !(opt.interos && (path[p].region == R_CMA_SRC || path[p].region == R_CMA_DST));
+}
 
 /* ip_control.c */
 int ip_peer_start(const char *prog);
 int ip_peer_stop(void);
+void ip_peer_kill_timed(void);
 int ip_check(int p, uint64_t count, uint64_t stride, uint64_t len, char *why, size_t why_len);
 int ip_poison(int p, uint64_t len, char *why, size_t why_len);
 void ip_on_event(int16_t dev_id, int16_t group_id, unsigned char *domain_id,

@@ -112,12 +112,22 @@ ip_peer_start(const char *prog)
 	/* The peer keeps only its own ends (they stay open across exec). */
 	if (fcntl(down[0], F_SETFD, 0) != 0 || fcntl(up[1], F_SETFD, 0) != 0)
 		goto fail;
-	snprintf(arg, sizeof(arg), "--peer=%d,%d,%d", down[0], up[1], (int)getpid());
+	/* Between OS domains the peer sees no parent in its PID namespace (getppid 0). */
+	snprintf(arg, sizeof(arg), "--peer=%d,%d,%d", down[0], up[1], opt.interos ? 0 : (int)getpid());
 	char *const argv[] = { (char *)(uintptr_t)prog, "--", arg, NULL };
+	char exe[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	char *const isolated[] = { "unshare", "--user", "--map-root-user", "--pid", "--fork",
+				   "--kill-child", "--mount", "--ipc", "--uts", exe, "--", arg,
+				   NULL };
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO); /* keep stdout ours */
 	fflush(NULL);
-	ret = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+	if (opt.interos)
+		ret = posix_spawnp(&pid, "unshare", &fa, NULL, isolated, environ);
+	else
+		ret = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret != 0) {
 		fprintf(stderr, "cannot start the peer: %s\n", strerror(ret));
@@ -137,6 +147,33 @@ fail:
 			close(up[i]);
 	}
 	return -1;
+}
+
+/* --interos: kills the peer (SIGKILL to unshare, whose --kill-child takes the peer
+ * with it) and measures how long until this process's MEMBER_LEFT event (ip.left_ms,
+ * -1 if none within 3 s); then reaps it. */
+void
+ip_peer_kill_timed(void)
+{
+	pid_t pid = peer_pid;
+	uint64_t t0 = now_ms();
+	double start = mono_seconds();
+
+	ip.left_ms = -1;
+	kill(pid, SIGKILL);
+	while (!atomic_load(&ip.peer_left) && now_ms() - t0 < 3000)
+		sleep_us(200);
+	if (atomic_load(&ip.peer_left))
+		ip.left_ms = (mono_seconds() - start) * 1e3;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	peer_pid = -1;
+	for (int *fd = &ip.to; fd <= &ip.from; fd++)
+		if (*fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+	fprintf(out, "killed the peer: MEMBER_LEFT after %.0f ms\n", ip.left_ms);
 }
 
 /* Tells the peer to exit, then reaps it; kills it if it does not go in time.  Returns

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -64,7 +65,8 @@ peer_hello(const struct ipc_msg *m, struct ipc_msg *r)
 	int ret;
 
 	peer.len = m->len;
-	if (rte_vdev_init(IP_DEV, NULL) != 0 ||
+	/* --interos: the parent's region arguments (in the environment). */
+	if (rte_vdev_init(IP_DEV, getenv("DMA_PERF_OS_REGION")) != 0 ||
 	    (peer.dev = (int16_t)rte_dma_get_dev_id_by_name(IP_DEV)) < 0) {
 		snprintf(r->text, sizeof(r->text), "peer: cannot create %s", IP_DEV);
 		return;

@@ -67,6 +67,12 @@ usage(const char *prog)
 	       "                      peer's rte_malloc memory (mapped window) and its plain\n"
 	       "                      mmap memory (cross-memory attach), against copies on a\n"
 	       "                      local vchan and memcpy (targets: bench/check_targets.py)\n"
+	       "  --interos           the inter-process mode between isolated OS domains: the\n"
+	       "                      peer runs in its own user, PID, mount, IPC and UTS\n"
+	       "                      namespaces (unshare) and the two share only a region file\n"
+	       "                      (os_region=, RTE_DMA_INTER_OS_DOMAIN vchans; window paths\n"
+	       "                      only); at the end the peer is killed and the time until\n"
+	       "                      MEMBER_LEFT is reported\n"
 	       "  --local-mmap        with --interprocess: this process's buffers come from mmap\n"
 	       "                      instead of rte_malloc (outside the heap, so the device\n"
 	       "                      moves them by cross-memory attach on itself: checked)\n"
@@ -202,7 +208,7 @@ parse_peer(const char *arg)
 }
 
 enum { O_SIZES = 256, O_RING, O_BURST, O_OPS, O_SECONDS, O_REPEAT, O_DEVICE, O_TESTS, O_MEM,
-       O_LCORE, O_JSON, O_INFLIGHT, O_HELP, O_IP, O_PEER, O_LOCAL_MMAP };
+       O_LCORE, O_JSON, O_INFLIGHT, O_HELP, O_IP, O_PEER, O_LOCAL_MMAP, O_INTEROS };
 
 /* The options that take a whole number; 1 if @c is none of them. */
 static int
@@ -287,6 +293,10 @@ parse_one(int c, const char *arg, const char *prog)
 	case O_IP:
 		opt.interprocess = true;
 		return 0;
+	case O_INTEROS:
+		opt.interprocess = true;
+		opt.interos = true;
+		return 0;
 	case O_LOCAL_MMAP:
 		opt.local_mmap = true;
 		return 0;
@@ -320,6 +330,7 @@ parse_options(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "interprocess", no_argument, NULL, O_IP },
 		{ "local-mmap", no_argument, NULL, O_LOCAL_MMAP },
+		{ "interos", no_argument, NULL, O_INTEROS },
 		{ "peer", required_argument, NULL, O_PEER }, /* internal */
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },

@@ -255,6 +255,8 @@ ip_print_progress(const struct ip_case *c)
 	fprintf(out, "[interprocess %u B]", c->size);
 	for (int p = 0; p < P_NB; p++) {
 		const struct ip_result *r = &c->p[p];
+		if (!path_used(p))
+			continue;
 		if (!r->d.passed || r->d.n == 0) {
 			fprintf(out, " %s: FAIL |", path[p].name);
 			continue;
@@ -269,7 +271,7 @@ ip_print_progress(const struct ip_case *c)
 	print_disturbance(&c->dist);
 	fputc('\n', out);
 	for (int p = 0; p < P_NB; p++)
-		if (!c->p[p].d.passed)
+		if (path_used(p) && !c->p[p].d.passed)
 			fprintf(out, "  FAIL [interprocess %u B] %s: %s\n", c->size, path[p].name,
 				c->p[p].d.why);
 	fflush(out);
@@ -290,6 +292,8 @@ ip_print_table(const struct ip_case *cases, unsigned int nb)
 		fmt_size(sz, sizeof(sz), c->size);
 		for (int p = 0; p < P_NB; p++) {
 			const struct ip_result *r = &c->p[p];
+			if (!path_used(p))
+				continue;
 			if (r->d.n == 0 || !r->d.passed) {
 				fprintf(out, "%5s %-16s %10s %7s %6s %9s %10s %10s %6s %7.2f %6s %s\n",
 					sz, path[p].name, "-", "-", "-", "-", "-", "-", "-", c->ref.m_ref,

@@ -226,9 +226,18 @@ ip_print_json(const struct ip_case *cases, unsigned int nb, const struct run_tot
 		", \"worker_lcore\": %d, \"timer_hz\": %" PRIu64 ", \"core_rtt_ns_best\": %.4g},\n",
 		IP_DEV, opt.ring, opt.burst, opt.max_inflight, opt.ops ? 0 : opt.seconds, opt.ops,
 		opt.repeat, opt.mem, ip.area_len, opt.worker_lcore, hz, rtt_base);
+	if (opt.interos) {
+		fprintf(f, "  \"interos\": true,\n  \"member_left_ms\": ");
+		if (ip.left_ms >= 0)
+			fprintf(f, "%.1f,\n", ip.left_ms);
+		else
+			fprintf(f, "null,\n");
+	}
 	fprintf(f, "  \"cases\": [\n");
 	for (unsigned int i = 0; i < nb; i++)
 		for (int p = 0; p < P_NB; p++) {
+			if (!path_used(p))
+				continue;
 			json_next(f, &first);
 			ip_json_case(f, &cases[i], p);
 		}

@@ -22,6 +22,8 @@ EXPECTED_ORDER = [
     "info_get", "access_pair_group_handler_get", "info_get", "vchan_setup",
     "info_get", "access_pair_group_join", "info_get", "access_pair_group_leave", "info_get",
     "access_pair_group_destroy", "close",
+    "info_get", "region_control", "access_pair_group_create", "info_get", "region_control",
+    "access_pair_group_destroy", "close",
 ]
 POINTS_RS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "trace", "points.rs")
 # How each field type is declared in the CTF metadata (src/trace/ctf.rs) and printed
@@ -47,8 +49,8 @@ def described_points():
         if m.group(2) != f"lib.dmadev.{m.group(1)}":
             fail(f"point {m.group(1)} is named {m.group(2)}")
         points[m.group(2)] = re.findall(r"^        (\w+): (\w+),$", m.group(3), re.M)
-    if len(points) != 24 or any(not f or any(t not in CTF_DECL for _, t in f) for f in points.values()):
-        fail(f"could not read the 24 point descriptions from {POINTS_RS}: {points}")
+    if len(points) != 25 or any(not f or any(t not in CTF_DECL for _, t in f) for f in points.values()):
+        fail(f"could not read the 25 point descriptions from {POINTS_RS}: {points}")
     return points
 
 
@@ -167,6 +169,8 @@ def main():
             (by_name["enqueue_ops"][0], {"nb_ops": "0x0"}),
             (by_name["access_pair_group_join"][0], {"token_set": "0x1", "ret": "-17"}),
             (by_name["access_pair_group_leave"][0], {"ret": "-1"}),
+            (by_name["region_control"][0], {"group_id": "0", "what": "0x0", "ret": "0"}),
+            (by_name["region_control"][1], {"group_id": "0", "what": "0x2", "ret": "0"}),
         ]
         for got, want in checks:
             for k, v in want.items():

@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 #include <rte_per_lcore.h>
+#include <rte_telemetry.h>
 #include <rte_test.h>
 #include <rte_uuid.h>
 

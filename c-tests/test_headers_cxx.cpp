@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 #include <rte_per_lcore.h>
+#include <rte_telemetry.h>
 #include <rte_test.h>
 
 static_assert(sizeof(rte_dma_vchan_conf) == 136, "vchan conf size");

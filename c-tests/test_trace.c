@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_dmadev.h>
@@ -56,6 +57,8 @@ main(int argc, char **argv)
 	struct rte_dma_vchan_conf vconf = { .direction = RTE_DMA_DIR_MEM_TO_MEM, .nb_desc = 64 };
 	unsigned char domain[16] = { 0xd0, 0x0d }, token[16] = { 0x70, 0x7e };
 	struct rte_dma_stats stats;
+	char region_path[64], region_args[128];
+	int16_t odev, ogroup;
 	struct rte_dma_info info;
 	struct rte_dma_sge sg_src, sg_dst;
 	enum rte_dma_status_code status[2];
@@ -129,6 +132,17 @@ main(int argc, char **argv)
 	CHECK(rte_dma_access_pair_group_leave(idev, group) < 0, "group leave");
 	CHECK(rte_dma_access_pair_group_destroy(idev, group) == 0, "group destroy");
 	CHECK(rte_dma_close(idev) == 0, "close interdomain");
+
+	/* A device on a shared region: the region's control events. */
+	snprintf(region_path, sizeof(region_path), "/dev/shm/dmadev-test-trace-%d", (int)getpid());
+	snprintf(region_args, sizeof(region_args), "os_region=%s,os_window=2M", region_path);
+	CHECK(rte_vdev_init("dma_interdomain_os", region_args) == 0, "region vdev init");
+	unlink(region_path);
+	odev = (int16_t)rte_dma_get_dev_id_by_name("dma_interdomain_os");
+	CHECK(rte_dma_access_pair_group_create(odev, domain, token, &ogroup, NULL) == 0,
+	      "region group create");
+	CHECK(rte_dma_access_pair_group_destroy(odev, ogroup) == 0, "region group destroy");
+	CHECK(rte_dma_close(odev) == 0, "close region device");
 
 	rte_free(src);
 	rte_free(dst);

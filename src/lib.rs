@@ -24,6 +24,7 @@ mod regex;
 pub mod registry;
 pub mod runtime;
 pub mod safe;
+pub mod telemetry;
 pub mod trace;
 pub mod validate;
 

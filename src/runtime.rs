@@ -1,17 +1,23 @@
 //! The library's start and end, above every layer it starts: `rte_eal_init` sets
 //! up the EAL, then applies the trace options and creates the `--vdev` devices on
 //! the bus of built-in drivers; `rte_eal_cleanup` stops and closes the devices and
-//! saves the trace before the EAL forgets its state.
+//! saves the trace before the EAL forgets its state. Telemetry starts last and stops
+//! first, with `/dmadev/groups` wired to the inter-domain devices.
 use crate::eal::vdev::VdevBus;
 use crate::eal::{self, ArgvLayout, EalConfig};
-use crate::{Result, api, drivers, eal_log, trace};
+use crate::{Result, api, drivers, eal_log, telemetry, trace};
 
 /// The virtual-device bus over the built-in drivers.
 static BUS: VdevBus<'static> = VdevBus::new(drivers::VDEV_DRIVERS);
 
 /// `rte_eal_init`; see `eal::init_with_layout` for the errors.
 pub fn init(argv: &[String]) -> Result<ArgvLayout> {
-    eal::init_with_layout(argv, start)
+    eal::init_with_layout(argv, |cfg| {
+        start(cfg)?;
+        telemetry::dmadev::set_groups_source(drivers::interdomain::telemetry_groups);
+        telemetry::start(cfg, argv);
+        Ok(())
+    })
 }
 
 fn start(cfg: &EalConfig) -> Result<()> {
@@ -37,6 +43,7 @@ fn start(cfg: &EalConfig) -> Result<()> {
 /// then ends the EAL. A device that fails to go away is logged and forgotten.
 pub fn cleanup() -> Result<()> {
     eal::cleanup(|| {
+        telemetry::stop();
         api::stop_all();
         let _ = BUS.uninit_all();
         api::close_all();

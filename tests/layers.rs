@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["trace"],
     &["registry", "validate"],
     &["api"],
+    &["telemetry"],
     &["driver"],
     &["engines"],
     &["domain"],

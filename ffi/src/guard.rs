@@ -70,6 +70,8 @@ mod tests {
             include_str!("log.rs"),
             include_str!("pmd.rs"),
             include_str!("trace.rs"),
+            include_str!("varargs.rs"),
+            include_str!("telemetry.rs"),
             include_str!("eal/cycles.rs"),
             include_str!("eal/errno_loc.rs"),
             include_str!("eal/init.rs"),

@@ -13,4 +13,6 @@ mod fastpath;
 mod guard;
 mod log;
 mod pmd;
+mod telemetry;
 mod trace;
+mod varargs;

@@ -16,6 +16,7 @@ pub mod fp;
 pub mod memzone;
 pub mod pmd;
 pub mod stream;
+pub mod telemetry;
 pub mod types;
 pub mod uuid;
 
@@ -25,5 +26,6 @@ pub use fp::*;
 pub use memzone::*;
 pub use pmd::*;
 pub use stream::CStream;
+pub use telemetry::*;
 pub use types::*;
 pub use uuid::*;

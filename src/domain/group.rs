@@ -20,7 +20,7 @@ use crate::{Error, Result, dma_log};
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -223,6 +223,9 @@ pub struct Group {
     /// The creator's hold on the id (its socket and lock file), released at the end.
     owned_id: Mutex<Option<GroupId>>,
     _slot: GroupSlot,
+    /// Set when the group is over for us while its thread waits for `end` (a joiner
+    /// whose creator destroyed the group or died).
+    over: AtomicBool,
 }
 
 fn io_err(e: io::Error) -> Error {
@@ -230,7 +233,7 @@ fn io_err(e: io::Error) -> Error {
 }
 
 /// Equal tokens, compared in time that does not depend on where they differ.
-fn same_token(a: &DomainId, b: &DomainId) -> bool {
+pub(crate) fn same_token(a: &DomainId, b: &DomainId) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -270,6 +273,7 @@ impl Group {
             thread: Mutex::new(None),
             owned_id: Mutex::new(Some(owned_id)),
             _slot: slot,
+            over: AtomicBool::new(false),
         });
         let g = Arc::clone(&group);
         let l = Arc::clone(&listener);
@@ -339,6 +343,7 @@ impl Group {
             thread: Mutex::new(None),
             owned_id: Mutex::new(None),
             _slot: slot,
+            over: AtomicBool::new(false),
         });
         let g = Arc::clone(&group);
         let l = Arc::clone(&listener);
@@ -351,6 +356,14 @@ impl Group {
             })?;
         *group.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         Ok(group)
+    }
+
+    /// Whether the group still works for us: its control thread runs and the group
+    /// was not destroyed under us (creator gone).
+    pub fn is_active(&self) -> bool {
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner());
+        let running = thread.as_ref().is_some_and(|h| !h.is_finished());
+        running && !self.over.load(Ordering::Acquire)
     }
 
     /// Ends our part in the group: the creator destroys it (joiners are told), a
@@ -858,6 +871,7 @@ fn joiner_loop(group: &Group, conn: Socket, mut known: Vec<DomainId>, listener: 
                 // Destroy, end-of-file, an error, or a message breaking the protocol:
                 // the group is over for us.
                 _ => {
+                    group.over.store(true, Ordering::Release);
                     listener.group_gone(group.id, true);
                     // Stay until the application leaves, so `end` has a thread to join.
                     let _ = poll(&mut [pollfd(fds[0], libc::POLLIN)], -1);

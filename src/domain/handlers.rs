@@ -69,9 +69,64 @@ impl MappedWindow {
     /// The local address of the peer's range `[addr, addr + len)`, if inside.
     #[inline]
     pub fn translate(&self, addr: u64, len: u64) -> Option<u64> {
-        let off = addr.checked_sub(self.peer_base)?;
-        (off.checked_add(len)? <= self.len).then(|| self.local as u64 + off)
+        translate(self.peer_base, self.len, self.local as u64, addr, len)
     }
+}
+
+/// Where a peer's range `[addr, addr + len)` is here, if inside its window of `len`
+/// bytes at `peer_base` (the peer's address), mapped here at `local`.
+#[inline]
+fn translate(peer_base: u64, win_len: u64, local: u64, addr: u64, len: u64) -> Option<u64> {
+    let off = addr.checked_sub(peer_base)?;
+    (off.checked_add(len)? <= win_len).then(|| local + off)
+}
+
+/// An OS-domain member's window in the shared region: `len` bytes the member sees at
+/// `peer_base` and we at `local` (inside our mapping of the region, which lives as
+/// long as the process, so a copy stays valid).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OsWindow {
+    pub peer_base: u64,
+    pub len: u64,
+    pub local: u64,
+}
+
+impl OsWindow {
+    #[inline]
+    pub fn translate(&self, addr: u64, len: u64) -> Option<u64> {
+        translate(self.peer_base, self.len, self.local, addr, len)
+    }
+}
+
+/// Where an `RTE_DMA_INTER_OS_DOMAIN` vchan's source or destination lives.
+#[derive(Clone, Debug)]
+pub enum OsEndpoint {
+    /// This process (handler 0, or our own member's handler).
+    Local,
+    /// A member in another OS domain (or another process attached to the region):
+    /// reached only through its window; `alive` drops when it leaves or dies.
+    Peer {
+        alive: Arc<AtomicBool>,
+        window: Option<OsWindow>,
+    },
+}
+
+impl OsEndpoint {
+    pub fn is_alive(&self) -> bool {
+        match self {
+            OsEndpoint::Local => true,
+            OsEndpoint::Peer { alive, .. } => alive.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// How a member is reached: a process of a socket group, or a member of a group in a
+/// shared region (this process, or a peer's window).
+#[derive(Clone, Copy, Debug)]
+pub enum Reach {
+    Process,
+    OsLocal,
+    OsPeer(Option<OsWindow>),
 }
 
 impl Drop for MappedWindow {
@@ -111,6 +166,7 @@ struct Entry {
     pid: i32,
     alive: Arc<AtomicBool>,
     window: Option<Arc<MappedWindow>>,
+    reach: Reach,
 }
 
 /// Which handlers are taken: live, or retired in a group that still lives.
@@ -222,13 +278,14 @@ impl Handlers {
             .map(|e| e.handler)
     }
 
-    /// Where a handler's addresses live, if it names a current member.
+    /// Where a handler's addresses live, if it names a current member of a
+    /// process group.
     pub fn endpoint(&self, handler: u16) -> Option<Endpoint> {
         let me = my_pid();
         self.inner()
             .entries
             .iter()
-            .find(|e| e.handler == handler)
+            .find(|e| e.handler == handler && matches!(e.reach, Reach::Process))
             .map(|e| {
                 if e.pid == me {
                     Endpoint::Local
@@ -242,13 +299,28 @@ impl Handlers {
             })
     }
 
-    /// Members of a group, for dumps: (handler, domain, pid).
-    pub fn members(&self, group_id: i16) -> Vec<(u16, DomainId, i32)> {
+    /// Where a handler's addresses live, if it names a current member of a group in
+    /// a shared region.
+    pub fn os_endpoint(&self, handler: u16) -> Option<OsEndpoint> {
+        let i = self.inner();
+        let e = i.entries.iter().find(|e| e.handler == handler)?;
+        match e.reach {
+            Reach::Process => None,
+            Reach::OsLocal => Some(OsEndpoint::Local),
+            Reach::OsPeer(window) => Some(OsEndpoint::Peer {
+                alive: Arc::clone(&e.alive),
+                window,
+            }),
+        }
+    }
+
+    /// Members of a group, for dumps: (handler, domain, pid, how it is reached).
+    pub fn members(&self, group_id: i16) -> Vec<(u16, DomainId, i32, Reach)> {
         self.inner()
             .entries
             .iter()
             .filter(|e| e.group_id == group_id)
-            .map(|e| (e.handler, e.domain, e.pid))
+            .map(|e| (e.handler, e.domain, e.pid, e.reach))
             .collect()
     }
 
@@ -282,7 +354,7 @@ impl Handlers {
             let hit = e.group_id == group_id && domain.is_none_or(|d| e.domain == *d);
             if hit {
                 e.alive.store(false, Ordering::Release);
-                if e.pid != me {
+                if e.pid != me && matches!(e.reach, Reach::Process) {
                     ptracer::remove(e.pid);
                 }
                 gone.push(e.handler);
@@ -310,6 +382,34 @@ impl Listener for Handlers {
             .filter(|_| pid != me)
             .and_then(MappedWindow::map)
             .map(Arc::new);
+        self.add(group_id, domain, pid, window, Reach::Process)
+    }
+
+    fn member_left(&self, group_id: i16, domain: DomainId, notify: bool) {
+        self.left(group_id, domain, notify)
+    }
+
+    fn group_gone(&self, group_id: i16, notify: bool) {
+        self.gone(group_id, notify)
+    }
+}
+
+impl Handlers {
+    /// A member of a group in a shared region is in (`pid`: its pid in its own OS,
+    /// for dumps); false if no handler is left for it.
+    pub fn os_member_added(&self, group_id: i16, domain: DomainId, pid: i32, reach: Reach) -> bool {
+        self.add(group_id, domain, pid, None, reach)
+    }
+
+    fn add(
+        &self,
+        group_id: i16,
+        domain: DomainId,
+        pid: i32,
+        window: Option<Arc<MappedWindow>>,
+        reach: Reach,
+    ) -> bool {
+        let me = my_pid();
         let mut i = self.inner();
         if i.entries
             .iter()
@@ -329,7 +429,7 @@ impl Listener for Handlers {
         if !i.creators.iter().any(|(g, _)| *g == group_id) {
             i.creators.push((group_id, domain));
         }
-        if pid != me {
+        if pid != me && matches!(reach, Reach::Process) {
             ptracer::add(pid);
         }
         i.entries.push(Entry {
@@ -339,11 +439,13 @@ impl Listener for Handlers {
             pid,
             alive: Arc::new(AtomicBool::new(true)),
             window,
+            reach,
         });
         true
     }
 
-    fn member_left(&self, group_id: i16, domain: DomainId, notify: bool) {
+    /// A member left (`notify`: tell the application).
+    pub fn left(&self, group_id: i16, domain: DomainId, notify: bool) {
         let cb = {
             let mut i = self.inner();
             Self::remove(&mut i, group_id, Some(&domain));
@@ -362,7 +464,8 @@ impl Listener for Handlers {
         }
     }
 
-    fn group_gone(&self, group_id: i16, notify: bool) {
+    /// The group is gone for this process (`notify`: tell the application).
+    pub fn gone(&self, group_id: i16, notify: bool) {
         let (cb, creator) = {
             let mut i = self.inner();
             Self::remove(&mut i, group_id, None);

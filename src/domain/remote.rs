@@ -81,7 +81,7 @@ unsafe impl Send for Scratch {}
 
 /// The byte ranges of one operation: sources, destinations (both trimmed to the
 /// same total), or a fill.
-enum Shape<'a> {
+pub(in crate::domain) enum Shape<'a> {
     Move {
         src: &'a [rte_dma_sge],
         dst: &'a [rte_dma_sge],
@@ -94,7 +94,11 @@ enum Shape<'a> {
 
 /// # Safety
 /// `d`/`sg` come from the ring slot of a published operation.
-unsafe fn shape<'a>(d: &'a Desc, sg: &'a SgList, one: &'a mut [rte_dma_sge; 2]) -> Shape<'a> {
+pub(in crate::domain) unsafe fn shape<'a>(
+    d: &'a Desc,
+    sg: &'a SgList,
+    one: &'a mut [rte_dma_sge; 2],
+) -> Shape<'a> {
     match d.kind {
         OpKind::Copy => {
             one[0] = rte_dma_sge {
@@ -219,6 +223,41 @@ fn blame(pid: i32, src: u64) -> rte_dma_status_code {
         Err(libc::ESRCH) => RTE_DMA_STATUS_DEV_LINK_ERROR,
         _ => RTE_DMA_STATUS_INVALID_SRC_ADDR,
     }
+}
+
+/// One move of our own memory by a system call on ourselves, so a bad address is a
+/// status, never a fault: `s` and `t` are local ranges, trimmed to the same total.
+/// For moves whose ranges are not all known to be mapped (`domain::region`).
+pub(in crate::domain) fn move_checked(
+    s: &[rte_dma_sge],
+    t: &[rte_dma_sge],
+    sc: &mut Scratch,
+) -> rte_dma_status_code {
+    let len = total(s).min(total(t));
+    let me = std::process::id() as i32;
+    sc.local.clear();
+    sc.remote.clear();
+    let ok_dst = push_iovs(&mut sc.local, t, len);
+    let ok_src = push_iovs(&mut sc.remote, s, len);
+    let status = if !ok_src {
+        RTE_DMA_STATUS_INVALID_SRC_ADDR
+    } else if !ok_dst {
+        RTE_DMA_STATUS_INVALID_DST_ADDR
+    } else if sc.local.len() > IOV_MAX || sc.remote.len() > IOV_MAX {
+        RTE_DMA_STATUS_INVALID_LENGTH
+    } else {
+        match call(Dir::Read, me, &sc.local, &sc.remote) {
+            Ok(n) if n == len => RTE_DMA_STATUS_SUCCESSFUL,
+            Ok(n) => {
+                let (j, k) = locate(&sc.remote, 0, n);
+                blame(me, sc.remote[j].iov_base as u64 + k as u64)
+            }
+            Err(_) => blame(me, sc.remote.first().map_or(0, |v| v.iov_base as u64)),
+        }
+    };
+    sc.local.clear();
+    sc.remote.clear();
+    status
 }
 
 /// Whom a batched call reaches: a peer, or this process itself for local memory not
@@ -585,7 +624,12 @@ fn fill(pattern: u64, seg: &rte_dma_sge, dst: &Endpoint, sc: &mut Scratch) -> rt
 
 /// A fill by system call: the pattern is laid out once and written with calls whose
 /// local iovecs all point at it.
-fn call_fill(pattern: u64, seg: &rte_dma_sge, pid: i32, sc: &mut Scratch) -> rte_dma_status_code {
+pub(in crate::domain) fn call_fill(
+    pattern: u64,
+    seg: &rte_dma_sge,
+    pid: i32,
+    sc: &mut Scratch,
+) -> rte_dma_status_code {
     let len = seg.length as usize;
     if sc.pattern.len() != FILL_CHUNK {
         sc.pattern.resize(FILL_CHUNK, 0);

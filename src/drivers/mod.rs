@@ -4,6 +4,7 @@
 //!
 //! `skeleton` is `dma_skeleton` (DPDK's skeleton capabilities), `interdomain`
 //! `dma_interdomain` (access pair groups and data moved between processes).
+pub mod devargs;
 pub mod interdomain;
 pub mod skeleton;
 
@@ -33,15 +34,17 @@ fn release_vdev(name: &str) -> crate::Result<()> {
 }
 
 /// The CPU engine of a software device being created: its worker is named
-/// `<thread_prefix><id>` and pinned to `lcore`'s CPU if an lcore was given.
+/// `<thread_prefix><id>`, pinned to the `lcore` argument's CPU if one was given, and
+/// fails operations as the `fault_*` arguments say.
 fn engine_for_vdev(
     caps: crate::driver::Capabilities,
     thread_prefix: &str,
-    lcore: Option<u32>,
+    args: &devargs::VdevArgs,
 ) -> crate::engines::cpu::CpuEngine {
     crate::engines::cpu::CpuEngine::new(crate::engines::cpu::EngineConfig {
         caps,
         thread_name: format!("{thread_prefix}{}", crate::registry::next_free_hint()),
-        cpu: lcore.and_then(crate::eal::lcore::cpu_of_lcore),
+        cpu: args.lcore.and_then(crate::eal::lcore::cpu_of_lcore),
+        fault: args.fault,
     })
 }

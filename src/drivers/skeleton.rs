@@ -24,38 +24,18 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     nb_priorities: 0,
 };
 
-/// The `lcore=N` device argument: an lcore id below `RTE_MAX_LCORE`, else none
-/// (DPDK ignores out-of-range values too). Unknown keys are reported and ignored.
-pub fn parse_lcore(args: &str) -> Option<u32> {
-    let mut lcore = None;
-    for kv in args.split(',').filter(|s| !s.is_empty()) {
-        match kv.split_once('=') {
-            Some(("lcore", v)) => match v.trim().parse::<u32>() {
-                Ok(n) if n < RTE_MAX_LCORE => lcore = Some(n),
-                _ => dma_log!(
-                    WARNING,
-                    "{}: ignoring lcore={} (must be below {})",
-                    DRIVER_NAME,
-                    v,
-                    RTE_MAX_LCORE
-                ),
-            },
-            _ => dma_log!(
-                WARNING,
-                "{}: ignoring unknown device argument '{}'",
-                DRIVER_NAME,
-                kv
-            ),
-        }
-    }
-    lcore
-}
-
 /// Creates a skeleton device called `name` (the vdev bus's probe).
+/// With fault injection (any `fault_*` argument) it also reports errors: injected
+/// ones, and operations touching the null page, which fail instead of faulting.
 pub fn probe(name: &str, args: &str) -> Result<()> {
-    let lcore = parse_lcore(args);
+    let args = super::devargs::parse(DRIVER_NAME, args, super::devargs::Keys::Common)?;
+    let lcore = args.lcore;
+    let mut caps = CAPABILITIES;
+    if args.fault.is_some() {
+        caps.dev_capa |= RTE_DMA_CAPA_HANDLES_ERRORS;
+    }
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
-    let engine = super::engine_for_vdev(CAPABILITIES, "dma-skel", lcore);
+    let engine = super::engine_for_vdev(caps, "dma-skel", &args);
     let dev_id = driver::register(&cname, -1, engine).inspect_err(|_| {
         dma_log!(ERR, "Unable to allocate dmadev: {}", name);
     })?;

@@ -8,6 +8,11 @@
 //! per size; large freed blocks give their pages back to the kernel. If the memfd
 //! cannot be made, or `DMADEV_MALLOC=libc` asks for it (a debugging mode for ASan and
 //! valgrind), `posix_memalign` serves instead, with exact sizes, and there is no window.
+//!
+//! A device attached to a shared region between OS domains (`dma_interdomain,os_region=`
+//! on the EAL command line) places the heap in its window of the region instead
+//! ([`adopt`], before the first allocation): then `rte_malloc` memory is what peers in
+//! other OSes reach. Such a heap offers no memfd window to processes.
 use core::ffi::c_void;
 use core::ptr;
 use std::collections::HashMap;
@@ -25,7 +30,9 @@ const RELEASE_PAGES_FROM: usize = 64 << 10;
 
 struct Heap {
     base: *mut u8,
-    fd: OwnedFd,
+    len: usize,
+    /// The memfd to offer as a window; None for a heap in a region window.
+    fd: Option<OwnedFd>,
     bump: usize,
     free: Vec<Vec<usize>>,
     /// Offset of each live block → its size class (log2 of its size).
@@ -45,7 +52,10 @@ enum State {
 static HEAP: Mutex<State> = Mutex::new(State::Untried);
 /// The heap's address and memfd, readable without the lock (for a forked child).
 static HEAP_BASE: AtomicUsize = AtomicUsize::new(0);
+static HEAP_LEN: AtomicUsize = AtomicUsize::new(0);
 static HEAP_FD: AtomicI32 = AtomicI32::new(-1);
+/// Where the heap starts in the file behind it (a region window's offset).
+static HEAP_FILE_OFF: AtomicUsize = AtomicUsize::new(0);
 /// This process is a child forked after the heap existed: it allocates from the C
 /// library instead, never touching the heap's lock (another thread of the parent may
 /// have held it at the fork) nor its blocks' bookkeeping.
@@ -53,7 +63,7 @@ static FORKED: AtomicBool = AtomicBool::new(false);
 
 fn in_heap(p: *mut c_void) -> bool {
     let base = HEAP_BASE.load(Relaxed);
-    base != 0 && (p as usize).wrapping_sub(base) < RESERVE
+    base != 0 && (p as usize).wrapping_sub(base) < HEAP_LEN.load(Relaxed)
 }
 
 /// The heap as a window: the memfd, the address it is mapped at, and its size.
@@ -87,24 +97,52 @@ fn create() -> Option<Heap> {
     } {
         return None;
     }
-    let base = map_aligned(fd.as_raw_fd())?;
+    let base = map_shared_aligned(fd.as_raw_fd(), RESERVE, BASE_ALIGN)?;
+    Some(publish(base.cast(), RESERVE, fd.as_raw_fd(), 0, Some(fd)))
+}
+
+/// Makes `[base, base + len)` the heap (`file` holds it from `file_off` on).
+fn publish(base: *mut u8, len: usize, file: RawFd, file_off: usize, fd: Option<OwnedFd>) -> Heap {
+    HEAP_LEN.store(len, Relaxed);
+    HEAP_FILE_OFF.store(file_off, Relaxed);
+    HEAP_FD.store(file, Relaxed);
     HEAP_BASE.store(base as usize, Relaxed);
-    HEAP_FD.store(fd.as_raw_fd(), Relaxed);
     // SAFETY: registering a plain function; see `after_fork_in_child`.
     unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
-    Some(Heap {
-        base: base.cast(),
+    Heap {
+        base,
+        len,
         fd,
         bump: 0,
         free: vec![Vec::new(); 64],
         live: HashMap::new(),
-    })
+    }
 }
 
-/// Maps the heap file at an address aligned to `BASE_ALIGN`, so that an offset
-/// aligned to any `rte_malloc` alignment is an address aligned to it too.
-fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
-    let span = RESERVE + BASE_ALIGN;
+/// Places the heap in `[base, base + len)`, a shared mapping of `file` from byte
+/// `file_off` (a window of a shared region) that stays mapped for the process's
+/// life. Only before the first allocation: false if the heap exists already (or
+/// `DMADEV_MALLOC=libc` is set), and then nothing changes.
+///
+/// # Safety
+/// The range is mapped read-write, shared, and is never unmapped.
+pub unsafe fn adopt(base: *mut u8, len: usize, file: RawFd, file_off: usize) -> bool {
+    if FORKED.load(Relaxed) || libc_requested() {
+        return false;
+    }
+    let mut st = HEAP.lock().unwrap_or_else(|p| p.into_inner());
+    if !matches!(*st, State::Untried) {
+        return false;
+    }
+    *st = State::Shared(publish(base, len, file, file_off, None));
+    true
+}
+
+/// Maps `len` bytes of `fd` shared at an address aligned to `align` (a power of two):
+/// the heap file at `BASE_ALIGN`, so that an offset aligned to any `rte_malloc`
+/// alignment is an address aligned to it too; a shared region at 2 MiB.
+pub fn map_shared_aligned(fd: RawFd, len: usize, align: usize) -> Option<*mut c_void> {
+    let span = len.checked_add(align)?;
     // SAFETY: reserves fresh address space (no access, no memory) to carve from.
     let raw = unsafe {
         libc::mmap(
@@ -119,14 +157,14 @@ fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
     if raw == libc::MAP_FAILED {
         return None;
     }
-    let start = (raw as usize).next_multiple_of(BASE_ALIGN);
+    let start = (raw as usize).next_multiple_of(align);
     let head = start - raw as usize;
-    // SAFETY: `[start, start + RESERVE)` lies inside the reservation just made, which
+    // SAFETY: `[start, start + len)` lies inside the reservation just made, which
     // nothing else uses; the unmapped head and tail are its unused ends.
     unsafe {
         let base = libc::mmap(
             start as *mut c_void,
-            RESERVE,
+            len,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_SHARED | libc::MAP_NORESERVE | libc::MAP_FIXED,
             fd,
@@ -139,8 +177,8 @@ fn map_aligned(fd: RawFd) -> Option<*mut c_void> {
         if head != 0 {
             libc::munmap(raw, head);
         }
-        if BASE_ALIGN - head != 0 {
-            libc::munmap((start + RESERVE) as *mut c_void, BASE_ALIGN - head);
+        if align - head != 0 {
+            libc::munmap((start + len) as *mut c_void, align - head);
         }
         Some(base)
     }
@@ -157,11 +195,11 @@ extern "C" fn after_fork_in_child() {
         unsafe {
             libc::mmap(
                 base as *mut c_void,
-                RESERVE,
+                HEAP_LEN.load(Relaxed),
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 fd,
-                0,
+                HEAP_FILE_OFF.load(Relaxed) as libc::off_t,
             );
         }
     }
@@ -219,13 +257,20 @@ pub fn alloc(size: usize, align: usize) -> *mut c_void {
         // A free block of the class is aligned to its size up to a page, and to
         // whatever alignment it was first carved for: look for one that fits.
         let list = &mut h.free[class as usize];
-        let off = match list.iter().rposition(|&o| o.is_multiple_of(align)) {
+        let base = h.base as usize;
+        let off = match list.iter().rposition(|&o| (base + o).is_multiple_of(align)) {
             Some(i) => list.swap_remove(i),
             None => {
-                // Fresh blocks start at a multiple of their size up to a page, or of
-                // `align`; the base is aligned to any alignment (`BASE_ALIGN`).
-                let start = h.bump.next_multiple_of(block.min(4096).max(align));
-                if start.checked_add(block).is_none_or(|end| end > RESERVE) {
+                // Fresh blocks start at an address that is a multiple of their size
+                // up to a page, or of `align` (the memfd heap's base is aligned to any
+                // alignment, a region window's to 2 MiB).
+                let Some(start) = (base + h.bump)
+                    .checked_next_multiple_of(block.min(4096).max(align))
+                    .map(|a| a - base)
+                else {
+                    return ptr::null_mut();
+                };
+                if start.checked_add(block).is_none_or(|end| end > h.len) {
                     return ptr::null_mut();
                 }
                 h.bump = start + block;
@@ -233,7 +278,7 @@ pub fn alloc(size: usize, align: usize) -> *mut c_void {
             }
         };
         h.live.insert(off, class);
-        // SAFETY: `off + block <= RESERVE`, inside the mapping.
+        // SAFETY: `off + block <= len`, inside the mapping.
         unsafe { h.base.add(off).cast() }
     })
 }
@@ -304,16 +349,17 @@ pub unsafe fn usable_size(p: *mut c_void) -> usize {
 /// (privately). `None` before the heap exists or when it is not shared memory.
 pub fn mapped_range() -> Option<(u64, u64)> {
     let base = HEAP_BASE.load(Relaxed);
-    (base != 0).then_some((base as u64, RESERVE as u64))
+    (base != 0).then_some((base as u64, HEAP_LEN.load(Relaxed) as u64))
 }
 
 /// The heap as a window for peers, if it is shared memory.
 pub fn window() -> Option<Window> {
     with_heap(|h| {
-        h.map(|h| Window {
-            fd: h.fd.as_raw_fd(),
+        let h = h?;
+        Some(Window {
+            fd: h.fd.as_ref()?.as_raw_fd(),
             base: h.base as u64,
-            len: RESERVE as u64,
+            len: h.len as u64,
         })
     })
 }

@@ -28,6 +28,8 @@ pub struct EngineConfig {
     pub thread_name: String,
     /// CPU to pin the worker to, if any.
     pub cpu: Option<usize>,
+    /// Operations to fail on purpose (the worker decides; see `super::fault`).
+    pub fault: Option<super::fault::FaultPlan>,
 }
 
 /// Where the worker sides of the rings are.
@@ -285,13 +287,14 @@ impl Driver for CpuEngine {
         let signals = Arc::clone(&self.signals);
         let cpu = self.config.cpu;
         let name = self.config.thread_name.clone();
+        let faults = self.config.fault;
         // (The closure owns `work`; if the spawn fails it is dropped with it, so the
         // vchans must be set up again, as after a configure.)
         let spawned = std::thread::Builder::new()
             .name(name.clone())
             .spawn(move || {
                 place_worker(&name, cpu);
-                worker::run(work, &signals)
+                worker::run(work, &signals, faults)
             });
         match spawned {
             Ok(handle) => {
@@ -580,6 +583,7 @@ mod tests {
             caps: crate::drivers::skeleton::CAPABILITIES,
             thread_name: "test-cpu".into(),
             cpu: None,
+            fault: None,
         })
     }
 

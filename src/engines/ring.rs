@@ -517,6 +517,18 @@ impl<'a> Batch<'a> {
         self.ring
     }
 
+    /// The first operations of this batch, up to `end` (clamped to the batch), as a
+    /// batch of their own, e.g. for a data path to run before the one at `end`.
+    #[inline]
+    pub fn until(&mut self, end: u64) -> Batch<'_> {
+        Batch {
+            ring: self.ring,
+            start: self.start,
+            end: end.clamp(self.start, self.end),
+            done: &mut *self.done,
+        }
+    }
+
     /// Positions not finished yet.
     #[inline]
     pub fn range(&self) -> core::ops::Range<u64> {

@@ -1,8 +1,9 @@
 //! The engine's worker thread: executes every published descriptor of every vchan, in
 //! submission order, and publishes completion indexes.
 use super::doorbell::Doorbell;
+use super::fault::{self, FaultPlan, Injector};
 use super::memops;
-use super::ring::{Consumer, Desc, OpKind, SgList};
+use super::ring::{Batch, Consumer, DataPath, Desc, OpKind, SgList};
 use core::sync::atomic::{AtomicBool, Ordering::*};
 
 /// How long an idle worker keeps polling before it sleeps.
@@ -59,12 +60,99 @@ pub unsafe fn execute(d: &Desc, sg: &SgList) -> u8 {
     0
 }
 
+/// The source and destination ranges of a descriptor, for the null-page check.
+///
+/// # Safety
+/// As [`execute`] (an `Op` descriptor's segments are read from the application's op).
+unsafe fn null_page_status(d: &Desc, sg: &SgList) -> u8 {
+    let one = |addr| {
+        [crate::abi::rte_dma_sge {
+            addr,
+            length: d.len,
+        }]
+    };
+    match d.kind {
+        OpKind::Copy => fault::null_page_status(&one(d.src), &one(d.dst)),
+        OpKind::Fill => fault::null_page_status(&[], &one(d.dst)),
+        OpKind::CopySg => {
+            let (ns, nd) = (d.nb_src as usize, d.nb_dst as usize);
+            fault::null_page_status(&sg.segs[..ns], &sg.segs[ns..ns + nd])
+        }
+        OpKind::Op => {
+            let op = d.src as usize as *const crate::abi::rte_dma_op;
+            // SAFETY: forwarded contract: the op and its segments are the application's.
+            unsafe {
+                let (ns, nd) = ((*op).nb_src as usize, (*op).nb_dst as usize);
+                let segs = core::slice::from_raw_parts(
+                    op.add(1) as *const crate::abi::rte_dma_sge,
+                    ns + nd,
+                );
+                fault::null_page_status(&segs[..ns], &segs[ns..])
+            }
+        }
+    }
+}
+
+/// Runs a batch on a device with fault injection: each operation the injector picks
+/// completes with its status and touches nothing; the others run as usual, except
+/// that on a plain vchan one touching the null page fails instead of faulting.
+fn drain_with_faults(
+    batch: &mut Batch<'_>,
+    datapath: Option<&mut dyn DataPath>,
+    inj: &mut Injector,
+) {
+    let todo = batch.range();
+    let Some(datapath) = datapath else {
+        let mut failed = 0;
+        for pos in todo.clone() {
+            let (d, sg) = batch.desc_at(pos);
+            let code = inj.next_fault().unwrap_or_else(|| {
+                // SAFETY: the application promised valid memory for its operation
+                // (the null page, which it may name to provoke errors, is refused).
+                unsafe {
+                    match null_page_status(&d, sg) {
+                        0 => execute(&d, sg),
+                        bad => bad,
+                    }
+                }
+            });
+            batch.set_status(pos, code);
+            failed += (code != 0) as u64;
+        }
+        batch.finish(todo.end, failed);
+        return;
+    };
+    // The data path runs the stretches between faulted operations.
+    let mut from = todo.start;
+    for pos in todo.clone() {
+        let Some(code) = inj.next_fault() else {
+            continue;
+        };
+        let failed = if from < pos {
+            datapath.execute(&batch.until(pos))
+        } else {
+            0
+        };
+        batch.set_status(pos, code);
+        batch.finish(pos + 1, failed + 1);
+        from = pos + 1;
+    }
+    if from < todo.end {
+        let failed = datapath.execute(batch);
+        batch.finish(todo.end, failed);
+    }
+}
+
 /// Runs everything published on `ring`; returns whether there was anything.
-fn drain(ring: &mut Consumer) -> bool {
+fn drain(ring: &mut Consumer, faults: Option<&mut Injector>) -> bool {
     let (mut batch, datapath) = ring.pending_with_datapath();
     let todo = batch.range();
     if todo.is_empty() {
         return false;
+    }
+    if let Some(inj) = faults {
+        drain_with_faults(&mut batch, datapath, inj);
+        return true;
     }
     if let Some(datapath) = datapath {
         let failed = datapath.execute(&batch);
@@ -89,14 +177,19 @@ fn drain(ring: &mut Consumer) -> bool {
 }
 
 /// The worker loop: poll, spin briefly when idle, then sleep on the doorbell.
-/// Returns the vchans when told to exit.
-pub fn run(mut vchans: Box<Vchans>, sig: &Signals) -> Box<Vchans> {
+/// Returns the vchans when told to exit. With `faults`, each vchan's operations are
+/// picked for failure by its own [`Injector`], fresh at every start.
+pub fn run(mut vchans: Box<Vchans>, sig: &Signals, faults: Option<FaultPlan>) -> Box<Vchans> {
+    let mut injectors: [Option<Injector>; MAX_VCHANS] =
+        core::array::from_fn(|v| faults.map(|plan| Injector::new(plan, v)));
     let mut idle = 0u32;
     let mut idle_since = std::time::Instant::now();
     while !sig.exit.load(Acquire) {
         let mut worked = false;
-        for ring in vchans.iter_mut().flatten() {
-            worked |= drain(ring);
+        for (ring, inj) in vchans.iter_mut().zip(injectors.iter_mut()) {
+            if let Some(ring) = ring {
+                worked |= drain(ring, inj.as_mut());
+            }
         }
         if worked {
             idle = 0;

@@ -317,4 +317,14 @@ points! {
         handler: U16,
         ret: I32,
     }
+
+    // The control events of groups in a shared region (`domain::region`): `what`
+    // 0 created, 1 joined, 2 ended here, 3 admitted `slot`, 4 refused `slot` (`ret`
+    // the errno), 5 a member left, 6 the group is gone.
+    region_control = "lib.dmadev.region_control", owned {
+        group_id: I16,
+        slot: U16,
+        what: U8,
+        ret: I32,
+    }
 }

@@ -1,6 +1,7 @@
-//! The rest: `-v` (prints the version) and options for features dmadev-rs does not
-//! have (telemetry, HPET, the VMware TSC map, SIMD width, mbuf pool ops), which are
-//! checked and accepted.
+//! The rest: `-v` (prints the version), `--no-telemetry` (no telemetry socket;
+//! `--telemetry`, the default, is accepted) and options for features dmadev-rs does
+//! not have (HPET, the VMware TSC map, SIMD width, mbuf pool ops), which are checked
+//! and accepted.
 
 use super::table::Occurrence;
 use super::table::{ACCEPT_FLAG, ACCEPT_NON_EMPTY, Action::*, Spec};
@@ -15,7 +16,7 @@ const SIMD_DISABLED: u64 = 64;
 pub(super) const OPTIONS: &[Spec] = &[
     Spec::flag("--version", Use(version), "print the version").short("-v"),
     Spec::flag("--telemetry", ACCEPT_FLAG, "enable telemetry"),
-    Spec::flag("--no-telemetry", ACCEPT_FLAG, "disable telemetry"),
+    Spec::flag("--no-telemetry", Use(no_telemetry), "disable telemetry"),
     Spec::flag("--no-hpet", ACCEPT_FLAG, "accepted, no effect"),
     Spec::flag("--vmware-tsc-map", ACCEPT_FLAG, "accepted, no effect"),
     Spec::value(
@@ -32,6 +33,11 @@ pub(super) const OPTIONS: &[Spec] = &[
 
 fn version(st: &mut Interp, _: &Occurrence<'_>) -> Result<(), ArgsError> {
     st.cfg.version = true;
+    Ok(())
+}
+
+fn no_telemetry(st: &mut Interp, _: &Occurrence<'_>) -> Result<(), ArgsError> {
+    st.cfg.no_telemetry = true;
     Ok(())
 }
 
@@ -55,13 +61,14 @@ mod tests {
         assert!(cfg(&["-v"]).version);
         assert!(cfg(&["--version"]).accepted.is_empty());
         assert!(!cfg(&[]).version);
+        assert!(cfg(&["--no-telemetry"]).no_telemetry);
+        assert!(!cfg(&["--telemetry"]).no_telemetry);
     }
 
     #[test]
     fn accepted_values() {
         accepted(&[
             (&["--telemetry"], "--telemetry", &[None]),
-            (&["--no-telemetry"], "--no-telemetry", &[None]),
             (&["--no-hpet"], "--no-hpet", &[None]),
             (&["--vmware-tsc-map"], "--vmware-tsc-map", &[None]),
             (

@@ -82,6 +82,8 @@ pub struct EalConfig {
     pub iova_mode: Option<IovaMode>,
     /// `-v`: print the version.
     pub version: bool,
+    /// `--no-telemetry`: no telemetry socket.
+    pub no_telemetry: bool,
     /// Notes for the user that are not errors (a clamped log level, ...).
     pub warnings: Vec<String>,
     /// The options that were checked and are not acted on, in command-line order.

@@ -14,6 +14,7 @@ pub const RAW_ENUMS: &[(&str, &str)] = &[
     ("rte_dma_dev_state_raw", "enum rte_dma_dev_state"),
     ("rte_dma_status_code_raw", "enum rte_dma_status_code"),
     ("rte_trace_mode_raw", "enum rte_trace_mode"),
+    ("rte_tel_value_type_raw", "enum rte_tel_value_type"),
     ("rte_rmt_call_main_t_raw", "enum rte_rmt_call_main_t"),
 ];
 
@@ -302,6 +303,11 @@ RTE_DECLARE_PER_LCORE(unsigned, _lcore_id);
 	for (i = rte_get_next_lcore(-1, 1, 0); i < RTE_MAX_LCORE; i = rte_get_next_lcore(i, 1, 0))
 "#;
 
+const TELEMETRY_MACROS: &str = r#"
+/** DPDK's older name of RTE_TEL_UINT_VAL. */
+#define RTE_TEL_U64_VAL RTE_TEL_UINT_VAL
+"#;
+
 /** `rte_lcore_id` is inline, as in DPDK (the library also exports it as a function). */
 const LCORE_INLINE: &str = r#"
 /** The calling thread's lcore id, or `LCORE_ID_ANY` for a thread the EAL did not set up. */
@@ -353,6 +359,16 @@ pub const HEADERS: &[Header] = &[
         epilogue: "",
         exclude: &[],
         include: &["rte_trace_mode"],
+    },
+    Header {
+        file: "rte_telemetry.h",
+        sources: &["src/abi/telemetry.rs", "ffi/src/telemetry.rs"],
+        includes: &["rte_common.h"],
+        sys_includes: &["stdint.h"],
+        prologue: "",
+        epilogue: TELEMETRY_MACROS,
+        exclude: &[],
+        include: &["rte_tel_value_type"],
     },
     Header {
         file: "rte_trace_point.h",
