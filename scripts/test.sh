@@ -13,6 +13,14 @@ cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+echo "== cargo doc: no warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== Rust examples of the safe API (the twins of examples/*.c)"
+cargo run --quiet --example dma_demo
+d=$(mktemp -d /tmp/dmadev-rust-example-XXXXXX)
+DMADEV_RUNTIME_DIR="$d" cargo run --quiet --example interdomain_share && rc=0 || rc=$?
+rm -rf "$d"
+[ "$rc" = 0 ]
 echo "== stress: 3 devices x 10 million random operations, every byte verified (release build)"
 DMADEV_STRESS_OPS=10000000 cargo test --release -p dmadev --test stress
 echo "== headers in include/ match the Rust sources"

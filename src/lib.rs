@@ -6,6 +6,9 @@
 //! drivers through the [`driver::Driver`] trait and its generated trampolines.
 //! `engines` holds the software devices, `eal` the small EAL subset C programs need,
 //! `log` DPDK-style log types and levels. See ARCHITECTURE.md.
+//!
+//! Rust programs use the library through [`safe`]: its page has the model (who
+//! owns a device, a vchan, a buffer in flight) and runnable examples.
 
 pub mod abi;
 pub mod api;
@@ -21,6 +24,7 @@ pub mod mempool;
 mod regex;
 pub mod registry;
 pub mod runtime;
+pub mod safe;
 pub mod telemetry;
 pub mod trace;
 pub mod validate;

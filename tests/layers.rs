@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["domain"],
     &["drivers"],
     &["runtime"],
+    &["safe"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

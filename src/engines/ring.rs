@@ -221,7 +221,8 @@ impl Ring {
         Ok((ring, consumer))
     }
 
-    /// A ring of local operations, all run by the worker.
+    /// A ring of local operations, run by the worker or, at most `copybreak` bytes,
+    /// by the caller (see [`Ring::with_datapath`] for the others).
     pub fn new(nb_desc: u16) -> Result<(Arc<Ring>, Consumer)> {
         Ring::build(nb_desc, None, 0)
     }
