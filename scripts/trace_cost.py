@@ -31,11 +31,13 @@ def run(libdir, eal_args, trace_dir):
     env = dict(os.environ)
     if libdir:
         env["LD_LIBRARY_PATH"] = libdir
-    cmd = [os.path.join(BUILD, "bench", "dma_perf"), *eal_args, "--", "--sizes=64", "--tests=copy",
+    # dma_perf_calls: the library's exported fast-path functions, where the trace
+    # points are (the header's inline fast path has none, as DPDK's by default).
+    cmd = [os.path.join(BUILD, "bench", "dma_perf_calls"), *eal_args, "--", "--sizes=64", "--tests=copy",
            "--device=dma_skeleton", "--repeat=1", "--seconds=0.5", "--json"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=trace_dir)
     if out.returncode != 0:
-        sys.exit(f"dma_perf failed: {out.stderr[-500:]}")
+        sys.exit(f"dma_perf_calls failed: {out.stderr[-500:]}")
     case = json.loads(out.stdout)["cases"][0]
     return case["mops"], case["caller_ns_per_op"], case["bursts"] / max(case["mops"] * 0.5e6, 1)
 
