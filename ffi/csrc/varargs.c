@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int dmadev_rs_log_write(uint32_t level, uint32_t logtype, const char *text, size_t len);
+int dmadev_rs_log_write(const char *text, size_t len);
 int dmadev_rs_log_check(uint32_t level, uint32_t logtype);
 void dmadev_rs_exit(int exit_code) __attribute__((noreturn));
 void dmadev_rs_panic(const char *funcname) __attribute__((noreturn));
@@ -39,9 +39,11 @@ rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
 	va_list again;
 	int len, ret;
 
+	if (format == NULL)
+		return -1;
 	ret = dmadev_rs_log_check(level, logtype);
-	if (ret <= 0 || format == NULL)
-		return ret < 0 || format == NULL ? -1 : 0;
+	if (ret <= 0)
+		return ret;
 	va_copy(again, ap);
 	len = vsnprintf(small, sizeof(small), format, ap);
 	if (len >= (int)sizeof(small)) {
@@ -52,7 +54,7 @@ rte_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
 	va_end(again);
 	if (len < 0 || text == NULL)
 		return -1;
-	ret = dmadev_rs_log_write(level, logtype, text, (size_t)len);
+	ret = dmadev_rs_log_write(text, (size_t)len);
 	if (text != small)
 		free(text);
 	return ret;

@@ -23,13 +23,7 @@ pub extern "C" fn dmadev_rs_log_check(level: u32, logtype: u32) -> c_int {
 /// # Safety
 /// `text` points at `len` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn dmadev_rs_log_write(
-    level: u32,
-    logtype: u32,
-    text: *const c_char,
-    len: usize,
-) -> c_int {
-    let _ = (level, logtype);
+pub unsafe extern "C" fn dmadev_rs_log_write(text: *const c_char, len: usize) -> c_int {
     guard(-1, || {
         if text.is_null() {
             return -1;
