@@ -104,7 +104,17 @@ static int check(void)
 	return 0;
 }
 
-/* A memzone: named, found again by name, refused twice, freed once. */
+static void
+find_zone(const struct rte_memzone *mz, void *arg)
+{
+	const struct rte_memzone **found = arg;
+
+	if (strcmp(mz->name, "headers_mz") == 0)
+		*found = mz;
+}
+
+/* A memzone: named, found again by name and by a walk (its own descriptor, as
+ * DPDK's walk gives), refused twice, freed once. */
 static int
 check_memzone(void)
 {
@@ -115,6 +125,9 @@ check_memzone(void)
 			"descriptor: len %zu", mz->len);
 	memset(mz->addr, 0xa5, mz->len);
 	RTE_TEST_ASSERT(rte_memzone_lookup("headers_mz") == mz, "lookup");
+	const struct rte_memzone *walked = NULL;
+	rte_memzone_walk(find_zone, &walked);
+	RTE_TEST_ASSERT(walked == mz, "the walk hands out the zone's descriptor");
 	RTE_TEST_ASSERT_NULL(rte_memzone_reserve("headers_mz", 64, SOCKET_ID_ANY, 0), "twice");
 	RTE_TEST_ASSERT_EQUAL(rte_errno, EEXIST, "rte_errno %d", rte_errno);
 	RTE_TEST_ASSERT_EQUAL(rte_memzone_free(mz), 0, "free");

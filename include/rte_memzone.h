@@ -155,7 +155,10 @@ int rte_memzone_free(const struct rte_memzone *mz);
 const struct rte_memzone *rte_memzone_lookup(const char *name);
 
 /**
- * Calls `func(zone, arg)` for every reserved zone (with a copy of its descriptor).
+ * Calls `func(zone, arg)` for every reserved zone, with the zone's own descriptor
+ * (the list is taken first, so `func` may reserve or free zones other than the next
+ * ones; freeing a later zone from another thread meanwhile is the caller's race, as
+ * with `rte_memzone_lookup`).
  *
  * # Safety
  * `func` is NULL or callable with `arg`.

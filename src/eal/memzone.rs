@@ -165,7 +165,16 @@ pub fn free(mz: *const rte_memzone) -> Result<()> {
     Ok(())
 }
 
-/// Copies of every zone's descriptor, in reservation order (`rte_memzone_walk`).
+/// Every zone's descriptor, in reservation order (`rte_memzone_walk` hands these to
+/// the application, as DPDK does; each stays valid until its zone is freed).
+pub fn descriptors() -> Vec<*const rte_memzone> {
+    zones()
+        .iter()
+        .map(|z| &*z.0 as *const rte_memzone)
+        .collect()
+}
+
+/// Copies of every zone's descriptor, in reservation order (`rte_memzone_dump`).
 pub fn all() -> Vec<rte_memzone> {
     zones().iter().map(|z| *z.0).collect()
 }

@@ -111,7 +111,10 @@ pub unsafe extern "C" fn rte_memzone_lookup(name: *const c_char) -> *const rte_m
     })
 }
 
-/// Calls `func(zone, arg)` for every reserved zone (with a copy of its descriptor).
+/// Calls `func(zone, arg)` for every reserved zone, with the zone's own descriptor
+/// (the list is taken first, so `func` may reserve or free zones other than the next
+/// ones; freeing a later zone from another thread meanwhile is the caller's race, as
+/// with `rte_memzone_lookup`).
 ///
 /// # Safety
 /// `func` is NULL or callable with `arg`.
@@ -122,10 +125,10 @@ pub unsafe extern "C" fn rte_memzone_walk(
 ) {
     guard((), || {
         let Some(func) = func else { return };
-        for zone in memzone::all() {
-            // SAFETY: the caller's function with the caller's argument; the copy
-            // lives for the call.
-            unsafe { func(&zone, arg) };
+        for zone in memzone::descriptors() {
+            // SAFETY: the caller's function with the caller's argument and a live
+            // descriptor (zones are freed only by the application).
+            unsafe { func(zone, arg) };
         }
     })
 }
