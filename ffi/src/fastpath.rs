@@ -24,15 +24,24 @@ use dmadev::registry;
 use dmadev::trace::points;
 use std::ffi::c_int;
 
-/// Runs `call`, then records its result with `emit`: the path of an enabled trace
-/// point, out of line, so that a disabled point costs the fast path one load and a
-/// branch, taken before anything is kept for the event.
-#[cold]
-#[inline(never)]
-fn traced<T: Copy>(call: impl FnOnce() -> T, emit: impl FnOnce(T)) -> T {
-    let ret = call();
-    emit(ret);
-    ret
+/// Declares `$name`, the path of an exported function when its trace point is on:
+/// out of line and cold, so that a disabled point costs the fast path one load and
+/// a branch and its arguments stay in registers (a closure handed to an
+/// out-of-line function is built in memory on every call, traced or not). It runs
+/// in `guard`: recording the event is our code and could panic.
+macro_rules! traced_path {
+    ($name:ident($($arg:ident: $ty:ty),*) -> $ret_ty:ty, $on_panic:expr,
+     $call:expr, |$ret:ident| $emit:expr) => {
+        #[cold]
+        #[inline(never)]
+        unsafe fn $name($($arg: $ty),*) -> $ret_ty {
+            guard($on_panic, || {
+                let $ret = $call;
+                $emit;
+                $ret
+            })
+        }
+    };
 }
 
 /// The table entry of `dev_id`, if the id is inside the table.
@@ -48,6 +57,26 @@ fn entry(dev_id: i16) -> Option<&'static rte_dma_fp_object> {
         Some(&*table.add(dev_id as usize))
     }
 }
+
+/// Calls the entry's `$field` function of `$dev_id` with its private data and
+/// `$args`, or gives `$missing` when the id or the function is not there.
+macro_rules! table_call {
+    ($dev_id:expr, $field:ident, $missing:expr, ($($arg:expr),*)) => {
+        match entry($dev_id).and_then(|o| o.$field.map(|f| (o, f))) {
+            // SAFETY: the entry's functions take the entry's private data; the
+            // arguments' validity and the vchan rule are our caller's promise.
+            Some((o, f)) => unsafe { f(o.dev_private, $($arg),*) },
+            None => $missing,
+        }
+    };
+}
+
+traced_path!(
+    copy_traced(dev_id: i16, vchan: u16, src: rte_iova_t, dst: rte_iova_t, length: u32, flags: u64) -> c_int,
+    -libc::EIO,
+    table_call!(dev_id, copy, -libc::EINVAL, (vchan, src, dst, length, flags)),
+    |ret| points::copy::emit(dev_id, vchan, src, dst, length, flags, ret)
+);
 
 /// Enqueues a copy of `length` bytes; returns its ring index (0..65535) or a
 /// negative errno (-ENOSPC when the ring is full).
@@ -66,21 +95,32 @@ pub unsafe extern "C" fn rte_dma_copy(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    guard(-libc::EIO, || {
-        let call = move || match entry(dev_id).and_then(|o| o.copy.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, length, flags) },
-            None => -libc::EINVAL,
-        };
-        if !points::copy::enabled() {
-            return call();
-        }
-        traced(call, |ret| {
-            points::copy::emit(dev_id, vchan, src, dst, length, flags, ret)
-        })
-    })
+    if points::copy::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { copy_traced(dev_id, vchan, src, dst, length, flags) };
+    }
+    table_call!(
+        dev_id,
+        copy,
+        -libc::EINVAL,
+        (vchan, src, dst, length, flags)
+    )
 }
+
+traced_path!(
+    copy_sg_traced(
+        dev_id: i16,
+        vchan: u16,
+        src: *mut rte_dma_sge,
+        dst: *mut rte_dma_sge,
+        nb_src: u16,
+        nb_dst: u16,
+        flags: u64
+    ) -> c_int,
+    -libc::EIO,
+    table_call!(dev_id, copy_sg, -libc::EINVAL, (vchan, src, dst, nb_src, nb_dst, flags)),
+    |ret| points::copy_sg::emit(dev_id, vchan, src, dst, nb_src, nb_dst, flags, ret)
+);
 
 /// Enqueues a scatter-gather copy; returns its ring index or a negative errno.
 ///
@@ -99,24 +139,27 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    guard(-libc::EIO, || {
-        if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
-            return -libc::EINVAL;
-        }
-        let call = move || match entry(dev_id).and_then(|o| o.copy_sg.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan, src, dst, nb_src, nb_dst, flags) },
-            None => -libc::EINVAL,
-        };
-        if !points::copy_sg::enabled() {
-            return call();
-        }
-        traced(call, |ret| {
-            points::copy_sg::emit(dev_id, vchan, src, dst, nb_src, nb_dst, flags, ret)
-        })
-    })
+    if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
+        return -libc::EINVAL;
+    }
+    if points::copy_sg::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { copy_sg_traced(dev_id, vchan, src, dst, nb_src, nb_dst, flags) };
+    }
+    table_call!(
+        dev_id,
+        copy_sg,
+        -libc::EINVAL,
+        (vchan, src, dst, nb_src, nb_dst, flags)
+    )
 }
+
+traced_path!(
+    fill_traced(dev_id: i16, vchan: u16, pattern: u64, dst: rte_iova_t, length: u32, flags: u64) -> c_int,
+    -libc::EIO,
+    table_call!(dev_id, fill, -libc::EINVAL, (vchan, pattern, dst, length, flags)),
+    |ret| points::fill::emit(dev_id, vchan, pattern, dst, length, flags, ret)
+);
 
 /// Enqueues a fill of `length` bytes with `pattern` (its 8 bytes in memory order,
 /// repeated); returns its ring index or a negative errno.
@@ -135,21 +178,24 @@ pub unsafe extern "C" fn rte_dma_fill(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    guard(-libc::EIO, || {
-        let call = move || match entry(dev_id).and_then(|o| o.fill.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan, pattern, dst, length, flags) },
-            None => -libc::EINVAL,
-        };
-        if !points::fill::enabled() {
-            return call();
-        }
-        traced(call, |ret| {
-            points::fill::emit(dev_id, vchan, pattern, dst, length, flags, ret)
-        })
-    })
+    if points::fill::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { fill_traced(dev_id, vchan, pattern, dst, length, flags) };
+    }
+    table_call!(
+        dev_id,
+        fill,
+        -libc::EINVAL,
+        (vchan, pattern, dst, length, flags)
+    )
 }
+
+traced_path!(
+    submit_traced(dev_id: i16, vchan: u16) -> c_int,
+    -libc::EIO,
+    table_call!(dev_id, submit, -libc::EINVAL, (vchan)),
+    |ret| points::submit::emit(dev_id, vchan, ret)
+);
 
 /// Hands every enqueued operation of the vchan to the device.
 ///
@@ -159,19 +205,29 @@ pub unsafe extern "C" fn rte_dma_fill(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
     let _inside = registry::enter_fast_path();
-    guard(-libc::EIO, || {
-        let call = move || match entry(dev_id).and_then(|o| o.submit.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan) },
-            None => -libc::EINVAL,
-        };
-        if !points::submit::enabled() {
-            return call();
-        }
-        traced(call, |ret| points::submit::emit(dev_id, vchan, ret))
-    })
+    if points::submit::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { submit_traced(dev_id, vchan) };
+    }
+    table_call!(dev_id, submit, -libc::EINVAL, (vchan))
 }
+
+traced_path!(
+    completed_traced(
+        dev_id: i16,
+        vchan: u16,
+        nb_cpls: u16,
+        last_idx: *mut u16,
+        has_error: *mut bool
+    ) -> u16,
+    0,
+    table_call!(dev_id, completed, 0, (vchan, nb_cpls, last_idx, has_error)),
+    |ret| {
+        // SAFETY: both outputs point at valid values (the caller's or our locals).
+        let (last, error) = unsafe { (*last_idx, *has_error) };
+        points::completed::emit(dev_id, vchan, nb_cpls, last, error as u8, ret)
+    }
+);
 
 /// Collects up to `nb_cpls` successfully completed operations; `*last_idx` gets the
 /// ring index of the last one, `*has_error` whether a failure stopped the count.
@@ -189,38 +245,43 @@ pub unsafe extern "C" fn rte_dma_completed(
     has_error: *mut bool,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    guard(0, || {
-        let Some((o, f)) = entry(dev_id).and_then(|o| o.completed.map(|f| (o, f))) else {
-            return 0;
-        };
-        // Drivers may rely on both outputs being present, as DPDK's inline code ensures.
-        let (mut idx, mut err) = (0u16, false);
-        let last_idx = if last_idx.is_null() {
-            &mut idx
-        } else {
-            last_idx
-        };
-        let has_error = if has_error.is_null() {
-            &mut err
-        } else {
-            has_error
-        };
-        // SAFETY: both outputs are writable; the entry's functions take its private
-        // data; the vchan rule is our caller's promise.
-        let call = || unsafe {
-            *has_error = false;
-            f(o.dev_private, vchan, nb_cpls, last_idx, has_error)
-        };
-        if !points::completed::enabled() {
-            return call();
-        }
-        traced(call, |ret| {
-            // SAFETY: both outputs point at valid values (the caller's or our locals).
-            let (last, error) = unsafe { (*last_idx, *has_error) };
-            points::completed::emit(dev_id, vchan, nb_cpls, last, error as u8, ret)
-        })
-    })
+    // Drivers may rely on both outputs being present, as DPDK's inline code ensures.
+    let (mut idx, mut err) = (0u16, false);
+    let last_idx = if last_idx.is_null() {
+        &raw mut idx
+    } else {
+        last_idx
+    };
+    let has_error = if has_error.is_null() {
+        &raw mut err
+    } else {
+        has_error
+    };
+    // SAFETY: writable (the caller's, per the contract, or our local).
+    unsafe { *has_error = false };
+    if points::completed::enabled() {
+        // SAFETY: our own contract, passed on; both outputs are writable.
+        return unsafe { completed_traced(dev_id, vchan, nb_cpls, last_idx, has_error) };
+    }
+    table_call!(dev_id, completed, 0, (vchan, nb_cpls, last_idx, has_error))
 }
+
+traced_path!(
+    completed_status_traced(
+        dev_id: i16,
+        vchan: u16,
+        nb_cpls: u16,
+        last_idx: *mut u16,
+        status: *mut rte_dma_status_code_raw
+    ) -> u16,
+    0,
+    table_call!(dev_id, completed_status, 0, (vchan, nb_cpls, last_idx, status)),
+    |ret| {
+        // SAFETY: `last_idx` points at a valid value (the caller's or our local).
+        let last = unsafe { *last_idx };
+        points::completed_status::emit(dev_id, vchan, nb_cpls, last, status, ret)
+    }
+);
 
 /// Collects up to `nb_cpls` completed operations with each one's status.
 ///
@@ -237,33 +298,34 @@ pub unsafe extern "C" fn rte_dma_completed_status(
     status: *mut rte_dma_status_code_raw,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    guard(0, || {
-        if status.is_null() {
-            return 0;
-        }
-        let Some((o, f)) = entry(dev_id).and_then(|o| o.completed_status.map(|f| (o, f))) else {
-            return 0;
-        };
-        let mut idx = 0u16;
-        let last_idx = if last_idx.is_null() {
-            &mut idx
-        } else {
-            last_idx
-        };
-        // SAFETY: outputs are writable per the contract (`status` is only written, as
-        // integers); the entry's functions take its private data; the vchan rule is
-        // our caller's promise.
-        let call = || unsafe { f(o.dev_private, vchan, nb_cpls, last_idx, status) };
-        if !points::completed_status::enabled() {
-            return call();
-        }
-        traced(call, |ret| {
-            // SAFETY: `last_idx` points at a valid value (the caller's or our local).
-            let last = unsafe { *last_idx };
-            points::completed_status::emit(dev_id, vchan, nb_cpls, last, status, ret)
-        })
-    })
+    if status.is_null() {
+        return 0;
+    }
+    let mut idx = 0u16;
+    let last_idx = if last_idx.is_null() {
+        &raw mut idx
+    } else {
+        last_idx
+    };
+    // `status` is only written, as integers.
+    if points::completed_status::enabled() {
+        // SAFETY: our own contract, passed on; `last_idx` is writable.
+        return unsafe { completed_status_traced(dev_id, vchan, nb_cpls, last_idx, status) };
+    }
+    table_call!(
+        dev_id,
+        completed_status,
+        0,
+        (vchan, nb_cpls, last_idx, status)
+    )
 }
+
+traced_path!(
+    burst_capacity_traced(dev_id: i16, vchan: u16) -> u16,
+    0,
+    table_call!(dev_id, burst_capacity, 0, (vchan)),
+    |ret| points::burst_capacity::emit(dev_id, vchan, ret)
+);
 
 /// How many more operations the vchan accepts now.
 ///
@@ -273,19 +335,20 @@ pub unsafe extern "C" fn rte_dma_completed_status(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
     let _inside = registry::enter_fast_path();
-    guard(0, || {
-        let call = move || match entry(dev_id).and_then(|o| o.burst_capacity.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan) },
-            None => 0,
-        };
-        if !points::burst_capacity::enabled() {
-            return call();
-        }
-        traced(call, |ret| points::burst_capacity::emit(dev_id, vchan, ret))
-    })
+    if points::burst_capacity::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { burst_capacity_traced(dev_id, vchan) };
+    }
+    table_call!(dev_id, burst_capacity, 0, (vchan))
 }
+
+// DPDK records the requested count of an enqueue or dequeue, not the result.
+traced_path!(
+    enqueue_ops_traced(dev_id: i16, vchan: u16, ops: *mut *mut rte_dma_op, nb_ops: u16) -> u16,
+    0,
+    table_call!(dev_id, enqueue, 0, (vchan, ops, nb_ops)),
+    |_ret| points::enqueue_ops::emit(dev_id, vchan, ops, nb_ops)
+);
 
 /// Enqueues `nb_ops` operations (enqueue/dequeue mode); returns how many were taken.
 ///
@@ -300,22 +363,19 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
     nb_ops: u16,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    guard(0, || {
-        let call = move || match entry(dev_id).and_then(|o| o.enqueue.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
-            None => 0,
-        };
-        if !points::enqueue_ops::enabled() {
-            return call();
-        }
-        // DPDK records the requested count, not the result.
-        traced(call, |_| {
-            points::enqueue_ops::emit(dev_id, vchan, ops, nb_ops)
-        })
-    })
+    if points::enqueue_ops::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { enqueue_ops_traced(dev_id, vchan, ops, nb_ops) };
+    }
+    table_call!(dev_id, enqueue, 0, (vchan, ops, nb_ops))
 }
+
+traced_path!(
+    dequeue_ops_traced(dev_id: i16, vchan: u16, ops: *mut *mut rte_dma_op, nb_ops: u16) -> u16,
+    0,
+    table_call!(dev_id, dequeue, 0, (vchan, ops, nb_ops)),
+    |_ret| points::dequeue_ops::emit(dev_id, vchan, ops, nb_ops)
+);
 
 /// Dequeues up to `nb_ops` finished operations into `ops`; returns how many.
 ///
@@ -330,18 +390,9 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
     nb_ops: u16,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    guard(0, || {
-        let call = move || match entry(dev_id).and_then(|o| o.dequeue.map(|f| (o, f))) {
-            // SAFETY: the entry's functions take the entry's private data; the vchan rule is
-            // our caller's promise.
-            Some((o, f)) => unsafe { f(o.dev_private, vchan, ops, nb_ops) },
-            None => 0,
-        };
-        if !points::dequeue_ops::enabled() {
-            return call();
-        }
-        traced(call, |_| {
-            points::dequeue_ops::emit(dev_id, vchan, ops, nb_ops)
-        })
-    })
+    if points::dequeue_ops::enabled() {
+        // SAFETY: our own contract, passed on.
+        return unsafe { dequeue_ops_traced(dev_id, vchan, ops, nb_ops) };
+    }
+    table_call!(dev_id, dequeue, 0, (vchan, ops, nb_ops))
 }
