@@ -287,7 +287,7 @@ impl<'d> Vchan<'d> {
             return Err(refused(Op::Copy { src, dst }));
         }
         let ret = self.raw_copy(src.iova(), dst.iova(), len as u32, flags);
-        self.admit(ret, flags, Op::Copy { src, dst })
+        self.admit(ret, flags, || Op::Copy { src, dst })
     }
 
     /// Enqueues a fill of all of `dst` with `pattern`; returns its ring index.
@@ -304,7 +304,7 @@ impl<'d> Vchan<'d> {
             return Err(refused(Op::Fill { dst, pattern }));
         }
         let ret = self.raw_fill(pattern, dst.iova(), len as u32, flags);
-        self.admit(ret, flags, Op::Fill { dst, pattern })
+        self.admit(ret, flags, || Op::Fill { dst, pattern })
     }
 
     /// Enqueues a scatter-gather copy of the `src` segments into the `dst` ones (at
@@ -350,26 +350,37 @@ impl<'d> Vchan<'d> {
             flags.bits(),
             ret
         ));
-        self.admit(ret, flags, Op::CopySg { src, dst })
+        self.admit(ret, flags, || Op::CopySg { src, dst })
     }
 
-    /// Keeps an enqueued operation until it completes.
-    #[inline]
-    fn admit(&mut self, ret: c_int, flags: OpFlags, op: Op) -> core::result::Result<u16, Rejected> {
+    /// Keeps an enqueued operation until it completes, or hands it back refused.
+    /// `op` builds it in each branch, straight where it goes: an operation built
+    /// once on the stack and then copied into the table was read back in 16-byte
+    /// pieces across its 8-byte writes, a store-forwarding stall that doubled the
+    /// cost of an enqueue.
+    #[inline(always)]
+    fn admit(
+        &mut self,
+        ret: c_int,
+        flags: OpFlags,
+        op: impl FnOnce() -> Op,
+    ) -> core::result::Result<u16, Rejected> {
         if ret < 0 {
             return Err(Rejected {
                 error: Error::from_errno(ret),
-                op,
+                op: op(),
             });
         }
         let index = ret as u16;
         if self.in_flight == 0 {
             self.oldest = index;
         }
-        if let Some(old) = self.held[index as usize & self.mask].replace(op) {
+        let slot = &mut self.held[index as usize & self.mask];
+        if let Some(old) = slot.take() {
             // A device that reuses an index in flight: never free what it may use.
             core::mem::forget(old);
         }
+        *slot = Some(op());
         self.in_flight += 1;
         self.unsubmitted = !flags.contains(OpFlags::SUBMIT);
         Ok(index)
