@@ -1,13 +1,15 @@
 //! Fault injection on both software devices (`fault_*` device arguments): the chosen
 //! operations complete with the chosen status, the statistics count them, no faulted
 //! operation writes a byte, and the device reports `RTE_DMA_CAPA_HANDLES_ERRORS`.
+mod common;
+
+use common::chan::{self, Chan};
 use dmadev::abi::*;
 use dmadev::drivers::{interdomain, skeleton};
-use dmadev::{Error, api, registry};
-use std::ffi::CString;
+use dmadev::{Error, api};
 use std::mem::MaybeUninit;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The registry is process-wide; the tests of this file take turns.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -27,21 +29,8 @@ struct Device {
 
 impl Device {
     fn start(probe: Probe, remove: fn(&str) -> dmadev::Result<()>, name: &str, args: &str) -> Self {
-        probe(name, args).unwrap();
-        let dev = api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap();
-        let conf = rte_dma_conf {
-            nb_vchans: 1,
-            ..Default::default()
-        };
-        api::configure(dev, &conf).unwrap();
-        let vconf = rte_dma_vchan_conf {
-            nb_desc: 1024,
-            ..Default::default()
-        };
-        api::vchan_setup(dev, 0, &vconf).unwrap();
-        api::start(dev).unwrap();
-        // SAFETY: the table has an entry for every valid id and is never freed.
-        let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
+        let dev = common::probe(probe, name, args);
+        let [Chan { fp, .. }] = chan::start(dev, [chan::local(1024)]);
         Device {
             name: name.into(),
             dev,
@@ -76,7 +65,7 @@ impl Device {
         unsafe { self.fp.submit.unwrap()(self.fp.dev_private, 0) };
         let mut status = vec![MaybeUninit::<u32>::uninit(); src.len()];
         let mut got = 0;
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + common::DEADLINE;
         while got < src.len() {
             assert!(
                 Instant::now() < deadline,
@@ -209,33 +198,12 @@ fn a_skeleton_with_faults_reports_the_null_page_instead_of_crashing() {
         "fault_status=5",
     );
     let mut dst = [UNTOUCHED; LEN];
-    // SAFETY: the device's own entry; a source in the null page is refused by the
-    // worker (that is what is tested); `dst` outlives the operation.
-    unsafe {
-        let r = d.fp.copy.unwrap()(
-            d.fp.dev_private,
-            0,
-            0,
-            dst.as_mut_ptr() as u64,
-            LEN as u32,
-            RTE_DMA_OP_FLAG_SUBMIT,
-        );
-        assert_eq!(r, 0);
-    }
-    let mut status = [MaybeUninit::<u32>::uninit(); 1];
-    let deadline = Instant::now() + Duration::from_secs(20);
-    // SAFETY: as above.
-    while unsafe {
-        d.fp.completed_status.unwrap()(d.fp.dev_private, 0, 1, &mut 0, status.as_mut_ptr().cast())
-    } == 0
-    {
-        assert!(Instant::now() < deadline);
-    }
-    // SAFETY: written by completed_status.
-    let st = unsafe { status[0].assume_init() };
+    let c = Chan { fp: d.fp, vchan: 0 };
+    // A source in the null page is refused by the worker (that is what is tested).
+    assert_eq!(c.enqueue_copy(0, dst.as_mut_ptr() as u64, LEN as u32), 0);
     assert_eq!(
-        st,
-        rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR as u32
+        c.wait(),
+        rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR
     );
     assert_eq!(dst, [UNTOUCHED; LEN]);
 }

@@ -1,12 +1,14 @@
 //! The access-pair-group control plane and the inter-domain device, within one
 //! process: two devices play two domains (the multi-process tests are in C, see
 //! c-tests/test_interdomain.c). Steps run in order: the registry is process-global.
+mod common;
+
+use common::chan::{self, Chan};
+use common::rundir::RunDir;
 use dmadev::abi::*;
-use dmadev::{Error, api, drivers::interdomain, registry};
-use std::ffi::CString;
+use dmadev::{Error, api, drivers::interdomain};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 /// (device, group, domain id, event) as the callback received them.
 type Event = (i16, i16, [u8; 16], u32);
@@ -27,27 +29,21 @@ unsafe extern "C" fn on_event(
 }
 
 fn device(name: &str) -> i16 {
-    interdomain::probe(name, "").unwrap();
-    api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap()
+    common::probe(interdomain::probe, name, "")
 }
 
 fn wait_events(n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while CALLS.load(Ordering::SeqCst) < n {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} events arrived",
-            CALLS.load(Ordering::SeqCst)
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    assert!(
+        common::eventually(|| CALLS.load(Ordering::SeqCst) >= n),
+        "only {} of {n} events arrived",
+        CALLS.load(Ordering::SeqCst)
+    );
 }
 
 #[test]
 fn groups_handlers_and_events_between_two_devices() {
-    let dir = std::env::temp_dir().join(format!("dmadev-groups-{}", std::process::id()));
     // SAFETY: set before any thread of this test binary reads the environment.
-    unsafe { std::env::set_var("DMADEV_RUNTIME_DIR", &dir) };
+    let _dir = unsafe { RunDir::new("groups") };
     let (a, b) = (device("dma_interdomain_a"), device("dma_interdomain_b"));
     let info = api::info_get(a).unwrap();
     assert_ne!(info.dev_capa & RTE_DMA_CAPA_INTER_PROCESS_DOMAIN, 0);
@@ -78,10 +74,10 @@ fn groups_handlers_and_events_between_two_devices() {
     assert_eq!(api::group_join(b, &db, &token, g, cb), Err(Error::Exists));
 
     // Both sides see both members, with non-zero handlers.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while api::group_handler_get(a, g, &db).is_err() {
-        assert!(Instant::now() < deadline, "creator never saw the joiner");
-    }
+    assert!(
+        common::eventually(|| api::group_handler_get(a, g, &db).is_ok()),
+        "creator never saw the joiner"
+    );
     for dev in [a, b] {
         for d in [&da, &db] {
             let h = api::group_handler_get(dev, g, d).unwrap();
@@ -107,76 +103,27 @@ fn groups_handlers_and_events_between_two_devices() {
         },
     )
     .unwrap();
-    let mut vc = rte_dma_vchan_conf {
-        nb_desc: 64,
-        ..Default::default()
-    };
-    vc.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32;
-    vc.domain.src_handler = ha;
-    vc.domain.dst_handler = 999;
+    let process = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN;
+    let mut vc = chan::between(process, ha, 999);
     assert_eq!(api::vchan_setup(b, 0, &vc), Err(Error::InvalidArgument));
     vc.domain.dst_handler = 0;
     assert_eq!(api::vchan_setup(b, 0, &vc), Err(Error::InvalidArgument));
     vc.domain.dst_handler = hb;
     api::vchan_setup(b, 0, &vc).unwrap();
-    api::vchan_setup(
-        b,
-        1,
-        &rte_dma_vchan_conf {
-            nb_desc: 64,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    api::vchan_setup(b, 1, &chan::local(64)).unwrap();
     api::start(b).unwrap();
-    // SAFETY: `dev` is a registered device, so its entry is inside the table.
-    let fp = unsafe { &*registry::rte_dma_fp_objs.add(b as usize) };
+    let (between, local) = (Chan::of(b, 0), Chan::of(b, 1));
     let src = vec![0x5au8; 8192];
     let mut dst = vec![0u8; 8192];
-    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
-    let r = unsafe {
-        fp.copy.unwrap()(
-            fp.dev_private,
-            0,
-            src.as_ptr() as u64,
-            dst.as_mut_ptr() as u64,
-            8192,
-            RTE_DMA_OP_FLAG_SUBMIT,
-        )
-    };
-    assert_eq!(r, 0);
+    let d = dst.as_mut_ptr() as u64;
+    assert_eq!(between.enqueue_copy(src.as_ptr() as u64, d, 8192), 0);
     // A bad source address on the local vchan completes with an error, not a crash.
-    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
-    let r = unsafe {
-        fp.copy.unwrap()(
-            fp.dev_private,
-            1,
-            0,
-            dst.as_mut_ptr() as u64,
-            64,
-            RTE_DMA_OP_FLAG_SUBMIT,
-        )
-    };
-    assert_eq!(r, 0);
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut st = [0; 1];
-    let mut last = 0u16;
-    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
-    while unsafe { fp.completed_status.unwrap()(fp.dev_private, 1, 1, &mut last, st.as_mut_ptr()) }
-        == 0
-    {
-        assert!(Instant::now() < deadline);
-    }
+    assert_eq!(local.enqueue_copy(0, d, 64), 0);
     assert_eq!(
-        st[0],
-        rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR as u32
+        local.wait(),
+        rte_dma_status_code::RTE_DMA_STATUS_INVALID_SRC_ADDR
     );
-    // SAFETY: the device's own fp entry, used by this thread only; buffers outlive it.
-    while unsafe { fp.completed.unwrap()(fp.dev_private, 0, 1, &mut last, core::ptr::null_mut()) }
-        == 0
-    {
-        assert!(Instant::now() < deadline);
-    }
+    between.wait_completed();
     assert_eq!(src, dst);
     assert_eq!(api::stats_get(b, RTE_DMA_ALL_VCHAN).unwrap().errors, 1);
     api::stop(b).unwrap();
@@ -231,5 +178,4 @@ fn groups_handlers_and_events_between_two_devices() {
     }
     api::close(a).unwrap();
     api::close(b).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,14 +6,17 @@
 //! Attackers speak the wire protocol with raw sockets, so these tests depend only
 //! on the public API and the frame format. Steps that need another process (another
 //! uid, a stopped creator) re-run this binary in a role (`ATTACK_ROLE`).
+mod common;
+
+use common::chan::{self, Chan};
+use common::reexec::{self, Reexec};
 use dmadev::abi::*;
 use dmadev::domain::wire::{FRAME, Msg, WindowInfo};
-use dmadev::{Error, api, drivers::interdomain, registry};
-use std::ffi::CString;
+use dmadev::{Error, api, drivers::interdomain};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -34,14 +37,12 @@ fn uid() -> u32 {
 
 /// A fresh rendezvous directory path for one test (not created).
 fn rundir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dmadev-attack-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::rundir::fresh(&format!("attack-{name}"))
 }
 
 fn use_rundir(d: &Path) {
     // SAFETY: tests that read the environment run one at a time (SERIAL).
-    unsafe { std::env::set_var("DMADEV_RUNTIME_DIR", d) };
+    unsafe { common::rundir::set(d) };
 }
 
 fn device() -> i16 {
@@ -49,8 +50,7 @@ fn device() -> i16 {
         "dma_interdomain_atk{}",
         DEVICES.fetch_add(1, Ordering::Relaxed)
     );
-    interdomain::probe(&name, "").unwrap();
-    api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap()
+    common::probe(interdomain::probe, &name, "")
 }
 
 fn create(dev: i16, domain: [u8; 16]) -> Result<i16, Error> {
@@ -242,46 +242,14 @@ fn memfd(len: i64) -> OwnedFd {
     }
 }
 
-/// This test binary run again in a role, and its output lines.
-struct RoleChild {
-    child: Child,
-    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
-}
-
-impl RoleChild {
-    /// Runs `test` in `role`, with the same rendezvous directory and `env`.
-    fn spawn(role: &str, test: &str, dir: &Path, env: &[(&str, String)]) -> RoleChild {
-        use std::io::BufRead;
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", test, "--nocapture", "--test-threads=1"])
-            .env("ATTACK_ROLE", role)
-            .env("DMADEV_RUNTIME_DIR", dir)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        RoleChild { child, lines }
-    }
-
-    /// The number the child printed after `key` (roles print `key value` lines).
-    fn value(&mut self, key: &str) -> i64 {
-        loop {
-            let l = self.lines.next().expect("the child ended early").unwrap();
-            if let Some((_, v)) = l.split_once(key) {
-                return v.trim().parse().unwrap();
-            }
-        }
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        self.child.wait().unwrap();
-    }
+/// This test binary run again to play `role` in `test`, with the same rendezvous
+/// directory and `env`.
+fn spawn_role(role: &str, test: &str, dir: &Path, env: &[(&str, String)]) -> Reexec {
+    let mut cmd = reexec::command(&[], test);
+    cmd.env("ATTACK_ROLE", role)
+        .env("DMADEV_RUNTIME_DIR", dir)
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    Reexec::spawn(cmd)
 }
 
 fn role() -> Option<String> {
@@ -391,7 +359,7 @@ fn a_joiner_refuses_a_creator_of_another_uid() {
     let sock = outside.join("fake.sock");
     let _ = std::fs::remove_file(&sock);
     let env = [("ATTACK_SOCKET", sock.display().to_string())];
-    let mut child = RoleChild::spawn("foreign_creator", "role_foreign_creator", &d, &env);
+    let mut child = spawn_role("foreign_creator", "role_foreign_creator", &d, &env);
     assert_eq!(child.value("LISTENING"), 1);
     std::fs::rename(&sock, socket_of(&d, real)).unwrap();
     let joiner = device();
@@ -538,51 +506,11 @@ fn a_joiner_refuses_malformed_answers_from_a_creator() {
 
 // ---- 2. windows that cannot hurt their users ----
 
-/// The first non-zero-status completion on `vchan`, within 2 s.
-fn status_of_next(dev: i16, vchan: u16) -> rte_dma_status_code_raw {
-    // SAFETY: `dev` is a registered device; its fp entry is valid.
-    let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut st = [0; 1];
-    let mut last = 0u16;
-    // SAFETY: the device's own completion function with valid outputs.
-    while unsafe {
-        fp.completed_status.unwrap()(fp.dev_private, vchan, 1, &mut last, st.as_mut_ptr())
-    } == 0
-    {
-        assert!(Instant::now() < deadline, "no completion");
-    }
-    st[0]
-}
-
-fn copy(dev: i16, vchan: u16, src: u64, dst: u64, len: u32) {
-    // SAFETY: `dev` is a registered device; the fast path checks nothing it needs.
-    let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
-    // SAFETY: addresses are the device's business (HANDLES_ERRORS).
-    let r =
-        unsafe { fp.copy.unwrap()(fp.dev_private, vchan, src, dst, len, RTE_DMA_OP_FLAG_SUBMIT) };
-    assert!(r >= 0, "enqueue failed: {r}");
-}
-
-/// One vchan from member `src_handler`'s memory to member `dst_handler`'s.
-fn vchan_between(dev: i16, src_handler: u16, dst_handler: u16) {
-    api::configure(
-        dev,
-        &rte_dma_conf {
-            nb_vchans: 1,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let mut vc = rte_dma_vchan_conf {
-        nb_desc: 64,
-        ..Default::default()
-    };
-    vc.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32;
-    vc.domain.src_handler = src_handler;
-    vc.domain.dst_handler = dst_handler;
-    api::vchan_setup(dev, 0, &vc).unwrap();
-    api::start(dev).unwrap();
+/// One vchan of `dev` from member `src_handler`'s memory to member `dst_handler`'s.
+fn vchan_between(dev: i16, src_handler: u16, dst_handler: u16) -> Chan {
+    let process = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN;
+    let [c] = chan::start(dev, [chan::between(process, src_handler, dst_handler)]);
+    c
 }
 
 /// An address no process here maps, where the fake creator claims its window is.
@@ -628,26 +556,19 @@ fn a_window_shorter_than_claimed_or_unsealed_is_not_mapped() {
         ("ATTACK_SOCKET", socket_of(&d, 3).display().to_string()),
         ("ATTACK_PARENT", std::process::id().to_string()),
     ];
-    let mut child = RoleChild::spawn("window_creator", "role_window_creator", &d, &env);
+    let mut child = spawn_role("window_creator", "role_window_creator", &d, &env);
     assert_eq!(child.value("LISTENING"), 1);
     let dev = device();
     join(dev, [2; 16], TOKEN, 3).unwrap();
     let creator = handler(dev, 3, [9; 16]).unwrap();
     let me = handler(dev, 3, [2; 16]).unwrap();
-    vchan_between(dev, me, creator);
+    let vc = vchan_between(dev, me, creator);
     // Past the memfd's end: through a mapping of the window this was SIGBUS; now the
     // copy goes by system call to an address the creator does not map, and fails.
     let src = vec![7u8; 256];
-    copy(
-        dev,
-        0,
-        src.as_ptr() as u64,
-        FAKE_WINDOW_BASE + (1 << 20),
-        256,
-    );
     assert_eq!(
-        status_of_next(dev, 0),
-        rte_dma_status_code::RTE_DMA_STATUS_INVALID_DST_ADDR as u32
+        vc.copy(src.as_ptr() as u64, FAKE_WINDOW_BASE + (1 << 20), 256),
+        rte_dma_status_code::RTE_DMA_STATUS_INVALID_DST_ADDR
     );
     api::stop(dev).unwrap();
     child.kill();
@@ -809,10 +730,10 @@ fn a_stopped_creator_blocks_no_other_create_and_no_join_forever() {
     use_rundir(&d);
     std::fs::create_dir_all(&d).unwrap();
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let mut child = RoleChild::spawn("creator", "role_creator", &d, &[]);
+    let mut child = spawn_role("creator", "role_creator", &d, &[]);
     let g = child.value("GROUP") as i16;
     // SAFETY: stops our own child.
-    unsafe { libc::kill(child.pid(), libc::SIGSTOP) };
+    unsafe { libc::kill(child.pid() as i32, libc::SIGSTOP) };
     // Fill its accept queue, as a flood would.
     let mut flood = Vec::new();
     while let Some(s) = raw_connect(&socket_of(&d, g)) {
@@ -869,14 +790,10 @@ fn a_member_that_stops_reading_is_dropped_and_never_wedges_the_creator() {
         );
     }
     // The staller was dropped (its handler is gone on the creator's side) ...
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while handler(dev, g, [5; 16]).is_ok() {
-        assert!(
-            Instant::now() < deadline,
-            "the stalled member was never dropped"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(
+        common::eventually(|| handler(dev, g, [5; 16]).is_err()),
+        "the stalled member was never dropped"
+    );
     // ... and destroy and close return at once.
     within(Duration::from_secs(5), "destroy and close", move || {
         api::group_destroy(dev, g).unwrap();

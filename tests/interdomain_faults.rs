@@ -1,11 +1,13 @@
 //! Bad local addresses on `dma_interdomain` complete with error statuses instead of
 //! killing the process: on a plain vchan and on one bound to our own handler (both
 //! run through the inter-domain data path), for memory outside the heap and inside it.
+mod common;
+
+use common::chan::{self, Chan};
+use common::rundir::RunDir;
 use dmadev::abi::*;
-use dmadev::{api, drivers::interdomain, eal::heap, registry};
+use dmadev::{api, drivers::interdomain, eal::heap};
 use rte_dma_status_code::*;
-use std::ffi::CString;
-use std::time::{Duration, Instant};
 
 /// A mapping with no access: every load or store there faults, as at an unmapped
 /// address (a munmapped hole could be reused by another thread's mmap meanwhile).
@@ -23,82 +25,6 @@ fn no_access(len: usize, prot: i32) -> u64 {
     };
     assert_ne!(p, libc::MAP_FAILED);
     p as u64
-}
-
-struct Chan {
-    fp: &'static rte_dma_fp_object,
-    vchan: u16,
-}
-
-impl Chan {
-    fn wait(&self) -> rte_dma_status_code {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let mut st = [0; 1];
-        let mut last = 0u16;
-        // SAFETY: a started device's fast-path entry with valid out pointers.
-        while unsafe {
-            self.fp.completed_status.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                1,
-                &mut last,
-                st.as_mut_ptr(),
-            )
-        } == 0
-        {
-            assert!(Instant::now() < deadline, "operation never completed");
-        }
-        rte_dma_status_code::from_raw(st[0]).expect("a declared status")
-    }
-
-    fn copy(&self, src: u64, dst: u64, len: u32) -> rte_dma_status_code {
-        // SAFETY: as above; the addresses are what is under test.
-        let r = unsafe {
-            self.fp.copy.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                src,
-                dst,
-                len,
-                RTE_DMA_OP_FLAG_SUBMIT,
-            )
-        };
-        assert!(r >= 0);
-        self.wait()
-    }
-
-    fn fill(&self, pattern: u64, dst: u64, len: u32) -> rte_dma_status_code {
-        // SAFETY: as above.
-        let r = unsafe {
-            self.fp.fill.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                pattern,
-                dst,
-                len,
-                RTE_DMA_OP_FLAG_SUBMIT,
-            )
-        };
-        assert!(r >= 0);
-        self.wait()
-    }
-
-    fn copy_sg(&self, src: &[rte_dma_sge], dst: &[rte_dma_sge]) -> rte_dma_status_code {
-        // SAFETY: as above; the lists are valid arrays.
-        let r = unsafe {
-            self.fp.copy_sg.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                src.as_ptr(),
-                dst.as_ptr(),
-                src.len() as u16,
-                dst.len() as u16,
-                RTE_DMA_OP_FLAG_SUBMIT,
-            )
-        };
-        assert!(r >= 0);
-        self.wait()
-    }
 }
 
 /// Good and bad copies and fills on one vchan, in plain memory and in the heap.
@@ -162,42 +88,19 @@ fn exercise(c: &Chan) {
 
 #[test]
 fn bad_local_addresses_give_error_statuses_never_a_signal() {
-    let dir = std::env::temp_dir().join(format!("dmadev-faults-{}", std::process::id()));
     // SAFETY: set before any thread of this test binary reads the environment.
-    unsafe { std::env::set_var("DMADEV_RUNTIME_DIR", &dir) };
-    let name = "dma_interdomain_faults";
-    interdomain::probe(name, "").unwrap();
-    let dev = api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap();
+    let _dir = unsafe { RunDir::new("faults") };
+    let dev = common::probe(interdomain::probe, "dma_interdomain_faults", "");
     let me = [0x3c; 16];
     let token = [0x11; 16];
     let g = api::group_create(dev, &me, &token, None).unwrap();
     let h = api::group_handler_get(dev, g, &me).unwrap();
-    api::configure(
-        dev,
-        &rte_dma_conf {
-            nb_vchans: 2,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let plain = rte_dma_vchan_conf {
-        nb_desc: 64,
-        ..Default::default()
-    };
-    api::vchan_setup(dev, 0, &plain).unwrap();
-    let mut own = plain;
-    own.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN as u32;
-    own.domain.src_handler = h;
-    own.domain.dst_handler = h;
-    api::vchan_setup(dev, 1, &own).unwrap();
-    api::start(dev).unwrap();
-    // SAFETY: the table has an entry per possible device id.
-    let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
-    for vchan in [0, 1] {
-        exercise(&Chan { fp, vchan });
+    let own = rte_dma_inter_domain_type::RTE_DMA_INTER_PROCESS_DOMAIN;
+    let chans = chan::start(dev, [chan::local(64), chan::between(own, h, h)]);
+    for c in &chans {
+        exercise(c);
     }
     api::stop(dev).unwrap();
     api::group_destroy(dev, g).unwrap();
     api::close(dev).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }

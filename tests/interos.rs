@@ -6,13 +6,16 @@
 //!
 //! Each member is this test binary run again (`member`, ignored in normal runs) with
 //! its role in the environment; it talks to the test over stdin/stdout lines.
+mod common;
+
+use common::chan::{self, Chan};
+use common::reexec::{self, Reexec};
 use dmadev::abi::*;
-use dmadev::{api, registry, runtime};
+use dmadev::{api, runtime};
 use rte_dma_status_code::*;
 use std::ffi::CString;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::io::{BufRead, Write};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const MIB: usize = 1 << 20;
@@ -97,108 +100,13 @@ fn malloc(len: usize) -> &'static mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(p, len) }
 }
 
-struct Chan {
-    fp: &'static rte_dma_fp_object,
-    vchan: u16,
-}
-
-impl Chan {
-    fn wait(&self) -> rte_dma_status_code {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut st = [0; 1];
-        let mut last = 0u16;
-        // SAFETY: a started device's fast-path entry with valid out pointers.
-        while unsafe {
-            self.fp.completed_status.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                1,
-                &mut last,
-                st.as_mut_ptr(),
-            )
-        } == 0
-        {
-            assert!(Instant::now() < deadline, "operation never completed");
-            std::thread::yield_now();
-        }
-        rte_dma_status_code::from_raw(st[0]).expect("a declared status")
-    }
-
-    fn copy(&self, src: u64, dst: u64, len: usize) -> rte_dma_status_code {
-        // SAFETY: the fast path of a started device; addresses are what is tested.
-        let r = unsafe {
-            self.fp.copy.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                src,
-                dst,
-                len as u32,
-                RTE_DMA_OP_FLAG_SUBMIT,
-            )
-        };
-        assert!(r >= 0, "copy enqueue {r}");
-        self.wait()
-    }
-
-    fn fill(&self, pattern: u64, dst: u64, len: usize) -> rte_dma_status_code {
-        // SAFETY: as above.
-        let r = unsafe {
-            self.fp.fill.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                pattern,
-                dst,
-                len as u32,
-                RTE_DMA_OP_FLAG_SUBMIT,
-            )
-        };
-        assert!(r >= 0, "fill enqueue {r}");
-        self.wait()
-    }
-
-    fn copy_sg(&self, src: &[rte_dma_sge], dst: &[rte_dma_sge]) -> rte_dma_status_code {
-        // SAFETY: as above; the lists live across the call.
-        let r = unsafe {
-            self.fp.copy_sg.unwrap()(
-                self.fp.dev_private,
-                self.vchan,
-                src.as_ptr(),
-                dst.as_ptr(),
-                src.len() as u16,
-                dst.len() as u16,
-                RTE_DMA_OP_FLAG_SUBMIT,
-            )
-        };
-        assert!(r >= 0, "copy_sg enqueue {r}");
-        self.wait()
-    }
-}
-
 /// Three OS-domain vchans on `dev`: peer→local, local→peer, peer→peer (all `peer`).
 fn os_vchans(dev: i16, peer: u16) -> [Chan; 3] {
-    api::configure(
+    let os = rte_dma_inter_domain_type::RTE_DMA_INTER_OS_DOMAIN;
+    chan::start(
         dev,
-        &rte_dma_conf {
-            nb_vchans: 3,
-            ..Default::default()
-        },
+        [(peer, 0), (0, peer), (peer, peer)].map(|(src, dst)| chan::between(os, src, dst)),
     )
-    .unwrap();
-    let sides = [(peer, 0), (0, peer), (peer, peer)];
-    for (v, (s, d)) in sides.iter().enumerate() {
-        let mut vc = rte_dma_vchan_conf {
-            nb_desc: 64,
-            ..Default::default()
-        };
-        vc.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_OS_DOMAIN as u32;
-        vc.domain.src_handler = *s;
-        vc.domain.dst_handler = *d;
-        api::vchan_setup(dev, v as u16, &vc).unwrap();
-    }
-    api::start(dev).unwrap();
-    // SAFETY: `dev` is a registered device, so its entry is inside the table.
-    let fp = unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) };
-    [0, 1, 2].map(|vchan| Chan { fp, vchan })
 }
 
 fn creator() {
@@ -288,7 +196,7 @@ fn joiner() {
     let local = malloc(SRC_LEN);
     check(
         "peer->local status",
-        to_me.copy(csrc, local.as_ptr() as u64, SRC_LEN) == RTE_DMA_STATUS_SUCCESSFUL,
+        to_me.copy(csrc, local.as_ptr() as u64, SRC_LEN as u32) == RTE_DMA_STATUS_SUCCESSFUL,
     );
     check("peer->local data", checksum(local) == expected(1, SRC_LEN));
     let sg_dst = malloc(8192);
@@ -316,7 +224,7 @@ fn joiner() {
     pattern(2, mine);
     check(
         "local->peer",
-        to_peer.copy(mine.as_ptr() as u64, cdst, SRC_LEN) == RTE_DMA_STATUS_SUCCESSFUL,
+        to_peer.copy(mine.as_ptr() as u64, cdst, SRC_LEN as u32) == RTE_DMA_STATUS_SUCCESSFUL,
     );
     // Peer → peer and a fill into the peer.
     check(
@@ -403,88 +311,19 @@ fn member() {
 
 // ---- the test side ---------------------------------------------------------------
 
-struct Member {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Member {
-    fn spawn(wrap: &[&str], role: &str, region: &str, vars: &[(&str, String)]) -> Member {
-        let exe = std::env::current_exe().unwrap();
-        let mut cmd = match wrap.split_first() {
-            Some((first, rest)) => {
-                let mut c = Command::new(first);
-                c.args(rest).arg(&exe);
-                c
-            }
-            None => Command::new(&exe),
-        };
-        // A member's rte_malloc must live in its window (what peers reach), so the
-        // sanitizer gates' DMADEV_MALLOC=libc is not passed on.
-        cmd.env_remove(dmadev::eal::heap::MALLOC_ENV);
-        cmd.args([
-            "--exact",
-            "member",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+/// A member started under `wrap` in `role`, attached to `region`, with `vars` set.
+fn spawn_member(wrap: &[&str], role: &str, region: &str, vars: &[(&str, String)]) -> Reexec {
+    let mut cmd = reexec::command(wrap, "member");
+    // A member's rte_malloc must live in its window (what peers reach), so the
+    // sanitizer gates' DMADEV_MALLOC=libc is not passed on.
+    cmd.env_remove(dmadev::eal::heap::MALLOC_ENV)
+        .arg("--ignored")
         .env("INTEROS_ROLE", role)
-        .env("INTEROS_REGION", region)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn a member");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Member {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-        }
+        .env("INTEROS_REGION", region);
+    for (k, v) in vars {
+        cmd.env(k, v);
     }
-
-    /// The next line holding `prefix` (libtest may print before it on the same line),
-    /// from `prefix` on; others are skipped. Within `timeout`.
-    fn expect(&self, prefix: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) if l.contains(prefix) => return l[l.find(prefix).unwrap_or(0)..].to_string(),
-                Ok(_) => {}
-                Err(e) => panic!("no '{prefix}' line from the member: {e}"),
-            }
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        let s = self.stdin.as_mut().unwrap();
-        writeln!(s, "{line}").unwrap();
-        s.flush().unwrap();
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Member {
-    fn drop(&mut self) {
-        self.kill();
-    }
+    Reexec::spawn(cmd)
 }
 
 struct RegionFile(String);
@@ -505,22 +344,20 @@ impl Drop for RegionFile {
 
 /// The host pid of the program `unshare --fork` started (its only child).
 fn forked_child(pid: u32) -> Option<i32> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
+    let mut child = None;
+    common::eventually(|| {
         let kids =
             std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        if let Some(k) = kids.split_whitespace().next().and_then(|k| k.parse().ok()) {
-            return Some(k);
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    None
+        child = kids.split_whitespace().next().and_then(|k| k.parse().ok());
+        child.is_some()
+    });
+    child
 }
 
 /// The whole story between a creator and two joiners, each started under `wrap`.
 fn scenario(wrap: &[&str], name: &str) {
     let region = RegionFile::new(name);
-    let mut c = Member::spawn(wrap, "creator", &region.0, &[]);
+    let mut c = spawn_member(wrap, "creator", &region.0, &[]);
     let ready = c.expect("READY", Duration::from_secs(20));
     let f: Vec<&str> = ready.split_whitespace().collect();
     let mut vars = vec![
@@ -530,10 +367,10 @@ fn scenario(wrap: &[&str], name: &str) {
         ("INTEROS_DST2", f[4].to_string()),
     ];
     if !wrap.is_empty() {
-        let host_pid = forked_child(c.child.id()).expect("the creator's host pid");
+        let host_pid = forked_child(c.pid()).expect("the creator's host pid");
         vars.push(("INTEROS_CREATOR_HOST_PID", host_pid.to_string()));
     }
-    let mut j = Member::spawn(wrap, "joiner", &region.0, &vars);
+    let mut j = spawn_member(wrap, "joiner", &region.0, &vars);
     if !wrap.is_empty() {
         let cma = j.expect("CMA", Duration::from_secs(20));
         let errno: i32 = cma[4..].parse().unwrap();
@@ -546,7 +383,7 @@ fn scenario(wrap: &[&str], name: &str) {
     c.send("CHECK");
     assert_eq!(c.expect("CHECKED", Duration::from_secs(10)), "CHECKED ok");
 
-    let j2 = Member::spawn(wrap, "joiner2", &region.0, &vars);
+    let j2 = spawn_member(wrap, "joiner2", &region.0, &vars);
     j2.expect("READY", Duration::from_secs(20));
     // A killed member: MEMBER_LEFT for the creator and the other joiner within 1 s.
     let t0 = Instant::now();

@@ -2,10 +2,13 @@
 //! nor hang this process, nor stop it from attaching, joining, copying or leaving.
 //! The test maps the region file a second time and plays those members by writing
 //! its words directly, as another OS would; this process is the device under test.
+mod common;
+
+use common::chan::{self, Chan};
 use dmadev::abi::*;
 use dmadev::domain::region::layout::*;
 use dmadev::domain::region::map::{Region, Source};
-use dmadev::{Error, api, drivers::interdomain, registry};
+use dmadev::{Error, api, drivers::interdomain};
 use rte_dma_status_code::*;
 use std::ffi::CString;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
@@ -78,14 +81,13 @@ fn fixture() -> MutexGuard<'static, Fixture> {
         dead.win_len.store(SIZE - WINDOWS_OFF, Release);
         raw.header().alloc_lock.store((word & !0xff) | 1, Release);
         let t = Instant::now();
-        interdomain::probe(
+        let dev = common::probe(
+            interdomain::probe,
             "dma_interdomain_atk",
             &format!("os_region={path},os_window=4M"),
-        )
-        .unwrap();
+        );
         let attach_took = t.elapsed();
         let _ = std::fs::remove_file(&path);
-        let dev = api::get_dev_id_by_name(&CString::new("dma_interdomain_atk").unwrap()).unwrap();
         let slot = (0..MAX_SLOTS)
             .find(|&i| raw.slot(i).unwrap().pid.load(Acquire) == u64::from(std::process::id()))
             .unwrap();
@@ -137,14 +139,10 @@ impl RawMember {
         id_words(&token, &s.req_token);
         let seq = s.req_seq.load(Relaxed) + 1;
         s.req_seq.store(seq, Release);
-        let t = Instant::now();
-        while s.ans_seq.load(Acquire) != seq {
-            assert!(
-                t.elapsed() < Duration::from_secs(3),
-                "the creator did not answer"
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        assert!(
+            common::eventually(|| s.ans_seq.load(Acquire) == seq),
+            "the creator did not answer"
+        );
         s.ans_errno.load(Acquire) as i64
     }
 }
@@ -178,44 +176,12 @@ fn our_heartbeat_moves(f: &Fixture) {
     assert!(hb.load(Acquire) > before, "our control thread stopped");
 }
 
-fn os_vchan(dev: i16, src: u16, dst: u16) -> &'static rte_dma_fp_object {
+/// One OS-domain vchan on `dev` (stopped first) from member `src` to member `dst`.
+fn os_vchan(dev: i16, src: u16, dst: u16) -> Chan {
     let _ = api::stop(dev);
-    api::configure(
-        dev,
-        &rte_dma_conf {
-            nb_vchans: 1,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let mut vc = rte_dma_vchan_conf {
-        nb_desc: 64,
-        ..Default::default()
-    };
-    vc.domain.r#type = rte_dma_inter_domain_type::RTE_DMA_INTER_OS_DOMAIN as u32;
-    vc.domain.src_handler = src;
-    vc.domain.dst_handler = dst;
-    api::vchan_setup(dev, 0, &vc).unwrap();
-    api::start(dev).unwrap();
-    // SAFETY: a registered device's entry in the fast-path table.
-    unsafe { &*registry::rte_dma_fp_objs.add(dev as usize) }
-}
-
-fn copy(fp: &rte_dma_fp_object, src: u64, dst: u64, len: u32) -> rte_dma_status_code {
-    // SAFETY: a started device's fast path; the addresses are what is tested.
-    let r = unsafe { fp.copy.unwrap()(fp.dev_private, 0, src, dst, len, RTE_DMA_OP_FLAG_SUBMIT) };
-    assert!(r >= 0);
-    let (mut st, mut last, t) = ([0; 1], 0u16, Instant::now());
-    // SAFETY: as above, with valid out pointers.
-    while unsafe { fp.completed_status.unwrap()(fp.dev_private, 0, 1, &mut last, st.as_mut_ptr()) }
-        == 0
-    {
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "a copy never completed"
-        );
-    }
-    rte_dma_status_code::from_raw(st[0]).unwrap()
+    let os = rte_dma_inter_domain_type::RTE_DMA_INTER_OS_DOMAIN;
+    let [c] = chan::start(dev, [chan::between(os, src, dst)]);
+    c
 }
 
 #[test]
@@ -277,9 +243,9 @@ fn a_member_joining_through_the_mailbox_is_reached_in_its_window_until_it_dies()
     let buf = dmadev::eal::malloc::zmalloc(4096, 64).cast::<u8>();
     // SAFETY: a fresh 4096-byte block.
     unsafe { core::ptr::write_bytes(buf, 0xab, 4096) };
-    let fp = os_vchan(f.dev, 0, h);
+    let vc = os_vchan(f.dev, 0, h);
     assert_eq!(
-        copy(fp, buf as u64, base + 100, 4096),
+        vc.copy(buf as u64, base + 100, 4096),
         RTE_DMA_STATUS_SUCCESSFUL
     );
     // SAFETY: inside the test's own mapping of the region.
@@ -290,11 +256,11 @@ fn a_member_joining_through_the_mailbox_is_reached_in_its_window_until_it_dies()
         "the copy landed in the member's window"
     );
     assert_eq!(
-        copy(fp, buf as u64, base + (2 << 20) - 10, 64),
+        vc.copy(buf as u64, base + (2 << 20) - 10, 64),
         RTE_DMA_STATUS_INVALID_DST_ADDR
     );
     assert_eq!(
-        copy(fp, buf as u64, base - 64, 64),
+        vc.copy(buf as u64, base - 64, 64),
         RTE_DMA_STATUS_INVALID_DST_ADDR
     );
     let t = Instant::now();
@@ -306,16 +272,16 @@ fn a_member_joining_through_the_mailbox_is_reached_in_its_window_until_it_dies()
         t.elapsed()
     );
     assert_eq!(
-        copy(fp, buf as u64, base + 100, 64),
+        vc.copy(buf as u64, base + 100, 64),
         RTE_DMA_STATUS_DEV_LINK_ERROR
     );
     // A member whose window lies outside the region is admitted but never reached.
     let liar = RawMember::new(f.raw, 21, Some((SIZE - 4096, 1 << 30, base)));
     assert_eq!(liar.join(f.raw, g as usize, [0x21; 16], TOKEN), 0);
     let h = api::group_handler_get(f.dev, g, &[0x21; 16]).unwrap();
-    let fp = os_vchan(f.dev, h, 0);
+    let vc = os_vchan(f.dev, h, 0);
     assert_eq!(
-        copy(fp, base, buf as u64, 64),
+        vc.copy(base, buf as u64, 64),
         RTE_DMA_STATUS_INVALID_SRC_ADDR
     );
     drop(liar);
@@ -509,10 +475,10 @@ fn garbage_in_every_other_word_of_the_control_area_neither_crashes_nor_hangs() {
     }
     our_heartbeat_moves(&f);
     assert!(api::group_handler_get(f.dev, g, &ME).is_ok());
-    let fp = os_vchan(f.dev, 0, 0);
+    let vc = os_vchan(f.dev, 0, 0);
     let a = dmadev::eal::malloc::zmalloc(4096, 64) as u64;
     let b = dmadev::eal::malloc::zmalloc(4096, 64) as u64;
-    assert_eq!(copy(fp, a, b, 4096), RTE_DMA_STATUS_SUCCESSFUL);
+    assert_eq!(vc.copy(a, b, 4096), RTE_DMA_STATUS_SUCCESSFUL);
     let t = Instant::now();
     let other = api::group_create(f.dev, &[0x77; 16], &TOKEN, None);
     assert!(t.elapsed() < Duration::from_secs(2));

@@ -1,12 +1,13 @@
 //! `/dmadev/groups,<id>` over real access pair groups: two `dma_interdomain` devices of
 //! this process, one creating a group and one joining it; the answer lists each
 //! device's groups with role, state and members, and refuses other devices.
+mod common;
+
+use common::rundir::RunDir;
 use dmadev::abi::*;
 use dmadev::drivers::{interdomain, skeleton};
 use dmadev::telemetry::{commands::respond, dmadev::set_groups_source};
 use dmadev::{api, drivers};
-use std::ffi::CString;
-use std::time::{Duration, Instant};
 
 fn ask(cmd: String) -> String {
     respond(cmd.as_bytes())
@@ -22,17 +23,12 @@ fn member(domain: &[u8; 16], handler: u16) -> String {
 
 #[test]
 fn groups_are_listed_per_device_with_their_members() {
-    let dir = std::env::temp_dir().join(format!("dmadev-telgroups-{}", std::process::id()));
     // SAFETY: set before any thread of this test binary reads the environment.
-    unsafe { std::env::set_var("DMADEV_RUNTIME_DIR", &dir) };
+    let _dir = unsafe { RunDir::new("telgroups") };
     set_groups_source(drivers::interdomain::telemetry_groups);
-    let dev = |name: &str| {
-        interdomain::probe(name, "").unwrap();
-        api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap()
-    };
+    let dev = |name| common::probe(interdomain::probe, name, "");
     let (a, b) = (dev("dma_interdomain_tel_a"), dev("dma_interdomain_tel_b"));
-    skeleton::probe("dma_skeleton_tel", "").unwrap();
-    let s = api::get_dev_id_by_name(c"dma_skeleton_tel").unwrap();
+    let s = common::probe(skeleton::probe, "dma_skeleton_tel", "");
     assert_eq!(
         ask(format!("/dmadev/groups,{a}")),
         r#"{"/dmadev/groups":[]}"#
@@ -49,14 +45,10 @@ fn groups_are_listed_per_device_with_their_members() {
     let (da, db, token) = ([0xa; 16], [0xb; 16], [0x70; 16]);
     let g = api::group_create(a, &da, &token, None).unwrap();
     api::group_join(b, &db, &token, g, None).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while api::group_handler_get(a, g, &db).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the creator never saw the joiner"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    assert!(
+        common::eventually(|| api::group_handler_get(a, g, &db).is_ok()),
+        "the creator never saw the joiner"
+    );
     for (dev, role, me) in [(a, "creator", &da), (b, "joiner", &db)] {
         let got = ask(format!("/dmadev/groups,{dev}"));
         let head = format!(
@@ -77,15 +69,12 @@ fn groups_are_listed_per_device_with_their_members() {
         ask(format!("/dmadev/groups,{a}")),
         r#"{"/dmadev/groups":[]}"#
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !ask(format!("/dmadev/groups,{b}")).contains(r#""state":"ended""#) {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            ask(format!("/dmadev/groups,{b}"))
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut listed = String::new();
+    let ended = common::eventually(|| {
+        listed = ask(format!("/dmadev/groups,{b}"));
+        listed.contains(r#""state":"ended""#)
+    });
+    assert!(ended, "{listed}");
     api::group_leave(b, g).unwrap();
     assert_eq!(
         ask(format!("/dmadev/groups,{b}")),
@@ -100,5 +89,4 @@ fn groups_are_listed_per_device_with_their_members() {
     );
     interdomain::remove("dma_interdomain_tel_b").unwrap();
     skeleton::remove("dma_skeleton_tel").unwrap();
-    let _ = std::fs::remove_dir_all(dir);
 }
