@@ -2,11 +2,12 @@
 """Measures what trace points cost: the benchmark's 64 B copy rate with trace points
 compiled in but disabled, against a library built without them (cargo feature
 `trace` off), and the caller's extra time per event with every lib.dmadev point on.
-Rounds alternate the three runs so they share the machine's state. Noise on a shared
+Rounds alternate the two compared runs' order, so they share the machine's state. Noise on a shared
 machine only ever slows a run down, so each configuration is judged by its best
 round (and the per-event cost by the best rounds of each). Usage: scripts/trace_cost.py [rounds] (after a meson build)."""
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -48,9 +49,18 @@ def main():
         notrace = notrace_lib(tmp)
         offs, outs, on_ns, off_ns, epo = [], [], [], [], []
         for r in range(rounds):
-            off = run(None, [], tmp)
-            out = run(notrace, [], tmp)
+            # The two compared runs take turns going first; the traced run goes last
+            # and its trace is flushed to disk before the next round, so that the
+            # write-back does not land on either of them.
+            if r % 2 == 0:
+                off = run(None, [], tmp)
+                out = run(notrace, [], tmp)
+            else:
+                out = run(notrace, [], tmp)
+                off = run(None, [], tmp)
             on = run(None, ["--trace=lib.dmadev.*", f"--trace-dir={tmp}/traces", "--trace-bufsz=64M"], tmp)
+            shutil.rmtree(f"{tmp}/traces", ignore_errors=True)
+            os.sync()
             offs.append(off[0])
             outs.append(out[0])
             # Per operation: one copy event, and per burst one submit and about one

@@ -21,23 +21,26 @@
 use crate::guard::guard;
 use dmadev::abi::*;
 use dmadev::registry;
-use dmadev::trace::points;
+use dmadev::trace::{self, points};
 use std::ffi::c_int;
 
-/// Declares `$name`, the path of an exported function when its trace point is on:
-/// out of line and cold, so that a disabled point costs the fast path one load and
-/// a branch and its arguments stay in registers (a closure handed to an
-/// out-of-line function is built in memory on every call, traced or not). It runs
-/// in `guard`: recording the event is our code and could panic.
+/// Declares `$name`, the path of an exported function while a fast-path trace point
+/// is on: out of line and cold, so that with none on the fast path pays one test of
+/// one byte and its arguments stay in registers (a closure handed to an out-of-line
+/// function is built in memory on every call, traced or not). It records an event
+/// if `$point` itself is on, and runs in `guard`: recording is our code and could
+/// panic.
 macro_rules! traced_path {
-    ($name:ident($($arg:ident: $ty:ty),*) -> $ret_ty:ty, $on_panic:expr,
+    ($name:ident($($arg:ident: $ty:ty),*) -> $ret_ty:ty, $point:ident, $on_panic:expr,
      $call:expr, |$ret:ident| $emit:expr) => {
         #[cold]
         #[inline(never)]
         unsafe fn $name($($arg: $ty),*) -> $ret_ty {
             guard($on_panic, || {
                 let $ret = $call;
-                $emit;
+                if points::$point::enabled() {
+                    $emit;
+                }
                 $ret
             })
         }
@@ -73,6 +76,7 @@ macro_rules! table_call {
 
 traced_path!(
     copy_traced(dev_id: i16, vchan: u16, src: rte_iova_t, dst: rte_iova_t, length: u32, flags: u64) -> c_int,
+    copy,
     -libc::EIO,
     table_call!(dev_id, copy, -libc::EINVAL, (vchan, src, dst, length, flags)),
     |ret| points::copy::emit(dev_id, vchan, src, dst, length, flags, ret)
@@ -95,7 +99,7 @@ pub unsafe extern "C" fn rte_dma_copy(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    if points::copy::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { copy_traced(dev_id, vchan, src, dst, length, flags) };
     }
@@ -117,6 +121,7 @@ traced_path!(
         nb_dst: u16,
         flags: u64
     ) -> c_int,
+    copy_sg,
     -libc::EIO,
     table_call!(dev_id, copy_sg, -libc::EINVAL, (vchan, src, dst, nb_src, nb_dst, flags)),
     |ret| points::copy_sg::emit(dev_id, vchan, src, dst, nb_src, nb_dst, flags, ret)
@@ -142,7 +147,7 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
     if src.is_null() || dst.is_null() || nb_src == 0 || nb_dst == 0 {
         return -libc::EINVAL;
     }
-    if points::copy_sg::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { copy_sg_traced(dev_id, vchan, src, dst, nb_src, nb_dst, flags) };
     }
@@ -156,6 +161,7 @@ pub unsafe extern "C" fn rte_dma_copy_sg(
 
 traced_path!(
     fill_traced(dev_id: i16, vchan: u16, pattern: u64, dst: rte_iova_t, length: u32, flags: u64) -> c_int,
+    fill,
     -libc::EIO,
     table_call!(dev_id, fill, -libc::EINVAL, (vchan, pattern, dst, length, flags)),
     |ret| points::fill::emit(dev_id, vchan, pattern, dst, length, flags, ret)
@@ -178,7 +184,7 @@ pub unsafe extern "C" fn rte_dma_fill(
     flags: u64,
 ) -> c_int {
     let _inside = registry::enter_fast_path();
-    if points::fill::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { fill_traced(dev_id, vchan, pattern, dst, length, flags) };
     }
@@ -192,6 +198,7 @@ pub unsafe extern "C" fn rte_dma_fill(
 
 traced_path!(
     submit_traced(dev_id: i16, vchan: u16) -> c_int,
+    submit,
     -libc::EIO,
     table_call!(dev_id, submit, -libc::EINVAL, (vchan)),
     |ret| points::submit::emit(dev_id, vchan, ret)
@@ -205,7 +212,7 @@ traced_path!(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_submit(dev_id: i16, vchan: u16) -> c_int {
     let _inside = registry::enter_fast_path();
-    if points::submit::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { submit_traced(dev_id, vchan) };
     }
@@ -220,6 +227,7 @@ traced_path!(
         last_idx: *mut u16,
         has_error: *mut bool
     ) -> u16,
+    completed,
     0,
     table_call!(dev_id, completed, 0, (vchan, nb_cpls, last_idx, has_error)),
     |ret| {
@@ -259,7 +267,7 @@ pub unsafe extern "C" fn rte_dma_completed(
     };
     // SAFETY: writable (the caller's, per the contract, or our local).
     unsafe { *has_error = false };
-    if points::completed::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on; both outputs are writable.
         return unsafe { completed_traced(dev_id, vchan, nb_cpls, last_idx, has_error) };
     }
@@ -274,6 +282,7 @@ traced_path!(
         last_idx: *mut u16,
         status: *mut rte_dma_status_code_raw
     ) -> u16,
+    completed_status,
     0,
     table_call!(dev_id, completed_status, 0, (vchan, nb_cpls, last_idx, status)),
     |ret| {
@@ -308,7 +317,7 @@ pub unsafe extern "C" fn rte_dma_completed_status(
         last_idx
     };
     // `status` is only written, as integers.
-    if points::completed_status::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on; `last_idx` is writable.
         return unsafe { completed_status_traced(dev_id, vchan, nb_cpls, last_idx, status) };
     }
@@ -322,6 +331,7 @@ pub unsafe extern "C" fn rte_dma_completed_status(
 
 traced_path!(
     burst_capacity_traced(dev_id: i16, vchan: u16) -> u16,
+    burst_capacity,
     0,
     table_call!(dev_id, burst_capacity, 0, (vchan)),
     |ret| points::burst_capacity::emit(dev_id, vchan, ret)
@@ -335,7 +345,7 @@ traced_path!(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 {
     let _inside = registry::enter_fast_path();
-    if points::burst_capacity::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { burst_capacity_traced(dev_id, vchan) };
     }
@@ -345,6 +355,7 @@ pub unsafe extern "C" fn rte_dma_burst_capacity(dev_id: i16, vchan: u16) -> u16 
 // DPDK records the requested count of an enqueue or dequeue, not the result.
 traced_path!(
     enqueue_ops_traced(dev_id: i16, vchan: u16, ops: *mut *mut rte_dma_op, nb_ops: u16) -> u16,
+    enqueue_ops,
     0,
     table_call!(dev_id, enqueue, 0, (vchan, ops, nb_ops)),
     |_ret| points::enqueue_ops::emit(dev_id, vchan, ops, nb_ops)
@@ -363,7 +374,7 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
     nb_ops: u16,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    if points::enqueue_ops::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { enqueue_ops_traced(dev_id, vchan, ops, nb_ops) };
     }
@@ -372,6 +383,7 @@ pub unsafe extern "C" fn rte_dma_enqueue_ops(
 
 traced_path!(
     dequeue_ops_traced(dev_id: i16, vchan: u16, ops: *mut *mut rte_dma_op, nb_ops: u16) -> u16,
+    dequeue_ops,
     0,
     table_call!(dev_id, dequeue, 0, (vchan, ops, nb_ops)),
     |_ret| points::dequeue_ops::emit(dev_id, vchan, ops, nb_ops)
@@ -390,7 +402,7 @@ pub unsafe extern "C" fn rte_dma_dequeue_ops(
     nb_ops: u16,
 ) -> u16 {
     let _inside = registry::enter_fast_path();
-    if points::dequeue_ops::enabled() {
+    if trace::fast_path_on() {
         // SAFETY: our own contract, passed on.
         return unsafe { dequeue_ops_traced(dev_id, vchan, ops, nb_ops) };
     }

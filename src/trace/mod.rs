@@ -4,7 +4,8 @@
 //! Each point has a 64-bit enable word with DPDK's layout (bit 63 enabled, bit 62
 //! discard mode, bits 16..31 the event id); the fast-path ones are the exported
 //! `__rte_dma_trace_*` variables. A disabled point costs one relaxed load and a
-//! predictable branch. `points` describes them (each point's fields and its
+//! predictable branch; the exported fast-path functions test one byte of ours
+//! instead (`fast_path_on`), set while any fast-path point is on. `points` describes them (each point's fields and its
 //! typed `emit`, used through `trace::emit!`), `buffer` holds the per-thread event
 //! buffers, `ctf` writes the trace directory.
 pub mod buffer;
@@ -46,6 +47,8 @@ pub struct TracePoint {
     pub name: &'static str,
     /// Its enable word (for the fast-path points, the exported `__rte_dma_trace_*`).
     pub word: fn() -> &'static AtomicU64,
+    /// One of the fast path's points (`FAST_PATH_ON` follows them).
+    pub fast_path: bool,
     pub fields: &'static [Field],
 }
 
@@ -79,7 +82,29 @@ impl TracePoint {
         if on {
             ACTIVE.store(true, Release);
         }
+        if self.fast_path {
+            let _one_at_a_time = FAST_PATH_UPDATE.lock().unwrap_or_else(|p| p.into_inner());
+            let any = points::ALL.iter().any(|p| p.fast_path && p.is_enabled());
+            FAST_PATH_ON.store(any, Release);
+        }
     }
+}
+
+/// Whether any fast-path point is on: the one byte the exported fast-path functions
+/// test before anything else. It is ours alone (not exported), so the test is one
+/// instruction; reading a point's exported word from the shared library takes a hop
+/// through the GOT first, which cost the 64 B copy rate a few percent.
+static FAST_PATH_ON: AtomicBool = AtomicBool::new(false);
+static FAST_PATH_UPDATE: Mutex<()> = Mutex::new(());
+
+/// Whether any fast-path point may be on (always false without the `trace`
+/// feature); the point's own `enabled` says which.
+#[inline(always)]
+pub fn fast_path_on() -> bool {
+    #[cfg(feature = "trace")]
+    return FAST_PATH_ON.load(Relaxed);
+    #[cfg(not(feature = "trace"))]
+    false
 }
 
 /// A pointer recorded as its address (a `Ptr` field).
@@ -311,4 +336,26 @@ pub fn dump_text() -> String {
         );
     }
     s
+}
+
+#[cfg(all(test, feature = "trace"))]
+mod tests {
+    use super::*;
+
+    /// The fast path's one byte follows the fast-path points only: on while any of
+    /// them is on, whatever the control-path points do.
+    #[test]
+    fn fast_path_byte_follows_the_fast_path_points() {
+        assert!(!fast_path_on());
+        points::start::POINT.set_enabled(true);
+        assert!(!fast_path_on(), "a control-path point leaves it off");
+        points::copy::POINT.set_enabled(true);
+        points::submit::POINT.set_enabled(true);
+        assert!(fast_path_on());
+        points::copy::POINT.set_enabled(false);
+        assert!(fast_path_on(), "submit is still on");
+        points::submit::POINT.set_enabled(false);
+        assert!(!fast_path_on());
+        points::start::POINT.set_enabled(false);
+    }
 }

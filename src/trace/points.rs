@@ -87,6 +87,16 @@ macro_rules! word {
     };
 }
 
+/// Whether a point of this kind is one of the fast path's (their words are exported).
+macro_rules! fast_path {
+    (owned) => {
+        false
+    };
+    (exported) => {
+        true
+    };
+}
+
 /// Declares each point's module (`POINT`, `enabled`, `emit`) and `ALL`, in order.
 macro_rules! points {
     ($($id:ident = $name:literal, $kind:ident $($export:ident)? {
@@ -101,6 +111,7 @@ macro_rules! points {
                 pub static POINT: TracePoint = TracePoint {
                     name: $name,
                     word,
+                    fast_path: fast_path!($kind),
                     fields: &[$(Field { name: stringify!($field), ty: Ty::$ty }),*],
                 };
 
