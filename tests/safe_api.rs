@@ -203,14 +203,14 @@ fn one_eal_one_handle_per_device_one_per_vchan() {
         eal.device("no_such_device").err(),
         Some(Error::InvalidArgument)
     );
-    // No vchan before configuration and start; silent mode is not offered.
+    // No vchan before configuration and start; silent mode needs `silent=1`.
     assert_eq!(dev.vchan(0).err(), Some(Error::InvalidArgument));
     let silent = DeviceConfig {
         nb_vchans: 1,
         flags: ConfigFlags::SILENT,
         ..Default::default()
     };
-    assert_eq!(dev.configure(&silent), Err(Error::NotSupported));
+    assert_eq!(dev.configure(&silent), Err(Error::InvalidArgument));
     let two = DeviceConfig {
         nb_vchans: 2,
         ..Default::default()

@@ -2,7 +2,8 @@
 //! `lcore=N` pins the worker; `fault_every=N`, `fault_rate=P`, `fault_seed=X` and
 //! `fault_status=S` make the worker fail operations on purpose (`crate::engines::fault`);
 //! `dma_skeleton` also takes `copybreak=B` (local operations of at most B bytes run in
-//! the caller's thread: `engines::ring`'s copy-break; 256 by default, 0 off);
+//! the caller's thread: `engines::ring`'s copy-break; 256 by default, 0 off) and
+//! `silent=1` (it reports `RTE_DMA_CAPA_SILENT`; off by default, as DPDK's skeleton);
 //! `dma_interdomain` takes `os_region=` (a host file, `pci` or `pci:<addr>`) and
 //! `os_window=` (its window's size in the region, 64M by default).
 use crate::abi::RTE_MAX_LCORE;
@@ -34,6 +35,8 @@ pub struct VdevArgs {
     pub window: u64,
     /// The copy-break (0 for devices without one).
     pub copybreak: u32,
+    /// `silent=1`: the device offers silent mode (`dma_skeleton`).
+    pub silent: bool,
 }
 
 /// Which keys beyond the common ones (`lcore`, `fault_*`) a device takes.
@@ -128,6 +131,11 @@ pub fn parse(driver: &str, args: &str, keys: Keys) -> Result<VdevArgs> {
                     MAX_COPYBREAK
                 ),
             },
+            "silent" if keys == Keys::Skeleton => match v.trim() {
+                "1" => out.silent = true,
+                "0" => out.silent = false,
+                _ => return Err(bad("0 or 1")),
+            },
             "os_region" if keys == Keys::InterDomain => {
                 out.region =
                     Some(Source::parse(v).ok_or_else(|| bad("a file, pci or pci:<addr>"))?);
@@ -185,6 +193,16 @@ mod tests {
         );
         let p = parse("d", "fault_status=0x100").unwrap().fault.unwrap();
         assert_eq!((p.every, p.rate), (None, None), "reporting only");
+    }
+
+    #[test]
+    fn silent_is_a_skeleton_switch() {
+        assert!(parse("d", "silent=1").unwrap().silent);
+        assert!(!parse("d", "silent=0").unwrap().silent);
+        assert!(!parse("d", "").unwrap().silent);
+        assert_eq!(parse("d", "silent=yes"), Err(Error::InvalidArgument));
+        let inter = super::parse("d", "silent=1", Keys::InterDomain).unwrap();
+        assert!(!inter.silent, "only dma_skeleton takes it");
     }
 
     #[test]

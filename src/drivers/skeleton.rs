@@ -38,6 +38,9 @@ pub fn probe(name: &str, args: &str) -> Result<()> {
     if args.fault.is_some() {
         caps.dev_capa |= RTE_DMA_CAPA_HANDLES_ERRORS;
     }
+    if args.silent {
+        caps.dev_capa |= RTE_DMA_CAPA_SILENT;
+    }
     let cname = CString::new(name).map_err(|_| Error::InvalidArgument)?;
     let engine = super::engine_for_vdev(caps, "dma-skel", &args);
     let dev_id = driver::register(&cname, -1, engine).inspect_err(|_| {

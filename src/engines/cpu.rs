@@ -60,6 +60,8 @@ pub struct CpuEngine {
     fast: [AtomicPtr<Ring>; MAX_VCHANS],
     /// Configured with `RTE_DMA_CFG_FLAG_ENQ_DEQ`: operations come as `rte_dma_op`s.
     ops_mode: AtomicBool,
+    /// Configured with `RTE_DMA_CFG_FLAG_SILENT`: its rings forget completions.
+    silent: AtomicBool,
     signals: Arc<Signals>,
     config: EngineConfig,
     control: Mutex<Control>,
@@ -74,6 +76,7 @@ impl CpuEngine {
         CpuEngine {
             fast: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
             ops_mode: AtomicBool::new(false),
+            silent: AtomicBool::new(false),
             signals: Arc::new(Signals::default()),
             config,
             control: Mutex::new(Control {
@@ -162,6 +165,7 @@ impl CpuEngine {
         };
         self.unhook_fast_path(Some(v));
         Self::stopped(&mut c)?[v] = Some(consumer);
+        ring.set_silent(self.silent.load(Relaxed));
         c.rings[v] = Some(ring);
         self.hook_fast_path(&c);
         Ok(())
@@ -267,6 +271,8 @@ impl Driver for CpuEngine {
         c.nb_vchans = (conf.nb_vchans as usize).min(MAX_VCHANS);
         self.ops_mode
             .store(conf.flags.contains(ConfigFlags::ENQ_DEQ), Relaxed);
+        self.silent
+            .store(conf.flags.contains(ConfigFlags::SILENT), Relaxed);
         Ok(())
     }
 

@@ -149,6 +149,9 @@ pub struct Ring {
     /// The device is started (its worker runs): only then may the caller run an
     /// operation itself, as a stopped device executes nothing.
     started: AtomicBool,
+    /// Silent mode (`RTE_DMA_CFG_FLAG_SILENT`): nobody collects completions, so a
+    /// full ring forgets the executed operations to make room.
+    silent: AtomicBool,
     published: Line<AtomicU64>,
     done: Line<AtomicU64>,
     /// Failed operations the worker has executed (published before `done`).
@@ -208,6 +211,7 @@ impl Ring {
             inline: Line::default(),
             copybreak,
             started: AtomicBool::new(false),
+            silent: AtomicBool::new(false),
             published: Line::default(),
             done: Line::default(),
             errors: AtomicU64::new(0),
@@ -247,6 +251,12 @@ impl Ring {
         self.started.store(on, Relaxed);
     }
 
+    /// Sets silent mode (the engine does it at vchan setup, from the device's
+    /// configuration).
+    pub(super) fn set_silent(&self, on: bool) {
+        self.silent.store(on, Relaxed);
+    }
+
     pub fn nb_desc(&self) -> u64 {
         self.mask + 1
     }
@@ -256,11 +266,13 @@ impl Ring {
     /// clamped to what the ring can hold.
     #[inline]
     pub fn capacity(&self) -> u16 {
-        let used = self
-            .tail
-            .0
-            .load(Relaxed)
-            .saturating_sub(self.reaped.0.load(Relaxed));
+        // Silent: executed operations are free slots (nobody reaps them).
+        let reaped = if self.silent.load(Relaxed) {
+            self.completed()
+        } else {
+            self.reaped.0.load(Relaxed)
+        };
+        let used = self.tail.0.load(Relaxed).saturating_sub(reaped);
         (self.capacity - used.min(self.capacity)) as u16
     }
 
@@ -365,7 +377,7 @@ impl Producer<'_> {
         if !only_ours || r.done.0.load(Acquire) != published {
             return self.push(desc, sg, false);
         }
-        if r.capacity == tail - r.reaped.0.load(Relaxed) {
+        if r.capacity == tail - r.reaped.0.load(Relaxed) && !self.forget_completed() {
             return Err(Error::NoSpace);
         }
         if let Some((src, dst)) = sg
@@ -405,9 +417,12 @@ impl Producer<'_> {
     ) -> Result<u16> {
         let r = self.ring;
         let tail = r.tail.0.load(Relaxed);
-        let free = r.capacity - (tail - r.reaped.0.load(Relaxed));
+        let mut free = r.capacity - (tail - r.reaped.0.load(Relaxed));
         if free == 0 {
-            return Err(Error::NoSpace);
+            if !self.forget_completed() {
+                return Err(Error::NoSpace);
+            }
+            free = r.capacity - (tail - r.reaped.0.load(Relaxed));
         }
         let published = r.published.0.load(Relaxed);
         if published != tail && r.inline.0.end.load(Relaxed) == tail {
@@ -451,6 +466,22 @@ impl Producer<'_> {
             r.published.0.store(tail + 1, Release);
         }
         Ok(tail as u16)
+    }
+
+    /// Silent mode's answer to a full ring: every executed operation is reaped
+    /// unseen. True if that freed a slot (false, and nothing done, outside silent
+    /// mode).
+    #[cold]
+    fn forget_completed(&mut self) -> bool {
+        let r = self.ring;
+        if !r.silent.load(Relaxed) {
+            return false;
+        }
+        let reaped = r.reaped.0.load(Relaxed);
+        let done = r.completed();
+        r.errors_reaped.store(r.errors.load(Acquire), Relaxed);
+        r.reaped.0.store(done, Relaxed);
+        done > reaped
     }
 
     /// The operations in `[from, to)` ran in the caller and a queued one follows
@@ -824,6 +855,29 @@ mod tests {
     fn codes(st: &[MaybeUninit<u32>], n: usize) -> Vec<u32> {
         // SAFETY: the first `n` entries were written by `reap_status`.
         st[..n].iter().map(|c| unsafe { c.assume_init() }).collect()
+    }
+
+    #[test]
+    fn a_silent_ring_forgets_executed_operations_when_full() {
+        let (r, mut w) = Ring::new(32).unwrap();
+        r.set_silent(true);
+        let mut p = producer(&r);
+        for i in 0..31 {
+            assert_eq!(p.push(copy_desc(), None, false), Ok(i));
+        }
+        assert!(p.publish());
+        // Nothing executed yet: still full.
+        assert_eq!(p.push(copy_desc(), None, false), Err(Error::NoSpace));
+        run_worker(&mut w, Some(4));
+        assert_eq!(p.capacity(), 31, "executed slots count as free");
+        assert_eq!(p.push(copy_desc(), None, false), Ok(31));
+        assert_eq!(p.capacity(), 30);
+        // Not silent: the same ring state refuses until completions are reaped.
+        let (r2, mut w2) = Ring::new(32).unwrap();
+        let mut p2 = producer(&r2);
+        (0..31).for_each(|_| assert!(p2.push(copy_desc(), None, true).is_ok()));
+        run_worker(&mut w2, None);
+        assert_eq!(p2.push(copy_desc(), None, false), Err(Error::NoSpace));
     }
 
     #[test]

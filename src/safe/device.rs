@@ -3,7 +3,7 @@
 use super::group::Member;
 use super::{Eal, Vchan};
 use crate::abi::*;
-use crate::config::{DeviceConfig, Domain, Port, VchanConfig};
+use crate::config::{ConfigFlags, DeviceConfig, Domain, Port, VchanConfig};
 use crate::{Error, Result, api, registry};
 use core::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -164,6 +164,8 @@ pub struct Device<'e> {
     setups: Vec<Option<(Sides, u16)>>,
     /// Vchans a live [`Vchan`] holds.
     taken: Vec<AtomicBool>,
+    /// The mode flags of the last `configure` (which kind of vchan it hands out).
+    flags: ConfigFlags,
 }
 
 impl<'e> Device<'e> {
@@ -173,6 +175,7 @@ impl<'e> Device<'e> {
             id,
             setups: Vec::new(),
             taken: Vec::new(),
+            flags: ConfigFlags::empty(),
         }
     }
 
@@ -199,13 +202,13 @@ impl<'e> Device<'e> {
         })
     }
 
-    /// `rte_dma_configure`. Silent mode and `rte_dma_op` lists are not offered here
-    /// (`NotSupported`): the safe API hands buffers back at completion.
+    /// `rte_dma_configure`. The flags choose which vchans the device hands out:
+    /// none, [`Vchan`]s; `SILENT`, [`SilentVchan`](super::SilentVchan)s; `ENQ_DEQ`,
+    /// `OpVchan`s (both at once: `InvalidArgument`, as DPDK).
     pub fn configure(&mut self, conf: &DeviceConfig) -> Result<()> {
-        if !conf.flags.is_empty() {
-            return Err(Error::NotSupported);
-        }
+        self.flags = ConfigFlags::empty();
         api::configure(self.id, &conf.to_c())?;
+        self.flags = conf.flags;
         self.setups = vec![None; conf.nb_vchans as usize];
         self.taken = (0..conf.nb_vchans)
             .map(|_| AtomicBool::new(false))
@@ -255,7 +258,18 @@ impl<'e> Device<'e> {
     /// Takes vchan `vchan` of the started device for this thread (or the one it is
     /// sent to). `InvalidArgument` if the device is stopped or the vchan was not set
     /// up through this handle, `Busy` if a [`Vchan`] of it exists.
+    /// `InvalidArgument` too if the device was configured for silent mode or
+    /// operation lists (those have their own vchan types).
     pub fn vchan(&self, vchan: u16) -> Result<Vchan<'_>> {
+        self.take_vchan(vchan, ConfigFlags::empty())
+    }
+
+    /// Takes vchan `vchan` as [`Device::vchan`] does, if the device was configured
+    /// with exactly the mode flags `mode`.
+    pub(super) fn take_vchan(&self, vchan: u16, mode: ConfigFlags) -> Result<Vchan<'_>> {
+        if self.flags != mode {
+            return Err(Error::InvalidArgument);
+        }
         let (sides, nb_desc) = self
             .setups
             .get(vchan as usize)

@@ -28,6 +28,11 @@
 //!   read, `&mut DmaBuf` to write, and the scope does not end before every one of
 //!   them completed (as `std::thread::scope` waits for its threads). Nothing is
 //!   moved or recorded per operation: this path costs what the C one does.
+//! * A device configured with [`ConfigFlags::SILENT`] reports no completions, and
+//!   DPDK forbids asking: its vchans are [`SilentVchan`]s, which have no
+//!   `completed`. Their operations borrow buffers for a [`SilentVchan::scope`] that
+//!   ends once the vchan is idle, or own them until [`SilentVchan::drain`] gives
+//!   them all back once it is idle.
 //! * A [`Group`] is an access pair group (`dma_interdomain`): processes that let a
 //!   device move data between their memories. Its events arrive on a channel or a
 //!   callback. A vchan between members is set up from [`Member`]s of a live group;
@@ -65,6 +70,7 @@ mod device;
 mod eal;
 mod group;
 mod scope;
+mod silent;
 mod vchan;
 
 pub use crate::config::{ConfigFlags, DeviceConfig, Direction};
@@ -73,4 +79,5 @@ pub use device::{Capabilities, Device, DeviceInfo, Stats, VchanSetup, VchanState
 pub use eal::{Eal, EalBuilder};
 pub use group::{Group, GroupEvent, GroupEventKind, Member, Uuid};
 pub use scope::{Collected, Scope};
+pub use silent::{SilentScope, SilentVchan};
 pub use vchan::{Completion, Completions, Op, OpFlags, Rejected, StatusCode, Vchan};

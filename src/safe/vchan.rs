@@ -171,6 +171,11 @@ impl<'d> Vchan<'d> {
         self.vchan
     }
 
+    /// The device it belongs to.
+    pub(super) fn device(&self) -> &'d Device<'d> {
+        self.dev
+    }
+
     /// Operations enqueued and not yet handed back.
     pub fn in_flight(&self) -> u16 {
         self.in_flight
