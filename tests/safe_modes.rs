@@ -131,3 +131,97 @@ fn silent_vchans_give_owned_buffers_back_once_idle_and_scopes_wait_for_idle() {
     let stats = dev.stats(Some(0)).unwrap();
     assert_eq!((stats.submitted, stats.completed), (1002, 1002));
 }
+
+/// The concatenated bytes of some buffers.
+fn joined(bufs: &[DmaBuf]) -> Vec<u8> {
+    bufs.iter().flat_map(|b| b.iter().copied()).collect()
+}
+
+#[test]
+fn operation_lists_own_their_buffers_until_dequeued_with_status_and_metadata() {
+    let _s = serial();
+    let eal = Eal::builder()
+        .vdev("dma_skeleton")
+        .vdev("dma_skeleton1,fault_every=3")
+        .init()
+        .unwrap();
+    let mut dev = eal.device("dma_skeleton").unwrap();
+    assert!(
+        dev.info()
+            .unwrap()
+            .capabilities
+            .contains(Capabilities::OPS_ENQ_DEQ)
+    );
+    configure(&mut dev, ConfigFlags::ENQ_DEQ, &VchanSetup::mem_to_mem(64));
+    assert_eq!(dev.vchan(0).err(), Some(Error::InvalidArgument));
+    assert_eq!(dev.silent_vchan(0).err(), Some(Error::InvalidArgument));
+    let mut vchan = dev.op_vchan(0).unwrap();
+
+    // 600 scatter-gather operations of 1..4 segments a side, through a 64-slot ring.
+    let mut todo: Vec<DmaOp> = (0..600u64)
+        .map(|i| {
+            let (ns, nd) = (1 + i as usize % 4, 1 + (i as usize / 4) % 4);
+            let src = (0..ns).map(|k| pattern(40 + 7 * k + i as usize % 50, (i + k as u64) as u8));
+            let total: usize = src.clone().map(|b| b.len()).sum();
+            let per = total.div_ceil(nd);
+            let dst = (0..nd).map(|_| DmaBuf::new(per).unwrap()).collect();
+            DmaOp::copy(src.collect(), dst).with_user_meta(i)
+        })
+        .collect();
+    let mut done = Vec::with_capacity(600);
+    let deadline = std::time::Instant::now() + WAIT;
+    while done.len() < 600 {
+        if !todo.is_empty() {
+            vchan.enqueue(&mut todo).unwrap();
+        }
+        vchan.dequeue(&mut done, 64);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} back",
+            done.len()
+        );
+    }
+    assert_eq!(vchan.in_flight(), 0);
+    for (i, op) in done.iter().enumerate() {
+        assert!(op.is_ok(), "op {i}: {:?}", op.status());
+        assert_eq!(op.user_meta(), i as u64, "handed back in order");
+        let src = joined(op.src());
+        assert_eq!(joined(op.dst())[..src.len()], src[..], "op {i}");
+    }
+    let (src, dst) = done.pop().unwrap().into_buffers();
+    assert_eq!((src.len(), dst.len()), (1 + 599 % 4, 1 + (599 / 4) % 4));
+
+    // More segments than the device takes (`max_sges` 4): refused, kept in the list.
+    let five = (0..5).map(|k| pattern(8, k)).collect();
+    let mut bad = vec![DmaOp::copy(five, vec![DmaBuf::new(64).unwrap()])];
+    assert_eq!(vchan.enqueue(&mut bad), Err(Error::InvalidArgument));
+    assert_eq!((bad.len(), vchan.in_flight()), (1, 0));
+    let mut empty = vec![DmaOp::copy(Vec::new(), vec![DmaBuf::new(8).unwrap()])];
+    assert_eq!(vchan.enqueue(&mut empty), Err(Error::InvalidArgument));
+    drop(vchan);
+
+    // Failed operations come back with their status, their destination untouched.
+    let mut faulty = eal.device("dma_skeleton1").unwrap();
+    configure(
+        &mut faulty,
+        ConfigFlags::ENQ_DEQ,
+        &VchanSetup::mem_to_mem(64),
+    );
+    let mut vchan = faulty.op_vchan(0).unwrap();
+    let mut ops: Vec<DmaOp> = (0..30u64)
+        .map(|i| {
+            DmaOp::copy(
+                vec![pattern(256, 1 + i as u8)],
+                vec![DmaBuf::new(256).unwrap()],
+            )
+        })
+        .collect();
+    assert_eq!(vchan.enqueue(&mut ops), Ok(30));
+    let back = vchan.wait(30, WAIT).unwrap();
+    let failed = back.iter().filter(|op| !op.is_ok()).count();
+    assert_eq!(failed, 10, "fault_every=3 fails every third operation");
+    for op in &back {
+        let written = op.dst()[0].iter().any(|&b| b != 0);
+        assert_eq!(written, op.is_ok(), "status {:?}", op.status());
+    }
+}

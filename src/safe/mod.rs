@@ -33,6 +33,10 @@
 //!   `completed`. Their operations borrow buffers for a [`SilentVchan::scope`] that
 //!   ends once the vchan is idle, or own them until [`SilentVchan::drain`] gives
 //!   them all back once it is idle.
+//! * A device configured with [`ConfigFlags::ENQ_DEQ`] takes operation lists
+//!   (`rte_dma_enqueue_ops`): its vchans are [`OpVchan`]s. A [`DmaOp`] is one
+//!   `rte_dma_op` with the buffers its segments name; enqueued, it belongs to the
+//!   vchan until dequeue hands it back with its status and user metadata.
 //! * A [`Group`] is an access pair group (`dma_interdomain`): processes that let a
 //!   device move data between their memories. Its events arrive on a channel or a
 //!   callback. A vchan between members is set up from [`Member`]s of a live group;
@@ -69,6 +73,7 @@ mod buffer;
 mod device;
 mod eal;
 mod group;
+mod ops;
 mod scope;
 mod silent;
 mod vchan;
@@ -78,6 +83,7 @@ pub use buffer::{DmaBuf, PeerMem, Region};
 pub use device::{Capabilities, Device, DeviceInfo, Stats, VchanSetup, VchanState};
 pub use eal::{Eal, EalBuilder};
 pub use group::{Group, GroupEvent, GroupEventKind, Member, Uuid};
+pub use ops::{DmaOp, OpVchan};
 pub use scope::{Collected, Scope};
 pub use silent::{SilentScope, SilentVchan};
 pub use vchan::{Completion, Completions, Op, OpFlags, Rejected, StatusCode, Vchan};

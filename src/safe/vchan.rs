@@ -236,6 +236,35 @@ impl<'d> Vchan<'d> {
         ret
     }
 
+    /// `rte_dma_enqueue_ops` on this vchan, with its trace point: how many of `ops`
+    /// (from the first) the device took.
+    pub(super) fn raw_enqueue_ops(&self, ops: &mut [*mut rte_dma_op]) -> u16 {
+        let (list, nb) = (ops.as_mut_ptr(), ops.len().min(u16::MAX as usize) as u16);
+        let ret = fast_call!(self, enqueue, 0, |f, p| {
+            // SAFETY: the entry's function with its private data; `list` holds `nb`
+            // operations the caller keeps away from everyone else until they are
+            // dequeued; one thread.
+            unsafe { f(p, self.vchan, list, nb) }
+        });
+        let dev_id = self.dev.id();
+        trace::emit!(enqueue_ops(dev_id, self.vchan, list, nb));
+        ret.min(nb)
+    }
+
+    /// `rte_dma_dequeue_ops` on this vchan, with its trace point: how many
+    /// finished operations it wrote to the start of `ops`.
+    pub(super) fn raw_dequeue_ops(&mut self, ops: &mut [*mut rte_dma_op]) -> u16 {
+        let (list, nb) = (ops.as_mut_ptr(), ops.len().min(u16::MAX as usize) as u16);
+        let ret = fast_call!(self, dequeue, 0, |f, p| {
+            // SAFETY: the entry's function with its private data; `list` has room
+            // for `nb` pointers; one thread.
+            unsafe { f(p, self.vchan, list, nb) }
+        });
+        let dev_id = self.dev.id();
+        trace::emit!(dequeue_ops(dev_id, self.vchan, list, nb));
+        ret.min(nb)
+    }
+
     /// `rte_dma_completed`, then (after a failure) `rte_dma_completed_status` into
     /// `statuses`: how many succeeded, then how many failed, oldest first.
     #[inline]
