@@ -225,3 +225,104 @@ fn operation_lists_own_their_buffers_until_dequeued_with_status_and_metadata() {
         assert_eq!(written, op.is_ok(), "status {:?}", op.status());
     }
 }
+
+#[test]
+fn mem_to_dev_vchans_write_device_memory_the_device_checks() {
+    let _s = serial();
+    let eal = Eal::builder().vdev("dma_skeleton").init().unwrap();
+    let mut dev = eal.device("dma_skeleton").unwrap();
+    let caps = dev.info().unwrap().capabilities;
+    assert!(caps.contains(Capabilities::MEM_TO_DEV) && !caps.contains(Capabilities::DEV_TO_MEM));
+    // Port fields wider than DPDK's bit-fields are refused before the device sees them.
+    let wide = PciePort {
+        coreid: 16,
+        ..Default::default()
+    };
+    assert_eq!(
+        VchanSetup::mem_to_dev(64, wide).err(),
+        Some(Error::InvalidArgument)
+    );
+    let port = PciePort {
+        coreid: 15,
+        pfid: 3,
+        vfen: true,
+        vfid: 0xffff,
+        pasid: 0xf_ffff,
+        attr: 7,
+        ph: 3,
+        st: 0xabcd,
+    };
+    let conf = DeviceConfig {
+        nb_vchans: 2,
+        ..Default::default()
+    };
+    dev.configure(&conf).unwrap();
+    // The skeleton has no device-to-memory transfers: DPDK's rule refuses them.
+    let d2m = VchanSetup::dev_to_mem(64, port).unwrap();
+    assert_eq!(dev.vchan_setup(0, &d2m), Err(Error::InvalidArgument));
+    dev.vchan_setup(0, &VchanSetup::mem_to_dev(64, port).unwrap())
+        .unwrap();
+    dev.vchan_setup(1, &VchanSetup::mem_to_mem(64)).unwrap();
+    dev.start().unwrap();
+    // Each kind of vchan has its own type.
+    assert_eq!(dev.vchan(0).err(), Some(Error::InvalidArgument));
+    assert_eq!(dev.dev_vchan(1).err(), Some(Error::InvalidArgument));
+    let mut vchan = dev.dev_vchan(0).unwrap();
+
+    // 200 copies into the device's 1 MiB, buffers back intact; then fills.
+    const DEV_MEM: u64 = 1 << 20;
+    for i in 0..200u64 {
+        let src = pattern(512 + i as usize, i as u8);
+        let dst = DevAddr {
+            addr: (i * 4099) % (DEV_MEM - 1024),
+            len: 1024,
+        };
+        vchan.copy_to_dev(src, dst, OpFlags::empty()).unwrap();
+        if i % 50 == 49 {
+            let done = vchan.wait(50, WAIT).unwrap();
+            for c in done {
+                assert!(c.is_ok(), "{:?}", c.status);
+                let DevOp::ToDevice { src, .. } = c.op else {
+                    panic!("not a copy")
+                };
+                let seed = c.index as u8;
+                assert_eq!(src[..], pattern(src.len(), seed)[..], "buffer back intact");
+            }
+        }
+    }
+    let last = DevAddr {
+        addr: DEV_MEM - 64,
+        len: 64,
+    };
+    vchan.fill_dev(7, last, OpFlags::empty()).unwrap();
+    // Outside the device's memory: an error status, and nothing touched.
+    let outside = DevAddr {
+        addr: DEV_MEM - 32,
+        len: 64,
+    };
+    vchan
+        .copy_to_dev(pattern(64, 1), outside, OpFlags::empty())
+        .unwrap();
+    vchan.fill_dev(7, outside, OpFlags::empty()).unwrap();
+    let done = vchan.wait(3, WAIT).unwrap();
+    assert!(done[0].is_ok());
+    for c in &done[1..] {
+        assert_eq!(c.status, StatusCode::RTE_DMA_STATUS_INVALID_DST_ADDR);
+    }
+    assert!(matches!(&done[1].op, DevOp::ToDevice { src, .. } if src[..] == pattern(64, 1)[..]));
+    // A source longer than the device range, or the other direction: refused.
+    let r = vchan
+        .copy_to_dev(pattern(65, 0), last, OpFlags::SUBMIT)
+        .unwrap_err();
+    assert_eq!(r.error, Error::InvalidArgument);
+    let r = vchan
+        .copy_from_dev(last, DmaBuf::new(64).unwrap(), OpFlags::SUBMIT)
+        .unwrap_err();
+    assert_eq!(r.error, Error::InvalidArgument);
+    assert_eq!(vchan.in_flight(), 0);
+    let stats = dev.stats(Some(0)).unwrap();
+    assert_eq!(
+        (stats.submitted, stats.completed, stats.errors),
+        (203, 203, 2)
+    );
+}

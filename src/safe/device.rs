@@ -3,7 +3,7 @@
 use super::group::Member;
 use super::{Eal, Vchan};
 use crate::abi::*;
-use crate::config::{ConfigFlags, DeviceConfig, Domain, Port, VchanConfig};
+use crate::config::{ConfigFlags, DeviceConfig, Direction, Domain, Port, VchanConfig};
 use crate::{Error, Result, api, registry};
 use core::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -99,6 +99,16 @@ pub(super) struct Sides {
     pub src_peer: bool,
     /// The destination side is a peer's memory.
     pub dst_peer: bool,
+    /// Its direction: other than memory-to-memory, one side is device memory
+    /// behind a port (addressed by [`DevAddr`](super::DevAddr)).
+    pub direction: Direction,
+}
+
+impl Sides {
+    /// Whether a side is device memory.
+    pub fn has_device(&self) -> bool {
+        self.direction != Direction::MemToMem
+    }
 }
 
 /// How to set up a vchan: its ring size and where its two sides are. The safe API
@@ -106,12 +116,15 @@ pub(super) struct Sides {
 /// access pair group; `'g` is the group the members belong to.
 #[derive(Clone, Copy, Debug)]
 pub struct VchanSetup<'g> {
-    nb_desc: u16,
-    domain: Domain,
-    sides: Sides,
+    pub(super) nb_desc: u16,
+    pub(super) domain: Domain,
+    pub(super) sides: Sides,
     /// The device the members' handlers belong to (`None`: local).
-    dev_id: Option<i16>,
-    _group: PhantomData<&'g ()>,
+    pub(super) dev_id: Option<i16>,
+    pub(super) direction: Direction,
+    pub(super) src_port: Port,
+    pub(super) dst_port: Port,
+    pub(super) _group: PhantomData<&'g ()>,
 }
 
 impl VchanSetup<'static> {
@@ -123,8 +136,12 @@ impl VchanSetup<'static> {
             sides: Sides {
                 src_peer: false,
                 dst_peer: false,
+                direction: Direction::MemToMem,
             },
             dev_id: None,
+            direction: Direction::MemToMem,
+            src_port: Port::None,
+            dst_port: Port::None,
             _group: PhantomData,
         }
     }
@@ -143,11 +160,15 @@ impl<'g> VchanSetup<'g> {
             sides: Sides {
                 src_peer: !src.is_self(),
                 dst_peer: !dst.is_self(),
+                direction: Direction::MemToMem,
             },
             // Members of different devices: refused by `vchan_setup`.
             dev_id: (src.dev_id() == dst.dev_id())
                 .then_some(src.dev_id())
                 .or(Some(-1)),
+            direction: Direction::MemToMem,
+            src_port: Port::None,
+            dst_port: Port::None,
             _group: PhantomData,
         }
     }
@@ -222,10 +243,10 @@ impl<'e> Device<'e> {
             return Err(Error::InvalidArgument);
         }
         let conf = VchanConfig {
-            direction: crate::config::Direction::MemToMem,
+            direction: setup.direction,
             nb_desc: setup.nb_desc,
-            src_port: Port::None,
-            dst_port: Port::None,
+            src_port: setup.src_port,
+            dst_port: setup.dst_port,
             auto_free_pool: None,
             domain: setup.domain,
         };
@@ -260,14 +281,30 @@ impl<'e> Device<'e> {
     /// up through this handle, `Busy` if a [`Vchan`] of it exists.
     /// `InvalidArgument` too if the device was configured for silent mode or
     /// operation lists (those have their own vchan types).
+    /// A vchan with a device side is a [`DevVchan`](super::DevVchan).
     pub fn vchan(&self, vchan: u16) -> Result<Vchan<'_>> {
-        self.take_vchan(vchan, ConfigFlags::empty())
+        self.take_vchan(vchan, ConfigFlags::empty(), false)
     }
 
     /// Takes vchan `vchan` as [`Device::vchan`] does, if the device was configured
-    /// with exactly the mode flags `mode`.
-    pub(super) fn take_vchan(&self, vchan: u16, mode: ConfigFlags) -> Result<Vchan<'_>> {
+    /// with exactly the mode flags `mode` and the vchan has a device side exactly
+    /// if `device` says so.
+    pub(super) fn take_vchan(
+        &self,
+        vchan: u16,
+        mode: ConfigFlags,
+        device: bool,
+    ) -> Result<Vchan<'_>> {
         if self.flags != mode {
+            return Err(Error::InvalidArgument);
+        }
+        if self
+            .setups
+            .get(vchan as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|(sides, _)| sides.has_device() != device)
+        {
             return Err(Error::InvalidArgument);
         }
         let (sides, nb_desc) = self
@@ -293,6 +330,15 @@ impl<'e> Device<'e> {
             nb_desc,
             info.max_sges,
         ))
+    }
+
+    /// How vchan `vchan` was set up through this handle, if it was.
+    pub(super) fn sides_of(&self, vchan: u16) -> Option<Sides> {
+        self.setups
+            .get(vchan as usize)
+            .copied()
+            .flatten()
+            .map(|(s, _)| s)
     }
 
     pub(super) fn release_vchan(&self, vchan: u16) {

@@ -37,6 +37,10 @@
 //!   (`rte_dma_enqueue_ops`): its vchans are [`OpVchan`]s. A [`DmaOp`] is one
 //!   `rte_dma_op` with the buffers its segments name; enqueued, it belongs to the
 //!   vchan until dequeue hands it back with its status and user metadata.
+//! * A vchan set up with [`VchanSetup::mem_to_dev`] (or `dev_to_mem`) has one side
+//!   in device memory behind a [`PciePort`]: it is a [`DevVchan`], whose
+//!   operations take a [`DevAddr`] (checked by the device) for that side and own
+//!   the [`DmaBuf`] of the other until their [`DevCompletion`].
 //! * A [`Group`] is an access pair group (`dma_interdomain`): processes that let a
 //!   device move data between their memories. Its events arrive on a channel or a
 //!   callback. A vchan between members is set up from [`Member`]s of a live group;
@@ -74,6 +78,7 @@ mod device;
 mod eal;
 mod group;
 mod ops;
+mod port;
 mod scope;
 mod silent;
 mod vchan;
@@ -84,6 +89,7 @@ pub use device::{Capabilities, Device, DeviceInfo, Stats, VchanSetup, VchanState
 pub use eal::{Eal, EalBuilder};
 pub use group::{Group, GroupEvent, GroupEventKind, Member, Uuid};
 pub use ops::{DmaOp, OpVchan};
+pub use port::{DevAddr, DevCompletion, DevOp, DevRejected, DevVchan, PciePort};
 pub use scope::{Collected, Scope};
 pub use silent::{SilentScope, SilentVchan};
 pub use vchan::{Completion, Completions, Op, OpFlags, Rejected, StatusCode, Vchan};

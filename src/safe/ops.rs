@@ -229,7 +229,7 @@ impl<'e> Device<'e> {
     /// [`ConfigFlags::ENQ_DEQ`] (errors as [`Device::vchan`]). Only vchans of this
     /// process (both sides local) are offered.
     pub fn op_vchan(&self, vchan: u16) -> Result<OpVchan<'_>> {
-        let inner = self.take_vchan(vchan, ConfigFlags::ENQ_DEQ)?;
+        let inner = self.take_vchan(vchan, ConfigFlags::ENQ_DEQ, false)?;
         if inner.has_peer_side() {
             return Err(Error::InvalidArgument);
         }

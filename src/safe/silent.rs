@@ -47,7 +47,7 @@ impl<'e> Device<'e> {
     /// process (both sides local) are offered; `NotSupported` if the device cannot
     /// tell whether the vchan is idle.
     pub fn silent_vchan(&self, vchan: u16) -> Result<SilentVchan<'_>> {
-        let inner = self.take_vchan(vchan, ConfigFlags::SILENT)?;
+        let inner = self.take_vchan(vchan, ConfigFlags::SILENT, false)?;
         if inner.has_peer_side() {
             return Err(Error::InvalidArgument);
         }
