@@ -208,8 +208,8 @@ impl core::fmt::Debug for DmaBuf {
     }
 }
 
-/// Memory in another process of an access pair group: its address there and a
-/// length. Only a vchan side that is that process (set up from a peer's
+/// Memory in another process (or, in an OS-domain group, another OS) of an access
+/// pair group: its address there and a length. Only a vchan side that is that process (set up from a peer's
 /// [`Member`](super::Member)) takes one; the device checks every byte of it, and a
 /// bad range completes with an error status instead of touching anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

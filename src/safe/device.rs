@@ -149,14 +149,13 @@ impl VchanSetup<'static> {
 
 impl<'g> VchanSetup<'g> {
     /// A vchan that reads `src`'s memory and writes `dst`'s (each a member of a live
-    /// group of the device, ourselves or a peer).
+    /// group of the device, ourselves or a peer): an inter-process vchan, or an
+    /// inter-OS one between members of an OS-domain group
+    /// ([`Group::is_os_domain`](super::Group::is_os_domain)).
     pub fn between(src: &Member<'g>, dst: &Member<'g>, nb_desc: u16) -> VchanSetup<'g> {
         VchanSetup {
             nb_desc,
-            domain: Domain::Process {
-                src: src.handler(),
-                dst: dst.handler(),
-            },
+            domain: super::group::domain_between(src, dst),
             sides: Sides {
                 src_peer: !src.is_self(),
                 dst_peer: !dst.is_self(),

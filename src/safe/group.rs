@@ -2,6 +2,7 @@
 //! group events delivered to a channel or a callback.
 use super::{Device, Eal};
 use crate::abi::*;
+use crate::config::Domain;
 use crate::{Error, Result, api};
 use core::marker::PhantomData;
 use std::collections::VecDeque;
@@ -179,6 +180,9 @@ pub struct Group<'e> {
     id: i16,
     me: Uuid,
     creator: bool,
+    /// An OS-domain group (its device has an `os_region=`: every group of it
+    /// lives in the region).
+    os: bool,
     events: Option<Receiver<GroupEvent>>,
     _eal: PhantomData<&'e Eal>,
 }
@@ -245,6 +249,10 @@ impl<'e> Group<'e> {
         events: Option<Receiver<GroupEvent>>,
     ) -> Result<Group<'e>> {
         let dev_id = dev.id();
+        let os = dev
+            .info()?
+            .capabilities
+            .contains(super::Capabilities::INTER_OS_DOMAIN);
         let id = match join {
             Some(g) => {
                 // Registered first: events may come as soon as we are in.
@@ -264,6 +272,7 @@ impl<'e> Group<'e> {
             id,
             me,
             creator: join.is_none(),
+            os,
             events,
             _eal: PhantomData,
         })
@@ -279,6 +288,13 @@ impl<'e> Group<'e> {
         self.me
     }
 
+    /// Whether it is an OS-domain group: one in the shared region of a device
+    /// created with `os_region=`, whose members may be other OSes (VMs, hosts,
+    /// containers). Its vchans are `RTE_DMA_INTER_OS_DOMAIN` ones.
+    pub fn is_os_domain(&self) -> bool {
+        self.os
+    }
+
     /// The events, if the group was made with a channel.
     pub fn events(&self) -> Option<&Receiver<GroupEvent>> {
         self.events.as_ref()
@@ -292,6 +308,7 @@ impl<'e> Group<'e> {
             handler,
             is_self: *domain == self.me,
             dev_id: self.dev_id,
+            os: self.os,
             _group: PhantomData,
         })
     }
@@ -322,6 +339,7 @@ pub struct Member<'g> {
     handler: u16,
     is_self: bool,
     dev_id: i16,
+    os: bool,
     _group: PhantomData<&'g ()>,
 }
 
@@ -338,5 +356,21 @@ impl Member<'_> {
 
     pub(super) fn dev_id(&self) -> i16 {
         self.dev_id
+    }
+
+    /// Whether it is a member of an OS-domain group.
+    pub fn is_os_domain(&self) -> bool {
+        self.os
+    }
+}
+
+/// The vchan domain between two members: inter-OS for members of an OS-domain
+/// group (the device takes no other kind), else inter-process.
+pub(super) fn domain_between(src: &Member<'_>, dst: &Member<'_>) -> Domain {
+    let (s, d) = (src.handler, dst.handler);
+    if src.os && dst.os {
+        Domain::Os { src: s, dst: d }
+    } else {
+        Domain::Process { src: s, dst: d }
     }
 }

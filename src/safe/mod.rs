@@ -45,7 +45,12 @@
 //!   device move data between their memories. Its events arrive on a channel or a
 //!   callback. A vchan between members is set up from [`Member`]s of a live group;
 //!   the side that is another process's memory takes a [`PeerMem`] (an address in
-//!   that process, checked by the device), the local side a `DmaBuf`.
+//!   that process, checked by the device), the local side a `DmaBuf`. On a device
+//!   created with `os_region=<file>` (or an ivshmem BAR) every group is an
+//!   OS-domain group ([`Group::is_os_domain`]): its members may be other OSes
+//!   sharing only the region, the same [`VchanSetup::between`] makes
+//!   `RTE_DMA_INTER_OS_DOMAIN` vchans, and a `PeerMem` is an address in the peer's
+//!   window (its `rte_malloc` memory, as its [`DmaBuf::iova`] reports).
 //! * Errors are the crate's [`Error`](crate::Error), DPDK's negative errno.
 //!
 //! # Example
