@@ -326,3 +326,94 @@ fn mem_to_dev_vchans_write_device_memory_the_device_checks() {
         (203, 203, 2)
     );
 }
+
+#[test]
+fn the_device_puts_auto_free_sources_back_in_their_pool() {
+    let _s = serial();
+    let eal = Eal::builder().vdev("dma_skeleton").init().unwrap();
+    let mut dev = eal.device("dma_skeleton").unwrap();
+    assert!(
+        dev.info()
+            .unwrap()
+            .capabilities
+            .contains(Capabilities::M2D_AUTO_FREE)
+    );
+    let pool = DmaPool::new(&eal, 8, 1024).unwrap();
+    let other = DmaPool::new(&eal, 1, 1024).unwrap();
+    dev.configure(&DeviceConfig {
+        nb_vchans: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    // Only a memory-to-device vchan frees to a pool.
+    let m2m = VchanSetup::mem_to_mem(64).auto_free(&pool);
+    assert_eq!(dev.vchan_setup(1, &m2m), Err(Error::InvalidArgument));
+    dev.vchan_setup(1, &VchanSetup::mem_to_mem(64)).unwrap();
+    let m2d = VchanSetup::mem_to_dev(64, PciePort::default())
+        .unwrap()
+        .auto_free(&pool);
+    dev.vchan_setup(0, &m2d).unwrap();
+    dev.start().unwrap();
+    let mut vchan = dev.dev_vchan(0).unwrap();
+
+    // 200 copies from a pool of 8: only the device putting each source back
+    // lets the loop get another.
+    let at = DevAddr {
+        addr: 4096,
+        len: 1024,
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut done = Vec::new();
+    for i in 0..200u32 {
+        let mut buf = loop {
+            match pool.get() {
+                Ok(b) => break b,
+                Err(Error::NoMemory) => {
+                    vchan.completed(64, &mut done);
+                    assert!(std::time::Instant::now() < deadline, "sources never freed");
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        buf.fill(i as u8);
+        vchan
+            .copy_to_dev_auto_free(buf, at, OpFlags::SUBMIT)
+            .map_err(|(e, _)| e)
+            .unwrap();
+        vchan.completed(64, &mut done);
+    }
+    done.extend(vchan.wait(usize::MAX, WAIT).unwrap());
+    assert_eq!(done.len(), 200);
+    assert!(
+        done.iter()
+            .all(|c| c.is_ok() && matches!(c.op, DevOp::AutoFreed { len: 1024, .. }))
+    );
+    assert_eq!(pool.available(), 8, "every source is back");
+
+    // A buffer of another pool, or a device range too short: refused, handed back.
+    let foreign = other.get().unwrap();
+    let (e, foreign) = vchan
+        .copy_to_dev_auto_free(foreign, at, OpFlags::SUBMIT)
+        .unwrap_err();
+    assert_eq!((e, foreign.len()), (Error::InvalidArgument, 1024));
+    let short = DevAddr { addr: 0, len: 512 };
+    let (e, buf) = vchan
+        .copy_to_dev_auto_free(pool.get().unwrap(), short, OpFlags::SUBMIT)
+        .unwrap_err();
+    assert_eq!(e, Error::InvalidArgument);
+    drop(buf);
+    assert_eq!(pool.available(), 8);
+    // A failed copy: its source is never handed back (the device may have freed
+    // it); this device did not, so the pool has one buffer fewer.
+    let outside = DevAddr {
+        addr: (1 << 20) - 512,
+        len: 1024,
+    };
+    vchan
+        .copy_to_dev_auto_free(pool.get().unwrap(), outside, OpFlags::SUBMIT)
+        .map_err(|(e, _)| e)
+        .unwrap();
+    let c = vchan.wait(1, WAIT).unwrap().remove(0);
+    assert_eq!(c.status, StatusCode::RTE_DMA_STATUS_INVALID_DST_ADDR);
+    assert_eq!(pool.available(), 7);
+}

@@ -1,11 +1,14 @@
 //! A claimed device: its control path, information and statistics, and the vchans
 //! taken from it.
 use super::group::Member;
+use super::pool::PoolInner;
 use super::{Eal, Vchan};
 use crate::abi::*;
 use crate::config::{ConfigFlags, DeviceConfig, Direction, Domain, Port, VchanConfig};
 use crate::{Error, Result, api, registry};
 use core::marker::PhantomData;
+use core::ptr::NonNull;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 bitflags::bitflags! {
@@ -124,6 +127,8 @@ pub struct VchanSetup<'g> {
     pub(super) direction: Direction,
     pub(super) src_port: Port,
     pub(super) dst_port: Port,
+    /// The pool a memory-to-device vchan frees auto-free sources to.
+    pub(super) auto_free: Option<&'g Arc<PoolInner>>,
     pub(super) _group: PhantomData<&'g ()>,
 }
 
@@ -142,6 +147,7 @@ impl VchanSetup<'static> {
             direction: Direction::MemToMem,
             src_port: Port::None,
             dst_port: Port::None,
+            auto_free: None,
             _group: PhantomData,
         }
     }
@@ -168,6 +174,7 @@ impl<'g> VchanSetup<'g> {
             direction: Direction::MemToMem,
             src_port: Port::None,
             dst_port: Port::None,
+            auto_free: None,
             _group: PhantomData,
         }
     }
@@ -184,8 +191,11 @@ pub struct Device<'e> {
     setups: Vec<Option<(Sides, u16)>>,
     /// Vchans a live [`Vchan`] holds.
     taken: Vec<AtomicBool>,
-    /// The mode flags of the last `configure` (which kind of vchan it hands out).
-    flags: ConfigFlags,
+    /// The last `configure` (its flags: which kind of vchan it hands out).
+    conf: DeviceConfig,
+    /// Per vchan, the pool its device side frees auto-free sources to, kept alive
+    /// while the device may use it.
+    pools: Vec<Option<Arc<PoolInner>>>,
 }
 
 impl<'e> Device<'e> {
@@ -195,7 +205,8 @@ impl<'e> Device<'e> {
             id,
             setups: Vec::new(),
             taken: Vec::new(),
-            flags: ConfigFlags::empty(),
+            conf: DeviceConfig::default(),
+            pools: Vec::new(),
         }
     }
 
@@ -226,10 +237,12 @@ impl<'e> Device<'e> {
     /// none, [`Vchan`]s; `SILENT`, [`SilentVchan`](super::SilentVchan)s; `ENQ_DEQ`,
     /// `OpVchan`s (both at once: `InvalidArgument`, as DPDK).
     pub fn configure(&mut self, conf: &DeviceConfig) -> Result<()> {
-        self.flags = ConfigFlags::empty();
+        self.conf = DeviceConfig::default();
         api::configure(self.id, &conf.to_c())?;
-        self.flags = conf.flags;
+        self.conf = *conf;
         self.setups = vec![None; conf.nb_vchans as usize];
+        // The device dropped its vchans, and with them any use of these pools.
+        self.pools = vec![None; conf.nb_vchans as usize];
         self.taken = (0..conf.nb_vchans)
             .map(|_| AtomicBool::new(false))
             .collect();
@@ -246,7 +259,7 @@ impl<'e> Device<'e> {
             nb_desc: setup.nb_desc,
             src_port: setup.src_port,
             dst_port: setup.dst_port,
-            auto_free_pool: None,
+            auto_free_pool: setup.auto_free.map(|p| p.as_ptr()),
             domain: setup.domain,
         };
         // The record goes first: a failed setup leaves the vchan unusable.
@@ -257,6 +270,8 @@ impl<'e> Device<'e> {
         *record = None;
         api::vchan_setup(self.id, vchan, &conf.to_c())?;
         *record = Some((setup.sides, setup.nb_desc));
+        // The old pool is no longer the device's (its vchan was replaced).
+        self.pools[vchan as usize] = setup.auto_free.cloned();
         Ok(())
     }
 
@@ -294,7 +309,7 @@ impl<'e> Device<'e> {
         mode: ConfigFlags,
         device: bool,
     ) -> Result<Vchan<'_>> {
-        if self.flags != mode {
+        if self.conf.flags != mode {
             return Err(Error::InvalidArgument);
         }
         if self
@@ -338,6 +353,12 @@ impl<'e> Device<'e> {
             .copied()
             .flatten()
             .map(|(s, _)| s)
+    }
+
+    /// The pool vchan `vchan`'s device side frees auto-free sources to, if any.
+    pub(super) fn auto_free_pool(&self, vchan: u16) -> Option<NonNull<rte_mempool>> {
+        let pool = self.pools.get(vchan as usize)?.as_ref()?;
+        Some(pool.as_ptr())
     }
 
     pub(super) fn release_vchan(&self, vchan: u16) {
@@ -405,6 +426,13 @@ impl Drop for Device<'_> {
     fn drop(&mut self) {
         if self.is_started() {
             let _ = api::stop(self.id);
+        }
+        // The device keeps its vchans (and their auto-free pools) after we go:
+        // configuring it again drops them, so the pools can go too.
+        if self.pools.iter().any(Option::is_some)
+            && api::configure(self.id, &self.conf.to_c()).is_err()
+        {
+            self.pools.drain(..).for_each(core::mem::forget);
         }
         self.eal.unclaim(self.id);
     }

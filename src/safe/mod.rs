@@ -40,7 +40,9 @@
 //! * A vchan set up with [`VchanSetup::mem_to_dev`] (or `dev_to_mem`) has one side
 //!   in device memory behind a [`PciePort`]: it is a [`DevVchan`], whose
 //!   operations take a [`DevAddr`] (checked by the device) for that side and own
-//!   the [`DmaBuf`] of the other until their [`DevCompletion`].
+//!   the [`DmaBuf`] of the other until their [`DevCompletion`]. Set up with
+//!   [`VchanSetup::auto_free`], the device puts the sources of
+//!   [`DevVchan::copy_to_dev_auto_free`] back in their [`DmaPool`] itself.
 //! * A [`Group`] is an access pair group (`dma_interdomain`): processes that let a
 //!   device move data between their memories. Its events arrive on a channel or a
 //!   callback. A vchan between members is set up from [`Member`]s of a live group;
@@ -83,6 +85,7 @@ mod device;
 mod eal;
 mod group;
 mod ops;
+mod pool;
 mod port;
 mod scope;
 mod silent;
@@ -94,6 +97,7 @@ pub use device::{Capabilities, Device, DeviceInfo, Stats, VchanSetup, VchanState
 pub use eal::{Eal, EalBuilder};
 pub use group::{Group, GroupEvent, GroupEventKind, Member, Uuid};
 pub use ops::{DmaOp, OpVchan};
+pub use pool::{DmaPool, PoolBuf};
 pub use port::{DevAddr, DevCompletion, DevOp, DevRejected, DevVchan, PciePort};
 pub use scope::{Collected, Scope};
 pub use silent::{SilentScope, SilentVchan};

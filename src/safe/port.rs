@@ -4,7 +4,7 @@
 //! side is a [`DmaBuf`] the operation owns until its completion.
 use super::device::Sides;
 use super::vchan::{DRAIN_TIMEOUT, OpFlags, StatusCode, Vchan};
-use super::{Device, DmaBuf, VchanSetup};
+use super::{Device, DmaBuf, DmaPool, PoolBuf, VchanSetup};
 use crate::abi::rte_iova_t;
 use crate::config::{ConfigFlags, Direction, Domain, Port};
 use crate::{Error, Result};
@@ -107,8 +107,20 @@ impl VchanSetup<'static> {
             direction,
             src_port: src,
             dst_port: dst,
+            auto_free: None,
             _group: PhantomData,
         }
+    }
+}
+
+impl<'g> VchanSetup<'g> {
+    /// Lets the device free the sources of copies flagged for it
+    /// ([`DevVchan::copy_to_dev_auto_free`]) back to `pool`
+    /// (`auto_free.m2d.pool`; memory-to-device vchans of devices with
+    /// `M2D_AUTO_FREE` only, else the setup is refused).
+    pub fn auto_free(mut self, pool: &'g DmaPool<'_>) -> VchanSetup<'g> {
+        self.auto_free = Some(pool.inner());
+        self
     }
 }
 
@@ -128,6 +140,14 @@ pub enum DevOp {
         src: DevAddr,
         /// Written.
         dst: DmaBuf,
+    },
+    /// A copy of `len` bytes from a [`PoolBuf`] into device memory, which the
+    /// device put back in its pool ([`DevVchan::copy_to_dev_auto_free`]).
+    AutoFreed {
+        /// Written.
+        dst: DevAddr,
+        /// Bytes copied.
+        len: u32,
     },
     /// Device memory filled with `pattern` (memory-to-device vchans).
     Fill {
@@ -189,8 +209,11 @@ pub struct DevRejected {
 pub struct DevVchan<'d> {
     inner: Vchan<'d>,
     direction: Direction,
-    /// Operations in flight, oldest first (ring indexes are consecutive).
-    held: VecDeque<(u16, DevOp)>,
+    /// Operations in flight, oldest first (ring indexes are consecutive), with
+    /// the pool buffer an auto-free copy gave the device.
+    held: VecDeque<(u16, DevOp, Option<PoolBuf<'d>>)>,
+    /// The pool the device frees auto-free sources to.
+    pool: Option<core::ptr::NonNull<crate::abi::rte_mempool>>,
     unsubmitted: bool,
 }
 
@@ -207,6 +230,7 @@ impl<'e> Device<'e> {
             inner,
             direction,
             held: VecDeque::with_capacity(self.info()?.max_desc as usize),
+            pool: self.auto_free_pool(vchan),
             unsubmitted: false,
         })
     }
@@ -267,6 +291,37 @@ impl<'d> DevVchan<'d> {
         self.admit(ret, flags, DevOp::Fill { dst, pattern })
     }
 
+    /// Enqueues a copy of all of `src` into device memory at `dst` (at least as
+    /// long) after which the device puts `src` back in its pool itself
+    /// (`RTE_DMA_OP_FLAG_AUTO_FREE`); the vchan must have been set up with
+    /// [`VchanSetup::auto_free`] and that pool. The completion is a
+    /// [`DevOp::AutoFreed`]: the buffer is never handed back, also not after a
+    /// failure, when the device may or may not have freed it (it may then be lost
+    /// to the pool, never used twice). A refusal hands it back.
+    pub fn copy_to_dev_auto_free(
+        &mut self,
+        src: PoolBuf<'d>,
+        dst: DevAddr,
+        flags: OpFlags,
+    ) -> core::result::Result<u16, (Error, PoolBuf<'d>)> {
+        let ours = self.pool.is_some_and(|p| src.is_of(p));
+        let len = u32::try_from(src.len())
+            .ok()
+            .filter(|&l| l != 0 && dst.len >= l);
+        let (Some(len), true, Direction::MemToDev) = (len, ours, self.direction) else {
+            return Err((Error::InvalidArgument, src));
+        };
+        let auto = flags | OpFlags::from_bits_retain(crate::abi::RTE_DMA_OP_FLAG_AUTO_FREE);
+        let ret = self.inner.raw_copy(src.iova(), dst.addr, len, auto);
+        if ret < 0 {
+            return Err((Error::from_errno(ret), src));
+        }
+        let op = DevOp::AutoFreed { dst, len };
+        self.held.push_back((ret as u16, op, Some(src)));
+        self.unsubmitted = !flags.contains(OpFlags::SUBMIT);
+        Ok(ret as u16)
+    }
+
     fn admit(
         &mut self,
         ret: Option<core::ffi::c_int>,
@@ -275,7 +330,7 @@ impl<'d> DevVchan<'d> {
     ) -> core::result::Result<u16, DevRejected> {
         let error = match ret {
             Some(r) if r >= 0 => {
-                self.held.push_back((r as u16, op));
+                self.held.push_back((r as u16, op, None));
                 self.unsubmitted = !flags.contains(OpFlags::SUBMIT);
                 return Ok(r as u16);
             }
@@ -306,7 +361,10 @@ impl<'d> DevVchan<'d> {
             } else {
                 self.inner.failed_status(i - ok)
             };
-            if let Some((index, op)) = self.held.pop_front() {
+            if let Some((index, op, freed)) = self.held.pop_front() {
+                if let Some(buf) = freed {
+                    buf.give_up();
+                }
                 out.push(DevCompletion { index, status, op });
             }
         }
