@@ -124,7 +124,6 @@ pub struct VchanSetup<'g> {
     pub(super) sides: Sides,
     /// The device the members' handlers belong to (`None`: local).
     pub(super) dev_id: Option<i16>,
-    pub(super) direction: Direction,
     pub(super) src_port: Port,
     pub(super) dst_port: Port,
     /// The pool a memory-to-device vchan frees auto-free sources to.
@@ -135,18 +134,22 @@ pub struct VchanSetup<'g> {
 impl VchanSetup<'static> {
     /// A memory-to-memory vchan of this process with `nb_desc` descriptors.
     pub fn mem_to_mem(nb_desc: u16) -> VchanSetup<'static> {
+        Self::local(nb_desc, Direction::MemToMem, Port::None, Port::None)
+    }
+
+    /// A vchan of this process in `direction`, through these ports.
+    pub(super) fn local(nb_desc: u16, direction: Direction, src: Port, dst: Port) -> Self {
         VchanSetup {
             nb_desc,
             domain: Domain::Local,
             sides: Sides {
                 src_peer: false,
                 dst_peer: false,
-                direction: Direction::MemToMem,
+                direction,
             },
             dev_id: None,
-            direction: Direction::MemToMem,
-            src_port: Port::None,
-            dst_port: Port::None,
+            src_port: src,
+            dst_port: dst,
             auto_free: None,
             _group: PhantomData,
         }
@@ -171,7 +174,6 @@ impl<'g> VchanSetup<'g> {
             dev_id: (src.dev_id() == dst.dev_id())
                 .then_some(src.dev_id())
                 .or(Some(-1)),
-            direction: Direction::MemToMem,
             src_port: Port::None,
             dst_port: Port::None,
             auto_free: None,
@@ -255,7 +257,7 @@ impl<'e> Device<'e> {
             return Err(Error::InvalidArgument);
         }
         let conf = VchanConfig {
-            direction: setup.direction,
+            direction: setup.sides.direction,
             nb_desc: setup.nb_desc,
             src_port: setup.src_port,
             dst_port: setup.dst_port,
@@ -309,24 +311,10 @@ impl<'e> Device<'e> {
         mode: ConfigFlags,
         device: bool,
     ) -> Result<Vchan<'_>> {
-        if self.conf.flags != mode {
+        let (sides, nb_desc) = self.setup_of(vchan).ok_or(Error::InvalidArgument)?;
+        if self.conf.flags != mode || sides.has_device() != device {
             return Err(Error::InvalidArgument);
         }
-        if self
-            .setups
-            .get(vchan as usize)
-            .copied()
-            .flatten()
-            .is_some_and(|(sides, _)| sides.has_device() != device)
-        {
-            return Err(Error::InvalidArgument);
-        }
-        let (sides, nb_desc) = self
-            .setups
-            .get(vchan as usize)
-            .copied()
-            .flatten()
-            .ok_or(Error::InvalidArgument)?;
         if !self.is_started() {
             return Err(Error::InvalidArgument);
         }
@@ -346,13 +334,10 @@ impl<'e> Device<'e> {
         ))
     }
 
-    /// How vchan `vchan` was set up through this handle, if it was.
-    pub(super) fn sides_of(&self, vchan: u16) -> Option<Sides> {
-        self.setups
-            .get(vchan as usize)
-            .copied()
-            .flatten()
-            .map(|(s, _)| s)
+    /// How vchan `vchan` was set up through this handle (its sides and ring
+    /// size), if it was.
+    pub(super) fn setup_of(&self, vchan: u16) -> Option<(Sides, u16)> {
+        self.setups.get(vchan as usize).copied().flatten()
     }
 
     /// The pool vchan `vchan`'s device side frees auto-free sources to, if any.

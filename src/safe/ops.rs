@@ -236,7 +236,7 @@ impl<'e> Device<'e> {
         let info = self.info()?;
         Ok(OpVchan {
             inner,
-            in_flight: VecDeque::with_capacity(info.max_desc as usize),
+            in_flight: VecDeque::with_capacity(self.setup_of(vchan).map_or(0, |(_, n)| n as usize)),
             max_sges: (info.max_sges as usize).min(SEGS_MAX),
         })
     }

@@ -2,13 +2,11 @@
 //! the device's memory is reached through a PCIe port ([`PciePort`], DPDK's
 //! `rte_dma_port_param`) and addressed by [`DevAddr`]es the device checks; our
 //! side is a [`DmaBuf`] the operation owns until its completion.
-use super::device::Sides;
 use super::vchan::{DRAIN_TIMEOUT, OpFlags, StatusCode, Vchan};
 use super::{Device, DmaBuf, DmaPool, PoolBuf, VchanSetup};
 use crate::abi::rte_iova_t;
-use crate::config::{ConfigFlags, Direction, Domain, Port};
+use crate::config::{ConfigFlags, Direction, Port};
 use crate::{Error, Result};
-use core::marker::PhantomData;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -75,7 +73,7 @@ impl VchanSetup<'static> {
     /// `InvalidArgument` if a field of `port` is wider than DPDK's.
     pub fn mem_to_dev(nb_desc: u16, port: PciePort) -> Result<VchanSetup<'static>> {
         let dst = port.words().ok_or(Error::InvalidArgument)?;
-        Ok(Self::device_side(
+        Ok(Self::local(
             nb_desc,
             Direction::MemToDev,
             Port::None,
@@ -86,30 +84,12 @@ impl VchanSetup<'static> {
     /// A device-to-memory vchan: device memory behind `port` into our memory.
     pub fn dev_to_mem(nb_desc: u16, port: PciePort) -> Result<VchanSetup<'static>> {
         let src = port.words().ok_or(Error::InvalidArgument)?;
-        Ok(Self::device_side(
+        Ok(Self::local(
             nb_desc,
             Direction::DevToMem,
             Port::Pcie(src),
             Port::None,
         ))
-    }
-
-    fn device_side(nb_desc: u16, direction: Direction, src: Port, dst: Port) -> Self {
-        VchanSetup {
-            nb_desc,
-            domain: Domain::Local,
-            sides: Sides {
-                src_peer: false,
-                dst_peer: false,
-                direction,
-            },
-            dev_id: None,
-            direction,
-            src_port: src,
-            dst_port: dst,
-            auto_free: None,
-            _group: PhantomData,
-        }
     }
 }
 
@@ -222,14 +202,11 @@ impl<'e> Device<'e> {
     /// (errors as [`Device::vchan`]).
     pub fn dev_vchan(&self, vchan: u16) -> Result<DevVchan<'_>> {
         let inner = self.take_vchan(vchan, ConfigFlags::empty(), true)?;
-        let direction = self
-            .sides_of(vchan)
-            .ok_or(Error::InvalidArgument)?
-            .direction;
+        let (sides, nb_desc) = self.setup_of(vchan).ok_or(Error::InvalidArgument)?;
         Ok(DevVchan {
             inner,
-            direction,
-            held: VecDeque::with_capacity(self.info()?.max_desc as usize),
+            direction: sides.direction,
+            held: VecDeque::with_capacity(nb_desc as usize),
             pool: self.auto_free_pool(vchan),
             unsubmitted: false,
         })

@@ -52,7 +52,7 @@ impl<'e> Device<'e> {
             return Err(Error::InvalidArgument);
         }
         self.vchan_state(vchan)?;
-        let room = self.info()?.max_desc as usize;
+        let room = self.setup_of(vchan).map_or(0, |(_, n)| n as usize);
         Ok(SilentVchan {
             inner,
             held: Vec::with_capacity(room),
