@@ -9,7 +9,7 @@
 mod common;
 
 use common::chan::{self, Chan};
-use common::reexec::{self, Reexec};
+use common::region::{RegionFile, spawn_member};
 use dmadev::abi::*;
 use dmadev::{api, runtime};
 use rte_dma_status_code::*;
@@ -310,37 +310,6 @@ fn member() {
 }
 
 // ---- the test side ---------------------------------------------------------------
-
-/// A member started under `wrap` in `role`, attached to `region`, with `vars` set.
-fn spawn_member(wrap: &[&str], role: &str, region: &str, vars: &[(&str, String)]) -> Reexec {
-    let mut cmd = reexec::command(wrap, "member");
-    // A member's rte_malloc must live in its window (what peers reach), so the
-    // sanitizer gates' DMADEV_MALLOC=libc is not passed on.
-    cmd.env_remove(dmadev::eal::heap::MALLOC_ENV)
-        .arg("--ignored")
-        .env("INTEROS_ROLE", role)
-        .env("INTEROS_REGION", region);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    Reexec::spawn(cmd)
-}
-
-struct RegionFile(String);
-
-impl RegionFile {
-    fn new(name: &str) -> RegionFile {
-        let p = format!("/dev/shm/dmadev-interos-{}-{}", name, std::process::id());
-        let _ = std::fs::remove_file(&p);
-        RegionFile(p)
-    }
-}
-
-impl Drop for RegionFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 /// The host pid of the program `unshare --fork` started (its only child).
 fn forked_child(pid: u32) -> Option<i32> {

@@ -7,14 +7,15 @@
 //!
 //! Each member is this test binary run again (`member`, ignored in normal runs)
 //! with its role in the environment; it talks to the test over stdin/stdout lines.
+mod common;
+
+use common::DEADLINE;
+use common::region::{RegionFile, spawn_member};
 use dmadev::safe::*;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 const LEN: usize = 1 << 20;
-const WAIT: Duration = Duration::from_secs(10);
 const CREATOR: Uuid = Uuid([0x10; 16]);
 const JOINER: Uuid = Uuid([0x20; 16]);
 const TOKEN: Uuid = Uuid([0x5a; 16]);
@@ -63,7 +64,7 @@ fn run(vchan: &mut Vchan<'_>, src: impl Into<Region>, dst: impl Into<Region>) ->
         .copy(src, dst, OpFlags::SUBMIT)
         .map_err(|r| r.error)
         .expect("enqueue");
-    vchan.wait(1, WAIT).expect("completion").remove(0)
+    vchan.wait(1, DEADLINE).expect("completion").remove(0)
 }
 
 fn local_of(c: Completion) -> (DmaBuf, DmaBuf) {
@@ -81,7 +82,7 @@ fn local_of(c: Completion) -> (DmaBuf, DmaBuf) {
 fn member_main(creator: bool) {
     let vdev = format!(
         "dma_interdomain0,os_region={},os_window=16M",
-        env("SAFE_INTEROS_REGION")
+        env("INTEROS_REGION")
     );
     let eal = Eal::builder().vdev(&vdev).init().expect("EAL");
     let mut dev = eal.device("dma_interdomain0").expect("device");
@@ -99,7 +100,7 @@ fn member_main(creator: bool) {
     let group = if creator {
         Group::create(&dev, me, TOKEN).expect("create")
     } else {
-        let id: i16 = env("SAFE_INTEROS_GROUP").parse().unwrap();
+        let id: i16 = env("INTEROS_GROUP").parse().unwrap();
         assert_eq!(
             Group::join(&dev, me, Uuid([1; 16]), id).err(),
             Some(dmadev::Error::Errno(libc::EACCES)),
@@ -127,7 +128,7 @@ fn member_main(creator: bool) {
         .collect();
     let (peer_src, peer_inbox) = (f[0], f[1]);
 
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + DEADLINE;
     let them = loop {
         match group.member(&peer) {
             Ok(m) => break m,
@@ -220,7 +221,7 @@ fn member_main(creator: bool) {
 #[test]
 #[ignore = "a member process of the test below, started by it"]
 fn member() {
-    match env("SAFE_INTEROS_ROLE").as_str() {
+    match env("INTEROS_ROLE").as_str() {
         "creator" => member_main(true),
         "joiner" => member_main(false),
         role => panic!("unknown role {role:?}"),
@@ -229,112 +230,22 @@ fn member() {
 
 // ---- the test side ---------------------------------------------------------------
 
-struct Member {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Member {
-    fn spawn(role: &str, region: &str, vars: &[(&str, String)]) -> Member {
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
-        // A member's rte_malloc must live in its window (what the peer reaches).
-        cmd.env_remove(dmadev::eal::heap::MALLOC_ENV)
-            .args([
-                "--exact",
-                "member",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("SAFE_INTEROS_ROLE", role)
-            .env("SAFE_INTEROS_REGION", region)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn a member");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Member {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-        }
-    }
-
-    /// The next line holding `prefix`, from `prefix` on, within `timeout`.
-    fn expect(&self, prefix: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) if l.contains(prefix) => return l[l.find(prefix).unwrap_or(0)..].to_string(),
-                Ok(_) => {}
-                Err(e) => panic!("no '{prefix}' line from the member: {e}"),
-            }
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        let s = self.stdin.as_mut().unwrap();
-        writeln!(s, "{line}").unwrap();
-        s.flush().unwrap();
-    }
-}
-
-impl Drop for Member {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct RegionFile(String);
-
-impl Drop for RegionFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[test]
 fn two_processes_sharing_only_a_region_file_move_data_both_ways() {
-    let region = RegionFile(format!(
-        "/dev/shm/dmadev-safe-interos-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&region.0);
-    let mut c = Member::spawn("creator", &region.0, &[]);
-    let ready = c.expect("READY", Duration::from_secs(20));
+    let region = RegionFile::new("safe");
+    let mut c = spawn_member(&[], "creator", &region.0, &[]);
+    let ready = c.expect("READY", DEADLINE);
     let f: Vec<String> = ready.split_whitespace().map(String::from).collect();
-    let mut j = Member::spawn("joiner", &region.0, &[("SAFE_INTEROS_GROUP", f[1].clone())]);
+    let mut j = spawn_member(&[], "joiner", &region.0, &[("INTEROS_GROUP", f[1].clone())]);
     j.send(&format!("PEER {} {}", f[2], f[3]));
-    let jr = j.expect("READY", Duration::from_secs(20));
+    let jr = j.expect("READY", DEADLINE);
     let g: Vec<&str> = jr.split_whitespace().collect();
     c.send(&format!("PEER {} {}", g[2], g[3]));
-    assert_eq!(c.expect("DONE", Duration::from_secs(30)), "DONE ok");
-    assert_eq!(j.expect("DONE", Duration::from_secs(30)), "DONE ok");
+    assert_eq!(c.expect("DONE", DEADLINE), "DONE ok");
+    assert_eq!(j.expect("DONE", DEADLINE), "DONE ok");
     for m in [&mut c, &mut j] {
         m.send("CHECK");
-        assert_eq!(m.expect("CHECKED", Duration::from_secs(10)), "CHECKED ok");
+        assert_eq!(m.expect("CHECKED", DEADLINE), "CHECKED ok");
         m.send("BYE");
     }
 }

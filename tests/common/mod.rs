@@ -1,6 +1,6 @@
 //! What the integration tests share: a device's vchans driven through the fast-path
-//! table (`chan`), this test binary run again as another process (`reexec`), a
-//! rendezvous directory of the test's own (`rundir`), and the deadline that bounds
+//! table (`chan`), this test binary run again as another process (`reexec`), an
+//! inter-OS region file (`region`), a rendezvous directory of the test's own (`rundir`), and the deadline that bounds
 //! every wait for something that must come soon.
 //!
 //! Each test binary compiles the whole module (`mod common;`) and uses a part of it.
@@ -8,6 +8,7 @@
 
 pub mod chan;
 pub mod reexec;
+pub mod region;
 pub mod rundir;
 
 use dmadev::api;
