@@ -237,7 +237,7 @@ impl<'e> Device<'e> {
 
     /// `rte_dma_configure`. The flags choose which vchans the device hands out:
     /// none, [`Vchan`]s; `SILENT`, [`SilentVchan`](super::SilentVchan)s; `ENQ_DEQ`,
-    /// `OpVchan`s (both at once: `InvalidArgument`, as DPDK).
+    /// [`OpVchan`](super::OpVchan)s (both at once: `InvalidArgument`, as DPDK).
     pub fn configure(&mut self, conf: &DeviceConfig) -> Result<()> {
         self.conf = DeviceConfig::default();
         api::configure(self.id, &conf.to_c())?;
