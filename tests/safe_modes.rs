@@ -64,6 +64,11 @@ fn silent_vchans_give_owned_buffers_back_once_idle_and_scopes_wait_for_idle() {
             .capabilities
             .contains(Capabilities::SILENT)
     );
+    let both = DeviceConfig {
+        flags: ConfigFlags::SILENT | ConfigFlags::ENQ_DEQ,
+        ..silent
+    };
+    assert_eq!(dev.configure(&both), Err(Error::NotSupported));
     configure(&mut dev, ConfigFlags::SILENT, &VchanSetup::mem_to_mem(64));
     // A silent device hands out silent vchans only.
     assert_eq!(dev.vchan(0).err(), Some(Error::InvalidArgument));

@@ -237,8 +237,16 @@ impl<'e> Device<'e> {
 
     /// `rte_dma_configure`. The flags choose which vchans the device hands out:
     /// none, [`Vchan`]s; `SILENT`, [`SilentVchan`](super::SilentVchan)s; `ENQ_DEQ`,
-    /// [`OpVchan`](super::OpVchan)s (both at once: `InvalidArgument`, as DPDK).
+    /// [`OpVchan`](super::OpVchan)s. Both at once (operation lists nobody
+    /// dequeues, which DPDK allows) are `NotSupported` here: no safe type could
+    /// ever hand their buffers back.
     pub fn configure(&mut self, conf: &DeviceConfig) -> Result<()> {
+        if conf
+            .flags
+            .contains(ConfigFlags::SILENT | ConfigFlags::ENQ_DEQ)
+        {
+            return Err(Error::NotSupported);
+        }
         self.conf = DeviceConfig::default();
         api::configure(self.id, &conf.to_c())?;
         self.conf = *conf;
