@@ -17,6 +17,7 @@ echo "== cargo doc: no warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== Rust examples of the safe API (the twins of examples/*.c)"
 cargo run --quiet --example dma_demo
+cargo run --quiet --example device_modes
 d=$(mktemp -d /tmp/dmadev-rust-example-XXXXXX)
 DMADEV_RUNTIME_DIR="$d" cargo run --quiet --example interdomain_share && rc=0 || rc=$?
 rm -rf "$d"
