@@ -16,8 +16,10 @@
 //! Every `unsafe` function here carries DPDK's data-path rule as part of its
 //! contract: the calls on one vchan come from one thread at a time. The device
 //! cannot check it (DPDK hands every thread the same `dev_private`); it is the
-//! caller's promise, passed on to the device's `FastPath` methods. Each body runs
-//! in `guard`, so a panic returns an error value instead of aborting the process.
+//! caller's promise, passed on to the device's `FastPath` methods. A panic never
+//! crosses into C: the traced path runs in `guard`, the untraced one only checks
+//! arguments and makes the table's `extern "C"` call (a Rust driver's trampolines
+//! catch their own panics).
 use crate::guard::guard;
 use dmadev::abi::*;
 use dmadev::registry;
