@@ -1,6 +1,6 @@
 //! rust_bench.rs - what the safe Rust API costs over the exported C fast path.
 //!
-//! One `dma_skeleton` vchan, 64-byte copies in bursts of 32 (the last with SUBMIT),
+//! One `dma_skeleton` vchan, 64-byte copies (or LEN bytes) in bursts of 32 (the last with SUBMIT),
 //! completions collected as they come, every buffer reused. Two clients take
 //! turns on the same vchan, in the same process and run:
 //!   C:    `rte_dma_copy` / `rte_dma_completed` (this library's exported symbols)
@@ -12,7 +12,7 @@
 //! Then the client's own cost per operation (enqueue, and collecting once the
 //! device is idle), which leaves the device's work and the scheduler out.
 //! Prints ops/s per round and the range of each. Run:
-//!     cargo run --release -p rte_dmadev --example rust_bench [-- ROUNDS [OPS]]
+//!     cargo run --release -p rte_dmadev --example rust_bench [-- ROUNDS [OPS [LEN]]]
 use dmadev::safe::*;
 use std::time::Instant;
 
@@ -30,7 +30,12 @@ unsafe extern "C" {
 // Links the library (and so those symbols) in.
 use rte_dmadev as _;
 
-const LEN: usize = 64;
+/// Bytes per copy: 64 unless the third argument says otherwise.
+static LEN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+fn len() -> usize {
+    *LEN.get().unwrap_or(&64)
+}
 const BURST: usize = 32;
 const RING: u16 = 1024;
 /// Operations in flight at most (a multiple of BURST below the ring's capacity).
@@ -51,7 +56,7 @@ fn c_round(dev_id: i16, bufs: &[(u64, u64)], ops: usize) -> f64 {
                 };
                 // SAFETY: the buffers live until the end of main; this thread alone
                 // uses the vchan (the Rust client's vchan is dropped meanwhile).
-                let r = unsafe { rte_dma_copy(dev_id, 0, s, d, LEN as u32, flags) };
+                let r = unsafe { rte_dma_copy(dev_id, 0, s, d, len() as u32, flags) };
                 assert!(r >= 0, "rte_dma_copy: {r}");
             }
             sent += BURST;
@@ -121,7 +126,7 @@ fn c_cost(dev: &Device<'_>, bufs: &[(u64, u64)]) -> (f64, f64) {
             0
         };
         // SAFETY: as in `c_round`.
-        let r = unsafe { rte_dma_copy(dev.id(), 0, s, d, LEN as u32, flags) };
+        let r = unsafe { rte_dma_copy(dev.id(), 0, s, d, len() as u32, flags) };
         assert!(r >= 0, "rte_dma_copy: {r}");
     }
     let enqueue = t0.elapsed();
@@ -265,6 +270,8 @@ fn main() -> dmadev::Result<()> {
         .collect();
     let rounds = args.first().copied().unwrap_or(5);
     let ops = args.get(1).copied().unwrap_or(2_000_000) / BURST * BURST;
+    LEN.set(args.get(2).copied().unwrap_or(64).max(1))
+        .expect("set once");
     let eal = Eal::builder()
         .vdev("dma_skeleton")
         .arg("--log-level=lib.dmadev:warning")
@@ -279,22 +286,25 @@ fn main() -> dmadev::Result<()> {
 
     let mut pool: Vec<(DmaBuf, DmaBuf)> = Vec::new();
     for _ in 0..WINDOW {
-        pool.push((DmaBuf::new(LEN)?, DmaBuf::new(LEN)?));
+        pool.push((DmaBuf::new(len())?, DmaBuf::new(len())?));
     }
     // The C client's buffers: the same number, its own.
     let c_bufs: Vec<(DmaBuf, DmaBuf)> = (0..WINDOW)
-        .map(|_| Ok((DmaBuf::new(LEN)?, DmaBuf::new(LEN)?)))
+        .map(|_| Ok((DmaBuf::new(len())?, DmaBuf::new(len())?)))
         .collect::<dmadev::Result<_>>()?;
     let c_iovas: Vec<(u64, u64)> = c_bufs.iter().map(|(s, d)| (s.iova(), d.iova())).collect();
 
     let srcs: Vec<DmaBuf> = (0..WINDOW)
-        .map(|_| DmaBuf::new(LEN))
+        .map(|_| DmaBuf::new(len()))
         .collect::<dmadev::Result<_>>()?;
     let mut dsts: Vec<DmaBuf> = (0..SCOPE_OPS)
-        .map(|_| DmaBuf::new(LEN))
+        .map(|_| DmaBuf::new(len()))
         .collect::<dmadev::Result<_>>()?;
 
-    println!("64-byte copies, bursts of {BURST}, {WINDOW} in flight at most, {ops} per round");
+    println!(
+        "{}-byte copies, bursts of {BURST}, {WINDOW} in flight at most, {ops} per round",
+        len()
+    );
     let (mut c, mut rust, mut scoped) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         // Who goes first alternates (the first of a pair runs on a colder cache).
