@@ -2,7 +2,12 @@
 //! application's inline code would use it. Sizes scale with DMADEV_STRESS_OPS
 //! (operations per device; CI runs the default, a soak run sets tens of millions).
 use dmadev::abi::*;
-use dmadev::{api, drivers::skeleton, registry};
+use dmadev::eal::malloc;
+use dmadev::{
+    api,
+    drivers::{interdomain, skeleton},
+    registry,
+};
 use std::ffi::CString;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -36,9 +41,15 @@ fn start_device(name: &str, nb_desc: u16) -> (i16, &'static rte_dma_fp_object) {
     start_device_with(name, "", nb_desc)
 }
 
-/// As `start_device`, with device arguments (`copybreak=N`).
+/// As `start_device`, with device arguments (`copybreak=N`); a name starting with
+/// `dma_interdomain` makes an inter-domain device (its local vchans go through its
+/// data path, and its copy-break through `domain::inline`).
 fn start_device_with(name: &str, args: &str, nb_desc: u16) -> (i16, &'static rte_dma_fp_object) {
-    skeleton::probe(name, args).unwrap();
+    if name.starts_with("dma_interdomain") {
+        interdomain::probe(name, args).unwrap();
+    } else {
+        skeleton::probe(name, args).unwrap();
+    }
     let dev = api::get_dev_id_by_name(&CString::new(name).unwrap()).unwrap();
     api::configure(
         dev,
@@ -66,7 +77,48 @@ fn start_device_with(name: &str, args: &str, nb_desc: u16) -> (i16, &'static rte
 
 fn remove_device(name: &str, dev: i16) {
     api::stop(dev).unwrap();
-    skeleton::remove(name).unwrap();
+    if name.starts_with("dma_interdomain") {
+        interdomain::remove(name).unwrap();
+    } else {
+        skeleton::remove(name).unwrap();
+    }
+}
+
+/// Bytes of the library's heap (`rte_malloc`), the memory an inter-domain device's
+/// copy-break may reach with plain loads and stores; freed on drop.
+struct HeapBuf {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl HeapBuf {
+    fn new(len: usize) -> HeapBuf {
+        let ptr = malloc::zmalloc(len, 64).cast::<u8>();
+        assert!(!ptr.is_null(), "rte_zmalloc of {len} bytes");
+        HeapBuf { ptr, len }
+    }
+}
+
+impl std::ops::Deref for HeapBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `len` zeroed bytes of our own block.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl std::ops::DerefMut for HeapBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`, exclusively borrowed.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for HeapBuf {
+    fn drop(&mut self) {
+        // SAFETY: the block `zmalloc` gave, freed once.
+        unsafe { malloc::free(self.ptr.cast()) };
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -89,11 +141,13 @@ const SLOT: usize = 16 * 1024;
 /// Runs `total` random operations on one device with every byte checked.
 fn random_ops(name: &str, args: &str, seed: u64, total: u64) {
     const RING: u16 = 1024;
-    let (dev, fp) = start_device_with(name, args, RING);
+    // The heap first: an inter-domain device's copy-break looks for it at setup.
     let mut rng = Rng(seed | 1);
-    let src: Vec<u8> = (0..SLOT * 4).map(|_| rng.next() as u8).collect();
+    let mut src = HeapBuf::new(SLOT * 4);
+    src.iter_mut().for_each(|b| *b = rng.next() as u8);
     let slots = RING as usize;
-    let mut dst = vec![0u8; SLOT * slots];
+    let mut dst = HeapBuf::new(SLOT * slots);
+    let (dev, fp) = start_device_with(name, args, RING);
     let dst_base = dst.as_mut_ptr() as u64;
     let src_base = src.as_ptr() as u64;
     let mut flight: Vec<Option<InFlight>> = vec![None; slots];
@@ -236,20 +290,23 @@ fn random_operations_on_several_devices_at_once() {
     let _g = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let total = ops_per_device();
     // Copy-break off, at its default and large: operations run by the worker, by
-    // the caller, and both in one burst.
-    let workers: Vec<_> = [(0, "copybreak=0"), (1, ""), (2, "copybreak=4096")]
-        .into_iter()
-        .map(|(i, args)| {
-            std::thread::spawn(move || {
-                random_ops(
-                    &format!("dma_skeleton_stress{i}"),
-                    args,
-                    0x9E37_79B9 + i,
-                    total,
-                )
-            })
+    // the caller, and both in one burst; on the skeleton and on an inter-domain
+    // device's local vchan (its data path, and the caller's through
+    // `domain::inline`).
+    let workers: Vec<_> = [
+        (0, "dma_skeleton", "copybreak=0"),
+        (1, "dma_skeleton", ""),
+        (2, "dma_skeleton", "copybreak=4096"),
+        (3, "dma_interdomain", ""),
+        (4, "dma_interdomain", "copybreak=4096"),
+    ]
+    .into_iter()
+    .map(|(i, driver, args)| {
+        std::thread::spawn(move || {
+            random_ops(&format!("{driver}_stress{i}"), args, 0x9E37_79B9 + i, total)
         })
-        .collect();
+    })
+    .collect();
     for w in workers {
         w.join().expect("a device's stress run failed");
     }
@@ -262,10 +319,11 @@ fn random_operations_on_several_devices_at_once() {
 fn chained_ops(name: &str, args: &str, seed: u64, total: u64) {
     const SLOTS: usize = 64;
     const LEN: usize = 4096;
-    let (dev, fp) = start_device_with(name, args, 256);
     let mut rng = Rng(seed | 1);
-    let mut mem: Vec<u8> = (0..SLOTS * LEN).map(|_| rng.next() as u8).collect();
-    let mut model = mem.clone();
+    let mut mem = HeapBuf::new(SLOTS * LEN);
+    mem.iter_mut().for_each(|b| *b = rng.next() as u8);
+    let mut model = mem.to_vec();
+    let (dev, fp) = start_device_with(name, args, 256);
     let base = mem.as_mut_ptr() as u64;
     let flags = RTE_DMA_OP_FLAG_FENCE;
     let (mut issued, mut done) = (0u64, 0u64);
@@ -345,12 +403,18 @@ fn chained_ops(name: &str, args: &str, seed: u64, total: u64) {
 fn dependent_operations_run_in_order_with_and_without_copybreak() {
     let _g = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let total = (ops_per_device() / 10).max(10_000);
-    for (i, args) in ["copybreak=0", "", "copybreak=4096"]
-        .into_iter()
-        .enumerate()
+    for (i, (driver, args)) in [
+        ("dma_skeleton", "copybreak=0"),
+        ("dma_skeleton", ""),
+        ("dma_skeleton", "copybreak=4096"),
+        ("dma_interdomain", ""),
+        ("dma_interdomain", "copybreak=4096"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         chained_ops(
-            &format!("dma_skeleton_chain{i}"),
+            &format!("{driver}_chain{i}"),
             args,
             0xC0FFEE + i as u64,
             total,

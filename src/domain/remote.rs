@@ -16,8 +16,8 @@
 use super::handlers::Endpoint;
 use crate::abi::{rte_dma_op, rte_dma_sge, rte_dma_status_code};
 use crate::engines::memops;
-use crate::engines::ring::DataPath;
 use crate::engines::ring::{Batch, Desc, OpKind, SgList};
+use crate::engines::ring::{DataPath, InlinePath};
 
 // Lengths are u32 segments summed in u64 and used as usize: lossless on 64-bit only.
 const _: () = assert!(usize::BITS == 64);
@@ -396,6 +396,13 @@ impl ProcessDataPath {
 }
 
 impl DataPath for ProcessDataPath {
+    fn inline_path(&self) -> Option<std::sync::Arc<dyn InlinePath>> {
+        Some(std::sync::Arc::new(super::inline::ProcessInline::new(
+            self.src.clone(),
+            self.dst.clone(),
+        )))
+    }
+
     fn execute(&mut self, batch: &Batch<'_>) -> u64 {
         let todo = batch.range();
         drain(
@@ -449,6 +456,10 @@ pub fn drain(
     };
     for pos in from..to {
         let (d, sg) = ring.desc_at(pos);
+        if d.is_noop() {
+            ring.set_status(pos, RTE_DMA_STATUS_SUCCESSFUL as u8);
+            continue;
+        }
         let mut one = [rte_dma_sge::default(); 2];
         // SAFETY: a published descriptor.
         let shape = unsafe { shape(&d, sg, &mut one) };
@@ -542,7 +553,7 @@ fn window_of(e: &Endpoint) -> Option<&super::handlers::MappedWindow> {
     }
 }
 
-fn in_heap(heap: Option<(u64, u64)>, g: &rte_dma_sge) -> bool {
+pub(in crate::domain) fn in_heap(heap: Option<(u64, u64)>, g: &rte_dma_sge) -> bool {
     heap.is_some_and(|(base, len)| {
         g.addr
             .checked_sub(base)

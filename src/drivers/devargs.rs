@@ -1,8 +1,9 @@
 //! The device arguments of the software devices (`--vdev=dma_skeleton,lcore=1,...`):
 //! `lcore=N` pins the worker; `fault_every=N`, `fault_rate=P`, `fault_seed=X` and
 //! `fault_status=S` make the worker fail operations on purpose (`crate::engines::fault`);
-//! `dma_skeleton` also takes `copybreak=B` (local operations of at most B bytes run in
-//! the caller's thread: `engines::ring`'s copy-break; 256 by default, 0 off) and
+//! `copybreak=B`: operations of at most B bytes run in the caller's thread
+//! (`engines::ring`'s copy-break; 256 by default, 0 off; on `dma_interdomain` where
+//! the memory is mapped here, `domain::inline`); `dma_skeleton` also takes
 //! `silent=1` (it reports `RTE_DMA_CAPA_SILENT`; off by default, as DPDK's skeleton);
 //! `dma_interdomain` takes `os_region=` (a host file, `pci` or `pci:<addr>`) and
 //! `os_window=` (its window's size in the region, 64M by default).
@@ -42,11 +43,9 @@ pub struct VdevArgs {
 /// Which keys beyond the common ones (`lcore`, `fault_*`) a device takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keys {
-    /// `copybreak` (`dma_skeleton`).
+    /// `silent` (`dma_skeleton`).
     Skeleton,
-    /// `os_region`, `os_window` (`dma_interdomain`, which has no copy-break: its data
-    /// path belongs to the worker, and a departing member may unmap a window under
-    /// the caller).
+    /// `os_region`, `os_window` (`dma_interdomain`).
     InterDomain,
 }
 
@@ -68,11 +67,7 @@ fn parse_u64(v: &str) -> Option<u64> {
 pub fn parse(driver: &str, args: &str, keys: Keys) -> Result<VdevArgs> {
     let mut out = VdevArgs {
         window: DEFAULT_WINDOW,
-        copybreak: if keys == Keys::Skeleton {
-            DEFAULT_COPYBREAK
-        } else {
-            0
-        },
+        copybreak: DEFAULT_COPYBREAK,
         ..VdevArgs::default()
     };
     let mut plan = FaultPlan {
@@ -121,7 +116,7 @@ pub fn parse(driver: &str, args: &str, keys: Keys) -> Result<VdevArgs> {
                 plan.status = code.ok_or_else(|| bad("an error status: 1..14 or 0x100"))?;
                 faults = true;
             }
-            "copybreak" if keys == Keys::Skeleton => match v.trim().parse::<u32>() {
+            "copybreak" => match v.trim().parse::<u32>() {
                 Ok(n) if n <= MAX_COPYBREAK => out.copybreak = n,
                 _ => dma_log!(
                     WARNING,
@@ -263,7 +258,12 @@ mod tests {
         ] {
             assert_eq!(cb(bad), DEFAULT_COPYBREAK, "{bad}");
         }
-        let idom = super::parse("d", "copybreak=64", Keys::InterDomain).unwrap();
-        assert_eq!(idom.copybreak, 0, "dma_interdomain has none");
+        let idom = |args| {
+            super::parse("d", args, Keys::InterDomain)
+                .unwrap()
+                .copybreak
+        };
+        assert_eq!(idom("copybreak=64"), 64, "dma_interdomain has one too");
+        assert_eq!(idom(""), DEFAULT_COPYBREAK);
     }
 }

@@ -160,7 +160,7 @@ impl CpuEngine {
         let mut c = self.control();
         Self::stopped(&mut c)?;
         let (ring, consumer) = match datapath {
-            Some(datapath) => Ring::with_datapath(nb_desc, Some(datapath))?,
+            Some(datapath) => Ring::with_datapath(nb_desc, Some(datapath), self.config.copybreak)?,
             None => Ring::local(nb_desc, self.config.copybreak)?,
         };
         self.unhook_fast_path(Some(v));

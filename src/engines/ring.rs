@@ -90,6 +90,16 @@ pub struct Desc {
     pub auto_free: bool,
 }
 
+impl Desc {
+    /// A slot the caller already ran itself (copy-break), left in the worker's way
+    /// when a queued operation followed it: a copy of 0 bytes, which the API never
+    /// enqueues otherwise. A data path completes it as successful without looking
+    /// at its addresses or members: its bytes moved.
+    pub fn is_noop(&self) -> bool {
+        self.kind == OpKind::Copy && self.len == 0
+    }
+}
+
 /// The segments of a scatter-gather operation, beside its descriptor.
 #[derive(Clone, Copy, Default)]
 pub struct SgList {
@@ -104,6 +114,31 @@ pub trait DataPath: Send + 'static {
     /// Executes every operation of `batch` (its `range()`), sets each one's status and
     /// returns how many failed; the caller then publishes them as done.
     fn execute(&mut self, batch: &Batch<'_>) -> u64;
+
+    /// Its part in the caller's thread for the copy-break, if it has one (without
+    /// one, every operation goes to the worker).
+    fn inline_path(&self) -> Option<Arc<dyn InlinePath>> {
+        None
+    }
+}
+
+/// The copy-break of a ring whose operations go through a [`DataPath`]: runs one
+/// small operation in the caller's thread when that takes only loads and stores of
+/// memory known to be mapped (our heap, a peer's window) and every member it
+/// touches is alive, so the outcome is the worker's: success. Anything else (a
+/// range it cannot vouch for, a member gone) it leaves untouched and returns false,
+/// and the worker executes the operation and gives it its status.
+pub trait InlinePath: Send + Sync + 'static {
+    /// Runs a copy, fill (`src` holds the pattern) or scatter-gather copy (`sg`'s
+    /// lists) now, or returns false having done nothing. Never an `Op`.
+    fn try_run(
+        &self,
+        kind: OpKind,
+        src: u64,
+        dst: u64,
+        len: u32,
+        sg: (&[rte_dma_sge], &[rte_dma_sge]),
+    ) -> bool;
 }
 
 #[repr(align(64))]
@@ -146,6 +181,9 @@ pub struct Ring {
     /// Operations (never `Op`s) of at most this many bytes run in the caller's
     /// thread when nothing earlier is left to the worker; 0: never.
     copybreak: u32,
+    /// Where the caller runs them on a ring with a data path (`None`: this
+    /// process's memory, plain loads and stores).
+    inline_path: Option<Arc<dyn InlinePath>>,
     /// The device is started (its worker runs): only then may the caller run an
     /// operation itself, as a stopped device executes nothing.
     started: AtomicBool,
@@ -173,12 +211,15 @@ unsafe impl Send for Ring {}
 impl Ring {
     /// A ring of `nb_desc` descriptors (a power of two), `nb_desc - 1` usable, with its
     /// worker side, which executes operations through `datapath` (plain loads and
-    /// stores in this process when `None`).
+    /// stores in this process when `None`). Operations of at most `copybreak` bytes
+    /// may run in the caller's thread through the data path's [`InlinePath`] (none
+    /// without one).
     pub fn with_datapath(
         nb_desc: u16,
         datapath: Option<Box<dyn DataPath>>,
+        copybreak: u32,
     ) -> Result<(Arc<Ring>, Consumer)> {
-        Ring::build(nb_desc, datapath, 0)
+        Ring::build(nb_desc, datapath, copybreak)
     }
 
     /// A ring of local operations whose operations of at most `copybreak` bytes may
@@ -196,6 +237,11 @@ impl Ring {
             return Err(Error::InvalidArgument);
         }
         let n = nb_desc as usize;
+        let inline_path = datapath.as_ref().and_then(|d| d.inline_path());
+        let copybreak = match (&datapath, &inline_path) {
+            (Some(_), None) => 0,
+            _ => copybreak,
+        };
         let ring = Arc::new(Ring {
             mask: n as u64 - 1,
             capacity: n as u64 - 1,
@@ -210,6 +256,7 @@ impl Ring {
             errors_reaped: AtomicU64::new(0),
             inline: Line::default(),
             copybreak,
+            inline_path,
             started: AtomicBool::new(false),
             silent: AtomicBool::new(false),
             published: Line::default(),
@@ -385,21 +432,29 @@ impl Producer<'_> {
         {
             return Err(Error::InvalidArgument);
         }
-        // SAFETY: the memory is valid (our contract); every earlier operation has
-        // been executed, so this one runs in order.
-        unsafe {
-            match desc.kind {
-                // The common case, inlined down to a few loads and stores.
-                OpKind::Copy => super::memops::copy(desc.src, desc.dst, desc.len as usize),
-                kind => super::memops::execute(
-                    kind,
-                    desc.src,
-                    desc.dst,
-                    desc.len,
-                    sg.unwrap_or((&[], &[])),
-                ),
+        // Every earlier operation has been executed, so this one runs in order.
+        match &r.inline_path {
+            // SAFETY: this process's memory, valid (our contract).
+            None => unsafe {
+                match desc.kind {
+                    // The common case, inlined down to a few loads and stores.
+                    OpKind::Copy => super::memops::copy(desc.src, desc.dst, desc.len as usize),
+                    kind => super::memops::execute(
+                        kind,
+                        desc.src,
+                        desc.dst,
+                        desc.len,
+                        sg.unwrap_or((&[], &[])),
+                    ),
+                }
+            },
+            Some(path) => {
+                let segs = sg.unwrap_or((&[], &[]));
+                if !path.try_run(desc.kind, desc.src, desc.dst, desc.len, segs) {
+                    return self.push(desc, sg, false);
+                }
             }
-        };
+        }
         r.status[(tail & r.mask) as usize].store(0, Relaxed);
         r.inline.0.end.store(tail + 1, Relaxed);
         r.tail.0.store(tail + 1, Relaxed);
@@ -1152,6 +1207,105 @@ mod tests {
                 errors: 0
             }
         );
+    }
+
+    /// A data path whose members are gone: every operation fails (DEV_LINK_ERROR)
+    /// but the no-ops, whose bytes the caller already moved. Its inline path runs
+    /// copies of up to 16 bytes (and with `inline: false` it has none).
+    struct MemberGone {
+        inline: bool,
+    }
+
+    struct SmallCopies;
+
+    impl InlinePath for SmallCopies {
+        fn try_run(
+            &self,
+            kind: OpKind,
+            src: u64,
+            dst: u64,
+            len: u32,
+            _: (&[rte_dma_sge], &[rte_dma_sge]),
+        ) -> bool {
+            if kind != OpKind::Copy || len > 16 {
+                return false;
+            }
+            // SAFETY: the test's buffers, live through it.
+            unsafe { super::super::memops::copy(src, dst, len as usize) };
+            true
+        }
+    }
+
+    impl DataPath for MemberGone {
+        fn execute(&mut self, batch: &Batch<'_>) -> u64 {
+            let mut failed = 0;
+            for pos in batch.range() {
+                let code = if batch.desc_at(pos).0.is_noop() {
+                    0
+                } else {
+                    failed += 1;
+                    rte_dma_status_code::RTE_DMA_STATUS_DEV_LINK_ERROR as u8
+                };
+                batch.set_status(pos, code);
+            }
+            failed
+        }
+
+        fn inline_path(&self) -> Option<Arc<dyn InlinePath>> {
+            self.inline
+                .then(|| Arc::new(SmallCopies) as Arc<dyn InlinePath>)
+        }
+    }
+
+    fn run_datapath(w: &mut Consumer) {
+        let (mut b, dp) = w.pending_with_datapath();
+        let todo = b.range();
+        let failed = dp.expect("a data path").execute(&b);
+        b.finish(todo.end, failed);
+    }
+
+    #[test]
+    fn copybreak_through_a_data_path_runs_what_its_inline_path_takes() {
+        let (r, mut w) =
+            Ring::with_datapath(32, Some(Box::new(MemberGone { inline: true })), 64).unwrap();
+        r.set_started(true);
+        let mut p = producer(&r);
+        let (src, big) = ([5u8; 16], [6u8; 48]);
+        let (mut small_dst, mut big_dst) = ([0u8; 16], [0u8; 48]);
+        assert_eq!(
+            copy_now_or_queue(&mut p, copy_of(&src, &mut small_dst)),
+            Ok(0)
+        );
+        assert_eq!(small_dst, src, "its inline path ran it");
+        // Under the copy-break, but the inline path declines: the worker's.
+        assert_eq!(
+            copy_now_or_queue(&mut p, copy_of(&big, &mut big_dst)),
+            Ok(1)
+        );
+        assert_eq!(big_dst, [0; 48]);
+        assert!(p.publish());
+        run_datapath(&mut w);
+        let mut st = [MaybeUninit::uninit(); 4];
+        assert_eq!(p.reap_status(&mut st), (2, 1));
+        // SAFETY: the first two were written.
+        let st: Vec<_> = st[..2].iter().map(|c| unsafe { c.assume_init() }).collect();
+        let gone = rte_dma_status_code::RTE_DMA_STATUS_DEV_LINK_ERROR as rte_dma_status_code_raw;
+        assert_eq!(st, [0, gone], "the no-op succeeds: its bytes moved");
+    }
+
+    #[test]
+    fn a_data_path_without_an_inline_path_has_no_copybreak() {
+        let (r, mut w) =
+            Ring::with_datapath(32, Some(Box::new(MemberGone { inline: false })), 64).unwrap();
+        r.set_started(true);
+        let mut p = producer(&r);
+        let src = [5u8; 16];
+        let mut dst = [0u8; 16];
+        assert_eq!(copy_now_or_queue(&mut p, copy_of(&src, &mut dst)), Ok(0));
+        assert_eq!(dst, [0; 16], "left to the worker");
+        assert!(p.publish());
+        run_datapath(&mut w);
+        assert_eq!(p.reap_ok(4), (0, 0xFFFF, true));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::abi::{rte_dma_sge, rte_dma_status_code};
 use crate::domain::handlers::OsEndpoint;
 use crate::domain::remote::{self, Scratch, Shape};
 use crate::engines::memops;
-use crate::engines::ring::{Batch, DataPath};
+use crate::engines::ring::{Batch, DataPath, InlinePath};
 use rte_dma_status_code::*;
 
 pub struct OsDataPath {
@@ -113,10 +113,22 @@ impl OsDataPath {
 }
 
 impl DataPath for OsDataPath {
+    fn inline_path(&self) -> Option<std::sync::Arc<dyn InlinePath>> {
+        Some(std::sync::Arc::new(crate::domain::inline::OsInline::new(
+            self.src.clone(),
+            self.dst.clone(),
+            self.region,
+        )))
+    }
+
     fn execute(&mut self, batch: &Batch<'_>) -> u64 {
         let mut failed = 0;
         for pos in batch.range() {
             let (d, sg) = batch.desc_at(pos);
+            if d.is_noop() {
+                batch.set_status(pos, RTE_DMA_STATUS_SUCCESSFUL as u8);
+                continue;
+            }
             let mut one = [rte_dma_sge::default(); 2];
             // SAFETY: a published descriptor of this batch.
             let shape = unsafe { remote::shape(&d, sg, &mut one) };
