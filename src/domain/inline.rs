@@ -49,7 +49,11 @@ impl InlinePath for ProcessInline {
         self.src.is_alive()
             && self.dst.is_alive()
             && run(
-                Op::new(kind, src, dst, len, sg),
+                kind,
+                src,
+                dst,
+                len,
+                sg,
                 |g| self.here(&self.src, g),
                 |g| self.here(&self.dst, g),
             )
@@ -91,37 +95,14 @@ impl InlinePath for OsInline {
         self.src.is_alive()
             && self.dst.is_alive()
             && run(
-                Op::new(kind, src, dst, len, sg),
+                kind,
+                src,
+                dst,
+                len,
+                sg,
                 |g| self.here(&self.src, g),
                 |g| self.here(&self.dst, g),
             )
-    }
-}
-
-/// An operation as the data paths see it: segment lists, or a fill's one range.
-enum Op<'a> {
-    Move([rte_dma_sge; 1], [rte_dma_sge; 1]),
-    Lists(&'a [rte_dma_sge], &'a [rte_dma_sge]),
-    Fill(u64, rte_dma_sge),
-    /// An `rte_dma_op`: never the caller's to run.
-    None,
-}
-
-impl<'a> Op<'a> {
-    fn new(
-        kind: OpKind,
-        src: u64,
-        dst: u64,
-        len: u32,
-        sg: (&'a [rte_dma_sge], &'a [rte_dma_sge]),
-    ) -> Op<'a> {
-        let seg = |addr| rte_dma_sge { addr, length: len };
-        match kind {
-            OpKind::Copy => Op::Move([seg(src)], [seg(dst)]),
-            OpKind::CopySg => Op::Lists(sg.0, sg.1),
-            OpKind::Fill => Op::Fill(src, seg(dst)),
-            OpKind::Op => Op::None,
-        }
     }
 }
 
@@ -129,43 +110,50 @@ impl<'a> Op<'a> {
 /// `2 * MAX_SGES`).
 const SIDE_MAX: usize = 2 * MAX_SGES;
 
-/// Runs `op` if `src_here`/`dst_here` place every one of its ranges in memory mapped
-/// here; false, with nothing done, if one of them does not.
+/// Runs the operation if `src_here`/`dst_here` place every one of its ranges in
+/// memory mapped here; false, with nothing done, if one of them does not.
 fn run(
-    op: Op<'_>,
+    kind: OpKind,
+    src: u64,
+    dst: u64,
+    len: u32,
+    sg: (&[rte_dma_sge], &[rte_dma_sge]),
     src_here: impl Fn(&rte_dma_sge) -> Option<u64>,
     dst_here: impl Fn(&rte_dma_sge) -> Option<u64>,
 ) -> bool {
-    let (s, t) = match &op {
-        Op::Move(s, t) => (&s[..], &t[..]),
-        Op::Lists(s, t) => (*s, *t),
-        Op::Fill(pattern, g) => {
-            let Some(addr) = dst_here(g) else {
+    let seg = |addr| rte_dma_sge { addr, length: len };
+    match kind {
+        // The common case: one range each side, no lists to build.
+        OpKind::Copy => {
+            let (Some(s), Some(d)) = (src_here(&seg(src)), dst_here(&seg(dst))) else {
                 return false;
             };
-            // SAFETY: `dst_here` vouched that the range is mapped here.
-            unsafe { memops::fill(*pattern, addr, g.length as usize) };
-            return true;
+            // SAFETY: both ranges are mapped here (the `here`s vouch for them).
+            unsafe { memops::copy(s, d, len as usize) };
+            true
         }
-        Op::None => return false,
-    };
-    let (mut ls, mut lt) = (
-        [rte_dma_sge::default(); SIDE_MAX],
-        [rte_dma_sge::default(); SIDE_MAX],
-    );
-    if !place(s, &src_here, &mut ls) || !place(t, &dst_here, &mut lt) {
-        return false;
+        OpKind::Fill => {
+            let Some(d) = dst_here(&seg(dst)) else {
+                return false;
+            };
+            // SAFETY: as above; `src` is the pattern.
+            unsafe { memops::fill(src, d, len as usize) };
+            true
+        }
+        OpKind::CopySg => {
+            let mut ls = [rte_dma_sge::default(); SIDE_MAX];
+            let mut lt = [rte_dma_sge::default(); SIDE_MAX];
+            if !place(sg.0, &src_here, &mut ls) || !place(sg.1, &dst_here, &mut lt) {
+                return false;
+            }
+            // SAFETY: every range is mapped here (`place`), as the worker's direct
+            // path requires before the same copy.
+            unsafe { memops::copy_sg(&ls[..sg.0.len()], &lt[..sg.1.len()]) };
+            true
+        }
+        // An `rte_dma_op`: never the caller's to run.
+        OpKind::Op => false,
     }
-    if let Op::Move(..) = op {
-        // SAFETY: both ranges are mapped here (`place`); one segment each side of
-        // the same length, which is what `copy_sg` would do, without its walk.
-        unsafe { memops::copy(ls[0].addr, lt[0].addr, ls[0].length as usize) };
-        return true;
-    }
-    // SAFETY: every range is mapped here (`place`), as the worker's direct path
-    // requires before the same copy.
-    unsafe { memops::copy_sg(&ls[..s.len()], &lt[..t.len()]) };
-    true
 }
 
 /// Writes `segs` as addresses here into `out`; false if one is not reachable (or
