@@ -11,79 +11,61 @@ use crate::domain::remote::in_heap;
 use crate::engines::memops;
 use crate::engines::ring::{InlinePath, MAX_SGES, OpKind};
 
-/// The caller's side of an inter-process vchan (`remote::ProcessDataPath`).
-pub struct ProcessInline {
-    src: Endpoint,
-    dst: Endpoint,
-    /// Our heap `(base, len)`, if it is mapped (not with `DMADEV_MALLOC=libc`).
-    heap: Option<(u64, u64)>,
+/// One side of a vchan, as the caller's copy-break sees it.
+pub trait Side: Send + Sync + 'static {
+    /// Whether the member (if any) is still there.
+    fn is_alive(&self) -> bool;
+    /// Where `g` is here, if plain loads and stores reach all of it: a peer's range
+    /// through its window, ours inside `ours` (our memory known to be mapped).
+    fn here(&self, ours: Option<(u64, u64)>, g: &rte_dma_sge) -> Option<u64>;
 }
 
-impl ProcessInline {
-    pub fn new(src: Endpoint, dst: Endpoint) -> ProcessInline {
-        ProcessInline {
-            src,
-            dst,
-            heap: crate::eal::heap::mapped_range(),
-        }
+impl Side for Endpoint {
+    fn is_alive(&self) -> bool {
+        Endpoint::is_alive(self)
     }
-
-    /// Where `g` is here, if plain loads and stores reach all of it.
-    fn here(&self, side: &Endpoint, g: &rte_dma_sge) -> Option<u64> {
-        match side {
-            Endpoint::Local => in_heap(self.heap, g).then_some(g.addr),
+    fn here(&self, ours: Option<(u64, u64)>, g: &rte_dma_sge) -> Option<u64> {
+        match self {
+            Endpoint::Local => in_heap(ours, g).then_some(g.addr),
             Endpoint::Peer { window, .. } => window.as_ref()?.translate(g.addr, g.length.into()),
         }
     }
 }
 
-impl InlinePath for ProcessInline {
-    fn try_run(
-        &self,
-        kind: OpKind,
-        src: u64,
-        dst: u64,
-        len: u32,
-        sg: (&[rte_dma_sge], &[rte_dma_sge]),
-    ) -> bool {
-        self.src.is_alive()
-            && self.dst.is_alive()
-            && run(
-                kind,
-                src,
-                dst,
-                len,
-                sg,
-                |g| self.here(&self.src, g),
-                |g| self.here(&self.dst, g),
-            )
+impl Side for OsEndpoint {
+    fn is_alive(&self) -> bool {
+        OsEndpoint::is_alive(self)
     }
-}
-
-/// The caller's side of an inter-OS vchan (`region::datapath::OsDataPath`).
-pub struct OsInline {
-    src: OsEndpoint,
-    dst: OsEndpoint,
-    /// Our mapping of the whole region `(base, len)`.
-    region: (u64, u64),
-}
-
-impl OsInline {
-    pub fn new(src: OsEndpoint, dst: OsEndpoint, region: (u64, u64)) -> OsInline {
-        OsInline { src, dst, region }
-    }
-
-    /// Where `g` is here, if plain loads and stores reach all of it: a peer's range
-    /// through its window, ours inside the region (our heap is our window).
-    fn here(&self, side: &OsEndpoint, g: &rte_dma_sge) -> Option<u64> {
-        match side {
-            OsEndpoint::Local => in_heap(Some(self.region), g).then_some(g.addr),
+    fn here(&self, ours: Option<(u64, u64)>, g: &rte_dma_sge) -> Option<u64> {
+        match self {
+            OsEndpoint::Local => in_heap(ours, g).then_some(g.addr),
             OsEndpoint::Peer { window, .. } => window.as_ref()?.translate(g.addr, g.length.into()),
         }
     }
 }
 
-impl InlinePath for OsInline {
+/// The caller's side of a vchan's data path: its two sides and our own memory
+/// that is mapped.
+pub struct Inline<S: Side> {
+    src: S,
+    dst: S,
+    ours: Option<(u64, u64)>,
+}
+
+/// For an inter-process (or local) vchan of `remote::ProcessDataPath`: our memory
+/// is our heap, if it is mapped (not with `DMADEV_MALLOC=libc`).
+pub type ProcessInline = Inline<Endpoint>;
+/// For an inter-OS vchan of `region::datapath::OsDataPath`: our memory is our
+/// mapping of the region (our heap is our window in it).
+pub type OsInline = Inline<OsEndpoint>;
+
+impl<S: Side> Inline<S> {
+    pub fn new(src: S, dst: S, ours: Option<(u64, u64)>) -> Inline<S> {
+        Inline { src, dst, ours }
+    }
+}
+
+impl<S: Side> InlinePath for Inline<S> {
     fn try_run(
         &self,
         kind: OpKind,
@@ -100,8 +82,8 @@ impl InlinePath for OsInline {
                 dst,
                 len,
                 sg,
-                |g| self.here(&self.src, g),
-                |g| self.here(&self.dst, g),
+                |g| self.src.here(self.ours, g),
+                |g| self.dst.here(self.ours, g),
             )
     }
 }
@@ -210,7 +192,7 @@ mod tests {
         let alive = Arc::new(AtomicBool::new(true));
         let base = ours.as_mut_ptr() as u64;
         let region = (base, ours.len() as u64);
-        let path = OsInline::new(OsEndpoint::Local, peer(&mut theirs, &alive), region);
+        let path = OsInline::new(OsEndpoint::Local, peer(&mut theirs, &alive), Some(region));
 
         // Inside our region and the peer's window: done here.
         assert!(path.try_run(OpKind::Copy, base, 0x10_0000 + 100, 64, NO_SG));
@@ -317,8 +299,9 @@ mod tests {
         let heap = crate::eal::malloc::zmalloc(8192, 64) as u64;
         assert_ne!(heap, 0);
         let plain = [5u8; 64];
-        let path = ProcessInline::new(Endpoint::Local, Endpoint::Local);
-        if crate::eal::heap::mapped_range().is_none() {
+        let heap_range = crate::eal::heap::mapped_range();
+        let path = ProcessInline::new(Endpoint::Local, Endpoint::Local, heap_range);
+        if heap_range.is_none() {
             // DMADEV_MALLOC=libc (the sanitizer gates): no mapped heap to vouch for,
             // so every operation is the worker's.
             assert!(!path.try_run(OpKind::Fill, 0, heap, 64, NO_SG));

@@ -117,7 +117,7 @@ impl DataPath for OsDataPath {
         Some(std::sync::Arc::new(crate::domain::inline::OsInline::new(
             self.src.clone(),
             self.dst.clone(),
-            self.region,
+            Some(self.region),
         )))
     }
 
