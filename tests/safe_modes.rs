@@ -111,6 +111,41 @@ fn silent_vchans_give_owned_buffers_back_once_idle_and_scopes_wait_for_idle() {
             "op {i}"
         );
     }
+    // Scatter-gather: two sources into one destination, 100 times, every byte.
+    for i in 0..100u8 {
+        let (a, b) = (pattern(100, i), pattern(60, i.wrapping_add(1)));
+        let (mut src, mut dst) = (
+            vec![Region::from(a), Region::from(b)],
+            vec![Region::from(DmaBuf::new(160).unwrap())],
+        );
+        // A full ring (the worker behind) hands the lists back: try again.
+        while let Err(r) = vchan.copy_sg(src, dst, OpFlags::SUBMIT) {
+            assert_eq!(r.error, Error::NoSpace, "sg {i} refused");
+            assert!(std::time::Instant::now() < deadline, "ring never freed");
+            let Op::CopySg { src: s, dst: d } = r.op else {
+                unreachable!()
+            };
+            (src, dst) = (s, d);
+            std::thread::yield_now();
+        }
+    }
+    for (i, op) in vchan.drain(WAIT).unwrap().into_iter().enumerate() {
+        let Op::CopySg { src, dst } = op else {
+            panic!("op {i} is not a scatter-gather copy")
+        };
+        let want: Vec<u8> = src
+            .iter()
+            .flat_map(|r| r.as_local().unwrap().to_vec())
+            .collect();
+        assert_eq!(dst[0].as_local().unwrap()[..], want[..], "sg op {i}");
+    }
+    // A list too long for the device is refused before it, buffers handed back.
+    let many: Vec<Region> = (0..65).map(|_| DmaBuf::new(8).unwrap().into()).collect();
+    let one = vec![Region::from(DmaBuf::new(8).unwrap())];
+    let r = vchan.copy_sg(many, one, OpFlags::SUBMIT).unwrap_err();
+    assert_eq!(r.error, Error::InvalidArgument);
+    assert!(matches!(r.op, Op::CopySg { src, .. } if src.len() == 65));
+
     // A refused operation hands its buffer back, unseen by the device.
     let empty = DmaBuf::new(1).unwrap().split_off(1);
     let r = vchan.fill(0, empty, OpFlags::SUBMIT).unwrap_err();
@@ -134,7 +169,7 @@ fn silent_vchans_give_owned_buffers_back_once_idle_and_scopes_wait_for_idle() {
     assert!(filled.chunks(8).all(|c| c == want));
     assert_eq!(dev.vchan_state(0).unwrap(), VchanState::Idle);
     let stats = dev.stats(Some(0)).unwrap();
-    assert_eq!((stats.submitted, stats.completed), (1002, 1002));
+    assert_eq!((stats.submitted, stats.completed), (1102, 1102));
 }
 
 /// The concatenated bytes of some buffers.

@@ -112,6 +112,19 @@ impl<'d> SilentVchan<'d> {
         self.keep(ret, flags, op)
     }
 
+    /// Enqueues a scatter-gather copy of the `src` regions, in order, into the `dst`
+    /// ones (this process's buffers; at most the device's `max_sges` each), kept as
+    /// [`SilentVchan::copy`] keeps its buffers.
+    pub fn copy_sg(
+        &mut self,
+        src: Vec<Region>,
+        dst: Vec<Region>,
+        flags: OpFlags,
+    ) -> core::result::Result<u16, Rejected> {
+        let ret = self.inner.raw_copy_sg(&src, &dst, flags);
+        self.keep(ret, flags, Op::CopySg { src, dst })
+    }
+
     /// Holds an enqueued operation (`ret`: the device's answer, `None` if refused
     /// before asking it).
     fn keep(

@@ -349,18 +349,33 @@ impl<'d> Vchan<'d> {
         dst: Vec<Region>,
         flags: OpFlags,
     ) -> core::result::Result<u16, Rejected> {
+        match self.raw_copy_sg(&src, &dst, flags) {
+            Some(ret) => self.admit(ret, flags, || Op::CopySg { src, dst }),
+            None => Err(refused(Op::CopySg { src, dst })),
+        }
+    }
+
+    /// `rte_dma_copy_sg` of the regions' segments on this vchan, with its trace
+    /// point; `None` (nothing asked of the device) if a list is empty, longer than
+    /// the device takes, holds a region over 4 GiB or one on the wrong side.
+    pub(super) fn raw_copy_sg(
+        &self,
+        src: &[Region],
+        dst: &[Region],
+        flags: OpFlags,
+    ) -> Option<c_int> {
         let limit = (self.max_sges as usize).min(SG_MAX);
         let sides_ok = src.iter().all(|r| r.is_peer() == self.sides.src_peer)
             && dst.iter().all(|r| r.is_peer() == self.sides.dst_peer);
         let list_ok = |l: &[Region]| {
             (1..=limit).contains(&l.len()) && l.iter().all(|r| r.len() <= u32::MAX as usize)
         };
-        if !sides_ok || !list_ok(&src) || !list_ok(&dst) {
-            return Err(refused(Op::CopySg { src, dst }));
+        if !sides_ok || !list_ok(src) || !list_ok(dst) {
+            return None;
         }
         let mut s = [rte_dma_sge::default(); SG_MAX];
         let mut d = [rte_dma_sge::default(); SG_MAX];
-        for (sge, r) in s.iter_mut().zip(&src).chain(d.iter_mut().zip(&dst)) {
+        for (sge, r) in s.iter_mut().zip(src).chain(d.iter_mut().zip(dst)) {
             *sge = rte_dma_sge {
                 addr: r.iova(),
                 length: r.len() as u32,
@@ -369,7 +384,7 @@ impl<'d> Vchan<'d> {
         let (ns, nd) = (src.len() as u16, dst.len() as u16);
         let ret = fast_call!(self, copy_sg, -libc::EINVAL, |f, p| {
             // SAFETY: as in `raw_copy`; the lists hold `ns`/`nd` segments of
-            // memory the operation owns.
+            // memory the operation owns (or borrows for a scope).
             unsafe { f(p, self.vchan, s.as_ptr(), d.as_ptr(), ns, nd, flags.bits()) }
         });
         let dev_id = self.dev.id();
@@ -384,7 +399,7 @@ impl<'d> Vchan<'d> {
             flags.bits(),
             ret
         ));
-        self.admit(ret, flags, || Op::CopySg { src, dst })
+        Some(ret)
     }
 
     /// Keeps an enqueued operation until it completes, or hands it back refused.
