@@ -7,7 +7,7 @@
 //! gives it its status.
 use crate::abi::rte_dma_sge;
 use crate::domain::handlers::{Endpoint, OsEndpoint};
-use crate::domain::remote::in_heap;
+use crate::domain::remote::{self, in_heap};
 use crate::engines::memops;
 use crate::engines::ring::{InlinePath, MAX_SGES, OpKind};
 
@@ -25,10 +25,7 @@ impl Side for Endpoint {
         Endpoint::is_alive(self)
     }
     fn here(&self, ours: Option<(u64, u64)>, g: &rte_dma_sge) -> Option<u64> {
-        match self {
-            Endpoint::Local => in_heap(ours, g).then_some(g.addr),
-            Endpoint::Peer { window, .. } => window.as_ref()?.translate(g.addr, g.length.into()),
-        }
+        remote::reach(self, ours, g)
     }
 }
 

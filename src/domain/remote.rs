@@ -545,15 +545,8 @@ fn queue(
     }
 }
 
-fn window_of(e: &Endpoint) -> Option<&super::handlers::MappedWindow> {
-    match e {
-        Endpoint::Peer {
-            window: Some(w), ..
-        } => Some(w),
-        _ => None,
-    }
-}
-
+/// Whether all of `g` lies inside `heap` (our heap `(base, len)`, or our mapping of
+/// a region), without overflow.
 pub(in crate::domain) fn in_heap(heap: Option<(u64, u64)>, g: &rte_dma_sge) -> bool {
     heap.is_some_and(|(base, len)| {
         g.addr
@@ -563,27 +556,37 @@ pub(in crate::domain) fn in_heap(heap: Option<(u64, u64)>, g: &rte_dma_sge) -> b
     })
 }
 
-/// Whether every segment lies in memory known to be mapped, so plain loads and
-/// stores cannot fault: our heap, or the peer's heap mapped here as a window.
-fn direct(segs: &[rte_dma_sge], side: &Endpoint, heap: Option<(u64, u64)>) -> bool {
+/// Where `g` is here, if plain loads and stores reach all of it: a range of ours
+/// inside our heap, a peer's through its heap mapped here as a window. The worker's
+/// direct paths and the caller's copy-break (`inline`) both decide with it.
+pub(in crate::domain) fn reach(
+    side: &Endpoint,
+    heap: Option<(u64, u64)>,
+    g: &rte_dma_sge,
+) -> Option<u64> {
     match side {
-        Endpoint::Local => segs.iter().all(|g| in_heap(heap, g)),
-        peer => window_of(peer).is_some_and(|w| {
-            segs.iter()
-                .all(|g| w.translate(g.addr, u64::from(g.length)).is_some())
-        }),
+        Endpoint::Local => in_heap(heap, g).then_some(g.addr),
+        Endpoint::Peer { window, .. } => window.as_ref()?.translate(g.addr, u64::from(g.length)),
     }
 }
 
+/// Whether every segment lies in memory known to be mapped, so plain loads and
+/// stores cannot fault.
+fn direct(segs: &[rte_dma_sge], side: &Endpoint, heap: Option<(u64, u64)>) -> bool {
+    segs.iter().all(|g| reach(side, heap, g).is_some())
+}
+
 /// `segs` as local addresses (they are `direct`).
-fn translate(segs: &[rte_dma_sge], side: &Endpoint, out: &mut Vec<rte_dma_sge>) {
+fn translate(
+    segs: &[rte_dma_sge],
+    side: &Endpoint,
+    heap: Option<(u64, u64)>,
+    out: &mut Vec<rte_dma_sge>,
+) {
     out.clear();
-    out.extend(segs.iter().map(|g| match window_of(side) {
-        Some(w) => rte_dma_sge {
-            addr: w.translate(g.addr, u64::from(g.length)).unwrap_or(0),
-            length: g.length,
-        },
-        None => *g,
+    out.extend(segs.iter().map(|g| rte_dma_sge {
+        addr: reach(side, heap, g).unwrap_or(0),
+        length: g.length,
     }));
 }
 
@@ -598,8 +601,8 @@ fn direct_move(
     if !src.is_alive() || !dst.is_alive() {
         return RTE_DMA_STATUS_DEV_LINK_ERROR;
     }
-    translate(s, src, &mut sc.tsrc);
-    translate(t, dst, &mut sc.tdst);
+    translate(s, src, sc.heap, &mut sc.tsrc);
+    translate(t, dst, sc.heap, &mut sc.tdst);
     // SAFETY: every range is inside our heap or a mapped window (`direct`).
     unsafe { memops::copy_sg(&sc.tsrc, &sc.tdst) };
     RTE_DMA_STATUS_SUCCESSFUL
@@ -615,16 +618,11 @@ fn fill(pattern: u64, seg: &rte_dma_sge, dst: &Endpoint, sc: &mut Scratch) -> rt
         return RTE_DMA_STATUS_INVALID_DST_ADDR;
     }
     let len = seg.length as usize;
-    let (local, pid) = match dst {
-        Endpoint::Local => (in_heap(sc.heap, seg).then_some(seg.addr), sc.me),
-        Endpoint::Peer { pid, window, .. } => (
-            window
-                .as_ref()
-                .and_then(|w| w.translate(seg.addr, u64::from(seg.length))),
-            *pid,
-        ),
+    let pid = match dst {
+        Endpoint::Local => sc.me,
+        Endpoint::Peer { pid, .. } => *pid,
     };
-    match local {
+    match reach(dst, sc.heap, seg) {
         Some(addr) => {
             // SAFETY: inside our heap or a mapped window, both always mapped.
             unsafe { memops::fill(pattern, addr, len) };
@@ -1536,7 +1534,14 @@ mod tests {
             let domain = [i as u8 + 1; 16];
             h.member_added(9, domain, i32::MAX, Some(w));
             let e = h.endpoint(h.handler_of(9, &domain).unwrap()).unwrap();
-            assert_eq!(window_of(&e).is_some(), *mapped, "case {i}");
+            let has_window = matches!(
+                &e,
+                Endpoint::Peer {
+                    window: Some(_),
+                    ..
+                }
+            );
+            assert_eq!(has_window, *mapped, "case {i}");
         }
     }
 }

@@ -47,16 +47,10 @@ fn translate(
     out: &mut Vec<rte_dma_sge>,
 ) -> Option<bool> {
     out.clear();
-    let in_region = |g: &rte_dma_sge| {
-        g.addr
-            .checked_sub(region.0)
-            .and_then(|off| off.checked_add(u64::from(g.length)))
-            .is_some_and(|end| end <= region.1)
-    };
     match side {
         OsEndpoint::Local => {
             out.extend_from_slice(segs);
-            Some(segs.iter().all(in_region))
+            Some(segs.iter().all(|g| remote::in_heap(Some(region), g)))
         }
         OsEndpoint::Peer { window, .. } => {
             let w = window.as_ref()?;
