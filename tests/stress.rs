@@ -141,7 +141,6 @@ const SLOT: usize = 16 * 1024;
 /// Runs `total` random operations on one device with every byte checked.
 fn random_ops(name: &str, args: &str, seed: u64, total: u64) {
     const RING: u16 = 1024;
-    // The heap first: an inter-domain device's copy-break looks for it at setup.
     let mut rng = Rng(seed | 1);
     let mut src = HeapBuf::new(SLOT * 4);
     src.iter_mut().for_each(|b| *b = rng.next() as u8);
@@ -320,10 +319,10 @@ fn chained_ops(name: &str, args: &str, seed: u64, total: u64) {
     const SLOTS: usize = 64;
     const LEN: usize = 4096;
     let mut rng = Rng(seed | 1);
+    let (dev, fp) = start_device_with(name, args, 256);
     let mut mem = HeapBuf::new(SLOTS * LEN);
     mem.iter_mut().for_each(|b| *b = rng.next() as u8);
     let mut model = mem.to_vec();
-    let (dev, fp) = start_device_with(name, args, 256);
     let base = mem.as_mut_ptr() as u64;
     let flags = RTE_DMA_OP_FLAG_FENCE;
     let (mut issued, mut done) = (0u64, 0u64);

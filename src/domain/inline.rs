@@ -42,7 +42,8 @@ impl Side for OsEndpoint {
 }
 
 /// The caller's side of a vchan's data path: its two sides and our own memory
-/// that is mapped.
+/// that is mapped (`None`: our heap, looked up at each call, since it is made at
+/// the first allocation, which may come after the vchan's setup).
 pub struct Inline<S: Side> {
     src: S,
     dst: S,
@@ -71,6 +72,7 @@ impl<S: Side> InlinePath for Inline<S> {
         len: u32,
         sg: (&[rte_dma_sge], &[rte_dma_sge]),
     ) -> bool {
+        let ours = self.ours.or_else(crate::eal::heap::mapped_range);
         self.src.is_alive()
             && self.dst.is_alive()
             && run(
@@ -79,8 +81,8 @@ impl<S: Side> InlinePath for Inline<S> {
                 dst,
                 len,
                 sg,
-                |g| self.src.here(self.ours, g),
-                |g| self.dst.here(self.ours, g),
+                |g| self.src.here(ours, g),
+                |g| self.dst.here(ours, g),
             )
     }
 }
@@ -296,9 +298,8 @@ mod tests {
         let heap = crate::eal::malloc::zmalloc(8192, 64) as u64;
         assert_ne!(heap, 0);
         let plain = [5u8; 64];
-        let heap_range = crate::eal::heap::mapped_range();
-        let path = ProcessInline::new(Endpoint::Local, Endpoint::Local, heap_range);
-        if heap_range.is_none() {
+        let path = ProcessInline::new(Endpoint::Local, Endpoint::Local, None);
+        if crate::eal::heap::mapped_range().is_none() {
             // DMADEV_MALLOC=libc (the sanitizer gates): no mapped heap to vouch for,
             // so every operation is the worker's.
             assert!(!path.try_run(OpKind::Fill, 0, heap, 64, NO_SG));

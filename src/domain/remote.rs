@@ -400,7 +400,7 @@ impl DataPath for ProcessDataPath {
         Some(std::sync::Arc::new(super::inline::ProcessInline::new(
             self.src.clone(),
             self.dst.clone(),
-            crate::eal::heap::mapped_range(),
+            None,
         )))
     }
 
